@@ -1,0 +1,52 @@
+# pressdesk: `make run` for the desk with worker and beat, `make test` for the test suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+STAMP := $(VENV)/.installed-stamp
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run setup db demo test test-fast lint browser wheel bench clean
+
+run: demo
+	PORT=$(PORT) $(BIN)/pressdesk dev --port $(PORT)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+setup: $(STAMP)
+
+db: setup
+	$(BIN)/pressdesk db upgrade
+
+demo: db
+	$(BIN)/pressdesk demo
+
+# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser).
+browser:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) ; \
+	  else echo "chromium missing: install Debian's chromium (sudo apt-get install chromium)"; fi; \
+	fi
+
+test: setup browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check pressdesk workers tests bench
+
+wheel: setup
+	$(BIN)/python -m pip wheel --no-deps -w dist .
+
+bench: setup
+	$(BIN)/python bench/fanout.py
+
+clean:
+	rm -rf $(VENV) instance dist build *.egg-info

@@ -1,0 +1,72 @@
+"""Users, their roles per office, and the login throttle's record of failures."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pressdesk.db import Base, UTCDateTime, utcnow
+from pressdesk.offices.models import Office
+
+
+class Role(enum.StrEnum):
+    EDITOR = "editor"
+    PUBLISHER = "publisher"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return {"editor": 1, "publisher": 2, "admin": 3}[self.value]
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_active(self) -> bool:  # flask-login
+        return self.active
+
+    def role_in(self, office_id: int) -> Role | None:
+        for m in self.memberships:
+            if m.office_id == office_id:
+                return Role(m.role)
+        return None
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "office_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(20), default=Role.EDITOR.value)
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    office: Mapped[Office] = relationship(lazy="joined")
+
+
+class LoginFailure(Base):
+    """One failed login, kept for the throttle window (shared by all web processes)."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,84 @@
+"""Login, logout, choosing the office and the language."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from pressdesk.accounts import services
+from pressdesk.accounts.forms import LoginForm
+from pressdesk.accounts.models import User
+from pressdesk.extensions import db, login_manager
+from pressdesk.security import public
+
+bp = Blueprint("accounts", __name__)
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id))
+    return user if user and user.active else None
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: an open redirect after login would help phishing.
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.netloc and not parts.scheme:
+            return target
+    return url_for("releases.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():  # type: ignore[no-untyped-def]
+    if current_user.is_authenticated:
+        return redirect(url_for("releases.index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        client = request.remote_addr or "unknown"
+        email = form.email.data or ""
+        if services.login_blocked(email, client):
+            flash(_("Zu viele fehlgeschlagene Anmeldungen. Bitte warten Sie 15 Minuten."), "error")
+            status = 429
+        else:
+            user = services.find_user(email)
+            if services.verify_password(user, form.password.data or ""):
+                assert user is not None
+                services.clear_failures(email)
+                db.session.commit()
+                session.clear()
+                login_user(user)
+                return redirect(_safe_next(request.args.get("next")))
+            services.record_failure(email, client)
+            flash(_("E-Mail-Adresse oder Passwort ist falsch."), "error")
+            status = 401
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():  # type: ignore[no-untyped-def]
+    logout_user()
+    session.clear()
+    return redirect(url_for("portal.home"))
+
+
+@bp.route("/desk/office", methods=["POST"])
+def switch_office():  # type: ignore[no-untyped-def]
+    office_id = request.form.get("office_id", type=int)
+    if office_id is None or current_user.role_in(office_id) is None:
+        abort(403)
+    session["office_id"] = office_id
+    return redirect(url_for("releases.index"))
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+@public
+def set_language(code: str):  # type: ignore[no-untyped-def]
+    if code in ("de", "en"):
+        session["lang"] = code
+    return redirect(_safe_next(request.form.get("next")))

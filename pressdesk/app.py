@@ -1,0 +1,117 @@
+"""The application factory: config -> extensions -> Celery -> blueprints -> CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, session
+
+from pressdesk.config import load_settings
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+LOCALES = ("de", "en")
+
+
+def _template_folder() -> str:
+    # Installed wheel: templates are packaged inside pressdesk/; checkout: top-level templates/.
+    inside = PACKAGE_DIR / "templates"
+    return str(inside if inside.is_dir() else PACKAGE_DIR.parent / "templates")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        "pressdesk",
+        template_folder=_template_folder(),
+        static_folder=str(PACKAGE_DIR / "static"),
+        instance_relative_config=True,
+    )
+    s = load_settings(app.instance_path, config)
+    app.extensions["pressdesk.settings"] = s
+    app.config.update(
+        SECRET_KEY=s.secret_key,
+        MAX_CONTENT_LENGTH=s.max_upload_mb * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=s.session_cookie_secure or s.base_url.startswith("https"),
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="de",
+        BABEL_DEFAULT_TIMEZONE="Europe/Berlin",
+        BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),
+        TESTING=s.testing,
+    )
+
+    from pressdesk.extensions import babel, csrf, db, login_manager
+
+    db.configure(s.database_url)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+
+    from pressdesk.celery_app import celery_init_app
+
+    celery_init_app(app, s)
+
+    from pressdesk import security
+
+    security.init_app(app)
+
+    from pressdesk.accounts.views import bp as accounts_bp
+    from pressdesk.delivery.views import bp as delivery_bp
+    from pressdesk.feeds.views import bp as feeds_bp
+    from pressdesk.portal.views import bp as portal_bp
+    from pressdesk.releases.views import bp as releases_bp
+
+    for bp in (accounts_bp, releases_bp, delivery_bp, portal_bp, feeds_bp):
+        app.register_blueprint(bp)
+
+    from pressdesk import templating
+
+    templating.init_app(app)
+
+    from pressdesk.cli import register_cli
+
+    register_cli(app)
+
+    _register_errors(app)
+
+    @app.teardown_appcontext
+    def _remove_session(_exc: BaseException | None) -> None:
+        db.session.remove()
+
+    return app
+
+
+def _select_locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LOCALES:
+        return chosen
+    # German unless the user picked English in the footer switcher.
+    return "de"
+
+
+ERRORS = {
+    400: ("Ungültige Anfrage", "Die Anfrage war unvollständig oder abgelaufen. Bitte erneut versuchen."),
+    403: ("Kein Zugriff", "Dafür fehlt Ihnen die Berechtigung."),
+    404: ("Nicht gefunden", "Diese Seite gibt es nicht (mehr)."),
+    410: ("Zurückgezogen", "Diese Mitteilung wurde von der Pressestelle zurückgezogen."),
+    413: ("Datei zu groß", "Die hochgeladene Datei überschreitet die erlaubte Größe."),
+    429: ("Zu viele Anfragen", "Bitte warten Sie einen Moment und versuchen Sie es erneut."),
+}
+
+
+def _register_errors(app: Flask) -> None:
+    from flask import render_template
+    from flask_babel import gettext
+    from flask_wtf.csrf import CSRFError
+
+    def render(code: int, message: str | None = None):  # type: ignore[no-untyped-def]
+        title, default = ERRORS[code]
+        return render_template("error.html", code=code, title=gettext(title),
+                               message=message or gettext(default)), code
+
+    for code in ERRORS:
+        app.register_error_handler(code, lambda e, c=code: render(c))
+    app.register_error_handler(
+        CSRFError, lambda e: render(400, gettext(
+            "Das Formular ist abgelaufen. Bitte laden Sie die Seite neu und senden Sie es erneut.")))

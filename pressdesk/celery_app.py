@@ -1,0 +1,64 @@
+"""Celery wired into the Flask app, following the Flask docs' pattern.
+
+Tasks run inside an app context. The desk never imports ``workers``; it wakes workers by
+task name through :func:`send_task`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask, current_app
+
+from pressdesk.config import Settings
+
+DELIVER_TASK = "pressdesk.deliver_version"
+SWEEP_TASK = "pressdesk.sweep"
+
+
+def celery_config(s: Settings) -> dict[str, Any]:
+    transport_options: dict[str, Any] = {"visibility_timeout": s.visibility_timeout}
+    if s.broker_url.startswith("sqla+"):
+        # kombu's SQLAlchemy transport hands these to create_engine: wait on SQLite's lock
+        # rather than fail while the desk and the worker write at the same time.
+        transport_options = {"connect_args": {"timeout": 30}}
+    return {
+        "broker_url": s.broker_url,
+        "broker_connection_retry_on_startup": True,
+        "broker_transport_options": transport_options,
+        "task_ignore_result": True,
+        "result_backend": None,
+        # Nothing lost: a task is acknowledged only when done, and a worker that dies hands its
+        # task back. Prefetch 1 keeps one worker from sitting on others' work.
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 1,
+        "task_time_limit": s.task_time_limit,
+        "task_soft_time_limit": max(1, s.task_time_limit - 30),
+        "task_serializer": "json",
+        "accept_content": ["json"],
+        "timezone": "Europe/Berlin",
+        "enable_utc": True,
+        "worker_hijack_root_logger": False,
+        "beat_schedule": {
+            "sweep": {"task": SWEEP_TASK, "schedule": s.sweep_seconds},
+        },
+    }
+
+
+def celery_init_app(app: Flask, s: Settings) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.name, task_cls=FlaskTask)
+    celery.config_from_object(celery_config(s))
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery
+
+
+def send_task(name: str, *args: Any) -> None:
+    current_app.extensions["celery"].send_task(name, args=list(args))

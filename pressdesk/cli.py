@@ -1,0 +1,165 @@
+"""The ``pressdesk`` command: a Flask CLI group (db, demo, create-user, dev, worker, beat)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def _create_app() -> Flask:
+    from pressdesk.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True,
+             add_version_option=False)
+def main() -> None:
+    """pressdesk: press release distribution."""
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(dev_command)
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="heads")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    from pressdesk import migrate
+
+    migrate.upgrade(revision)
+    click.echo("database is up to date")
+
+
+@db_group.command("check")
+@with_appcontext
+def db_check() -> None:
+    from pressdesk import migrate
+
+    migrate.check()
+    click.echo("models and migrations agree")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True)
+@with_appcontext
+def db_revision(message: str) -> None:
+    from pressdesk import migrate
+
+    migrate.revision(message)
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Load the demo offices, media lists, users and releases (idempotent)."""
+    from pressdesk.demo.loader import DEMO_PASSWORD, load_demo
+
+    report = load_demo()
+    click.echo(report)
+    click.echo(f"demo password for every demo login: {DEMO_PASSWORD}")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--name", required=True)
+@click.option("--office", "office_slug", required=True, help="slug of the press office")
+@click.option("--role", type=click.Choice(["editor", "publisher", "admin"]), default="editor")
+@click.password_option()
+@with_appcontext
+def create_user_command(email: str, name: str, office_slug: str, role: str, password: str) -> None:
+    from email_validator import EmailNotValidError, validate_email
+
+    from pressdesk.accounts.models import Role
+    from pressdesk.accounts.services import create_user, find_user
+    from pressdesk.extensions import db
+    from pressdesk.portal.services import office_by_slug
+
+    try:
+        email = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    office = office_by_slug(office_slug)
+    if office is None:
+        raise click.BadParameter(f"no press office with slug {office_slug!r}")
+    if find_user(email):
+        raise click.BadParameter(f"a user {email} exists already")
+    create_user(email, name, password, office, Role(role))
+    db.session.commit()
+    click.echo(f"created {email} as {role} of {office.name}")
+
+
+@click.command("dev")
+@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int)
+@click.option("--host", default="127.0.0.1")
+@with_appcontext
+def dev_command(port: int, host: str) -> None:
+    """Run the desk, a Celery worker and Celery beat together; Ctrl-C stops all three."""
+    from pressdesk.config import settings
+    from pressdesk.demo.loader import demo_logins
+
+    s = settings()
+    env = dict(os.environ)
+    env.setdefault("PRESSDESK_BASE_URL", f"http://{host}:{port}")
+    py = sys.executable
+    schedule = str(Path(s.instance_dir) / "celerybeat-schedule")
+    commands = {
+        "web": [py, "-m", "flask", "--app", "pressdesk.app:create_app", "run", "--host", host,
+                "--port", str(port), "--no-reload", "--with-threads"],
+        "worker": [py, "-m", "celery", "-A", "workers.celery_app", "worker", "--loglevel",
+                   "INFO", "--concurrency", "2", "--hostname", "pressdesk-dev@%h"],
+        "beat": [py, "-m", "celery", "-A", "workers.celery_app", "beat", "--loglevel", "WARNING",
+                 "--schedule", schedule],
+    }
+    procs = {name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items()}
+    click.echo("")
+    click.echo(f"  pressdesk runs at  http://{host}:{port}/   (desk: http://{host}:{port}/desk/)")
+    click.echo(f"  mail outbox        {s.smtp_url or s.outbox_dir}")
+    click.echo("  demo logins:")
+    for line in demo_logins():
+        click.echo(f"    {line}")
+    click.echo("  Ctrl-C stops web, worker and beat.\n")
+
+    stopping = False
+
+    def _stop(_sig: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stopping:
+            for name, p in procs.items():
+                if p.poll() is not None:
+                    click.echo(f"{name} exited with {p.returncode}; stopping the rest", err=True)
+                    stopping = True
+            time.sleep(0.3)
+    finally:
+        for p in procs.values():
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        deadline = time.time() + 15
+        for p in procs.values():
+            try:
+                p.wait(timeout=max(0.1, deadline - time.time()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+        click.echo("stopped")

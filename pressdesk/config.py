@@ -1,0 +1,156 @@
+"""Configuration: embedded defaults, overridden by ``PRESSDESK_*`` environment variables.
+
+The config is validated once at start and then frozen (a read-only mapping on ``app.config``
+under the key ``PRESSDESK``); code reads it through :func:`settings`.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+PREFIX = "PRESSDESK_"
+
+
+class ConfigError(ValueError):
+    """Raised at start when a setting is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_dir: str = ""
+    database_url: str = ""
+    broker_url: str = ""
+    smtp_url: str = ""
+    outbox_dir: str = ""
+    base_url: str = "http://127.0.0.1:5000"
+    secret_key: str = ""
+    mail_domain: str = "pressdesk.example"
+    mail_from_local: str = "presse"
+    platform_name: str = "pressdesk"
+    # Delivery
+    batch_size: int = 200
+    max_attempts: int = 8
+    retry_base_seconds: int = 60
+    claim_seconds: int = 300
+    sweep_seconds: float = 10.0
+    smtp_timeout: float = 30.0
+    task_time_limit: int = 600
+    visibility_timeout: int = 3600
+    # Login throttle: at most N failures per window per account and per client address.
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    # Uploads
+    max_upload_mb: int = 20
+    session_cookie_secure: bool = False
+    testing: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def outbox_path(self) -> Path:
+        return Path(self.outbox_dir)
+
+    @property
+    def mail_from(self) -> str:
+        return f"{self.mail_from_local}@{self.mail_domain}"
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _coerce(name: str, raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        if raw.lower() in {"1", "true", "yes", "on"}:
+            return True
+        if raw.lower() in {"0", "false", "no", "off", ""}:
+            return False
+        raise ConfigError(f"{PREFIX}{name.upper()} must be a boolean, got {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{PREFIX}{name.upper()} must be an integer, got {raw!r}") from exc
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{PREFIX}{name.upper()} must be a number, got {raw!r}") from exc
+    return raw
+
+
+def load_settings(instance_dir: str, overrides: dict[str, Any] | None = None) -> Settings:
+    """Build settings from defaults, then the environment, then explicit overrides."""
+    values: dict[str, Any] = {}
+    defaults = Settings()
+    for f in fields(Settings):
+        if f.name == "extra":
+            continue
+        raw = os.environ.get(PREFIX + f.name.upper())
+        if raw is not None:
+            values[f.name] = _coerce(f.name, raw, getattr(defaults, f.name))
+    for key, value in (overrides or {}).items():
+        values[key.lower().removeprefix("pressdesk_")] = value
+    settings = replace(defaults, **values)
+    inst = Path(settings.instance_dir or instance_dir)
+    inst.mkdir(parents=True, exist_ok=True)
+    filled: dict[str, Any] = {"instance_dir": str(inst)}
+    if not settings.database_url:
+        filled["database_url"] = f"sqlite:///{inst / 'pressdesk.db'}"
+    if not settings.broker_url:
+        filled["broker_url"] = f"sqla+sqlite:///{inst / 'broker.db'}"
+    if not settings.outbox_dir:
+        filled["outbox_dir"] = str(inst / "outbox")
+    if not settings.secret_key:
+        filled["secret_key"] = _instance_secret(inst)
+    settings = replace(settings, **filled)
+    validate(settings)
+    return settings
+
+
+def _instance_secret(inst: Path) -> str:
+    """A random secret kept in the instance folder, so sessions survive restarts."""
+    path = inst / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def validate(s: Settings) -> None:
+    if "://" not in s.database_url:
+        raise ConfigError(f"{PREFIX}DATABASE_URL is not a URL: {s.database_url!r}")
+    if "://" not in s.broker_url:
+        raise ConfigError(f"{PREFIX}BROKER_URL is not a URL: {s.broker_url!r}")
+    if s.smtp_url:
+        scheme = urlsplit(s.smtp_url).scheme
+        if scheme not in {"smtp", "smtps", "smtp+starttls"}:
+            raise ConfigError(
+                f"{PREFIX}SMTP_URL must start with smtp://, smtps:// or smtp+starttls://, "
+                f"got {s.smtp_url!r}"
+            )
+    base = urlsplit(s.base_url)
+    if base.scheme not in {"http", "https"} or not base.netloc:
+        raise ConfigError(f"{PREFIX}BASE_URL must be an absolute http(s) URL: {s.base_url!r}")
+    if len(s.secret_key) < 16:
+        raise ConfigError(f"{PREFIX}SECRET_KEY must be at least 16 characters")
+    # A task that runs longer than the broker's visibility timeout would be handed to a second
+    # worker while the first still sends: keep the hard limit well below it.
+    if s.task_time_limit >= s.visibility_timeout:
+        raise ConfigError(
+            f"{PREFIX}TASK_TIME_LIMIT ({s.task_time_limit}s) must be below "
+            f"{PREFIX}VISIBILITY_TIMEOUT ({s.visibility_timeout}s)"
+        )
+    if s.batch_size < 1 or s.max_attempts < 1:
+        raise ConfigError("batch_size and max_attempts must be positive")
+
+
+def settings() -> Settings:
+    """The running app's settings."""
+    return current_app.extensions["pressdesk.settings"]

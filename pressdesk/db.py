@@ -1,0 +1,119 @@
+"""Database plumbing: declarative base, engine, the scoped session and the after-commit hook.
+
+Plain SQLAlchemy 2 rather than a Flask wrapper, so the same session code serves the web app,
+the CLI and the Celery workers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # WAL lets the desk read while a worker writes; busy_timeout waits for a lock
+            # instead of failing at once.
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+class Database:
+    """Holds the engine and the scoped session for one app."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.session = scoped_session(sessionmaker(expire_on_commit=False))
+
+    def configure(self, url: str) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+        self.engine = make_engine(url)
+        self.session.remove()
+        self.session.configure(bind=self.engine)
+
+    @property
+    def dialect(self) -> str:
+        assert self.engine is not None
+        return self.engine.dialect.name
+
+
+db = Database()
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the session's current transaction has committed.
+
+    Used to wake workers only for rows that really exist; a rollback drops the callback.
+    """
+    session.info.setdefault("after_commit", []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    callbacks = session.info.pop("after_commit", [])
+    for cb in callbacks:
+        try:
+            cb()
+        except Exception:  # a lost wake-up only costs a delay: the sweeper finds the rows
+            log.exception("after-commit callback failed")
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_commit(session: Session) -> None:
+    session.info.pop("after_commit", None)

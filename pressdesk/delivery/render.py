@@ -1,0 +1,123 @@
+"""Pure rendering of a release version into an email, and per-recipient splicing.
+
+The shared part of the message (all headers but ``To`` and ``Message-ID``, and the body) is
+serialised once per version with ``email.policy.SMTP`` (CRLF line ends). Each recipient only
+gets two header lines prepended, which keeps the send loop close to the raw SMTP limit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.header import Header
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr
+
+from jinja2 import Environment
+
+from pressdesk.text import german_datetime, one_line
+
+
+@dataclass(frozen=True)
+class MailImage:
+    url: str
+    caption: str
+    credit: str
+    alt: str
+    rights: str
+    width: int = 0
+    height: int = 0
+
+
+@dataclass(frozen=True)
+class ReleaseMail:
+    """Everything the renderer needs, and nothing it could query: a plain value."""
+
+    office_name: str
+    sender_name: str
+    from_addr: str
+    reply_to: str
+    list_id: str
+    headline: str
+    subline: str
+    dateline: str
+    lead: str
+    body_markdown: str
+    permalink: str
+    reference: str
+    date: datetime
+    kind: str = "publish"  # publish | correction | withdrawal
+    embargo_until: datetime | None = None
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    change_summary: str = ""
+    images: tuple[MailImage, ...] = field(default_factory=tuple)
+
+
+def subject_for(m: ReleaseMail) -> str:
+    prefix = {"correction": "Korrektur: ", "withdrawal": "Zurückgezogen: "}.get(m.kind, "")
+    if m.embargo_until is not None:
+        prefix = f"SPERRFRIST: {german_datetime(m.embargo_until)} – " + prefix
+    return one_line(f"{prefix}{m.headline} ({m.office_name})")
+
+
+def render_message(m: ReleaseMail, env: Environment) -> EmailMessage:
+    """The shared message: no ``To``, no ``Message-ID`` (added per recipient)."""
+    from pressdesk.releases.markup import plain_text, render_markdown
+
+    ctx = {"m": m, "body_text": plain_text(m.body_markdown),
+           "body_html": render_markdown(m.body_markdown), "subject": subject_for(m),
+           "german_datetime": german_datetime}
+    text = env.get_template("email/release.txt").render(ctx)
+    html = env.get_template("email/release.html").render(ctx)
+
+    msg = EmailMessage(policy=SMTP)
+    msg["Subject"] = subject_for(m)
+    msg["From"] = Address(one_line(m.sender_name), addr_spec=m.from_addr)
+    if m.reply_to:
+        msg["Reply-To"] = m.reply_to
+    msg["Date"] = format_datetime(m.date)
+    msg["List-Id"] = f"{one_line(m.office_name)} <{m.list_id}>"
+    msg["X-Pressdesk-Release"] = m.reference or "draft"
+    # Normalise line ends: the SMTP policy writes CRLF, templates may hold bare LF.
+    msg.set_content(text.replace("\r\n", "\n"), subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(html.replace("\r\n", "\n"), subtype="html", charset="utf-8",
+                        cte="quoted-printable")
+    return msg
+
+
+def encode_header(name: str, value: str) -> bytes:
+    """One header line (folded with CRLF) whose RFC 2047 words decode to exactly ``value``.
+
+    The stdlib's modern folder mangles long mixed ASCII/UTF-8 subjects (it drops or adds
+    spaces next to encoded words); ``email.header.Header`` encodes them faithfully.
+    """
+    value = one_line(value)
+    charset = None if value.isascii() else "utf-8"
+    folded = Header(value, charset, header_name=name).encode(linesep="\r\n", maxlinelen=78)
+    return f"{name}: {folded}\r\n".encode("ascii")
+
+
+def shared_bytes(msg: EmailMessage) -> bytes:
+    """Serialise the shared message with CRLF; Subject and From are encoded by hand (above)."""
+    subject = str(msg["Subject"])
+    sender = msg["From"].addresses[0]
+    head = encode_header("Subject", subject)
+    head += b"From: " + formataddr((sender.display_name, sender.addr_spec), charset="utf-8"
+                                   ).encode("ascii") + b"\r\n"
+    del msg["Subject"], msg["From"]
+    try:
+        rest = msg.as_bytes(policy=SMTP)
+    finally:
+        msg["Subject"], msg["From"] = subject, sender
+    return head + rest
+
+
+def personalise(shared: bytes, to_name: str, to_email: str, message_id: str) -> bytes:
+    """Prepend the recipient's own headers to the shared serialised message."""
+    to = formataddr((one_line(to_name), to_email), charset="utf-8")
+    head = f"To: {to}\r\nMessage-ID: {message_id}\r\n".encode("ascii")
+    return head + shared

@@ -1,0 +1,179 @@
+"""Mail transports: SMTP (smtp://, smtps://, smtp+starttls://) or the outbox folder.
+
+A transport only speaks its protocol and reports each message's outcome; deciding what an
+outcome means for the delivery row is the service's job.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+import smtplib
+import ssl
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import unquote, urlsplit
+
+
+class Outcome(enum.Enum):
+    SENT = "sent"
+    TEMPORARY = "temporary"  # 4xx, timeout, dropped connection: retry later
+    PERMANENT = "permanent"  # 5xx: do not retry, suppress the address
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    detail: str = ""
+    # True when the connection is unusable afterwards and must be reopened.
+    connection_lost: bool = False
+
+
+class Transport(Protocol):
+    def open(self) -> None: ...
+    def send(self, sender: str, recipient: str, data: bytes) -> SendResult: ...
+    def close(self) -> None: ...
+
+
+def _classify_code(code: int, text: str) -> SendResult:
+    if 200 <= code < 300:
+        return SendResult(Outcome.SENT, f"{code} {text}")
+    if 400 <= code < 500:
+        return SendResult(Outcome.TEMPORARY, f"{code} {text}", connection_lost=code == 421)
+    return SendResult(Outcome.PERMANENT, f"{code} {text}")
+
+
+def _text(msg: bytes | str) -> str:
+    return msg.decode("utf-8", "replace") if isinstance(msg, bytes) else str(msg)
+
+
+class SMTPTransport:
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
+        parts = urlsplit(url)
+        self.scheme = parts.scheme
+        self.host = parts.hostname or "127.0.0.1"
+        self.port = parts.port or (465 if self.scheme == "smtps" else 25)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        self.timeout = timeout
+        self.conn: smtplib.SMTP | None = None
+
+    def open(self) -> None:
+        ctx = ssl.create_default_context()
+        if self.scheme == "smtps":
+            conn: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
+                                                  context=ctx)
+        else:
+            conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        conn.ehlo()
+        if self.scheme == "smtp+starttls":
+            conn.starttls(context=ctx)
+            conn.ehlo()
+        if self.username:
+            conn.login(self.username, self.password or "")
+        self.conn = conn
+
+    def send(self, sender: str, recipient: str, data: bytes) -> SendResult:
+        if self.conn is None:
+            try:
+                self.open()
+            except (OSError, smtplib.SMTPException) as exc:
+                self.conn = None
+                return SendResult(Outcome.TEMPORARY, f"connect: {exc}", connection_lost=True)
+        assert self.conn is not None
+        try:
+            refused = self.conn.sendmail(sender, [recipient], data)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, msg = exc.recipients.get(recipient, (550, b"refused"))
+            self._reset()
+            return _classify_code(code, _text(msg))
+        except smtplib.SMTPResponseException as exc:
+            result = _classify_code(exc.smtp_code, _text(exc.smtp_error))
+            if result.connection_lost:
+                self._drop()
+            else:
+                self._reset()
+            return result
+        except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
+            self._drop()
+            return SendResult(Outcome.TEMPORARY, f"connection: {exc}", connection_lost=True)
+        except smtplib.SMTPException as exc:
+            self._drop()
+            return SendResult(Outcome.TEMPORARY, str(exc), connection_lost=True)
+        if refused:
+            code, msg = refused[recipient]
+            return _classify_code(code, _text(msg))
+        return SendResult(Outcome.SENT, "250")
+
+    def _reset(self) -> None:
+        try:
+            if self.conn is not None:
+                self.conn.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+    def _drop(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except OSError:
+                pass
+        self.conn = None
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+        self._drop()
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def outbox_filename(message_id: str) -> str:
+    return _UNSAFE.sub("_", message_id.strip("<>")) + ".eml"
+
+
+class OutboxTransport:
+    """Writes each message as an ``.eml`` file; the embedded default, shown by the desk."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.dir = Path(directory)
+
+    def open(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+
+    def send(self, sender: str, recipient: str, data: bytes) -> SendResult:
+        message_id = _header(data, b"Message-ID") or recipient
+        target = self.dir / outbox_filename(message_id)
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.dir, suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(f"X-Envelope-From: {sender}\r\nX-Envelope-To: {recipient}\r\n".encode())
+                fh.write(data)
+            os.replace(tmp, target)  # atomic: a reader never sees half a message
+        except OSError as exc:
+            return SendResult(Outcome.TEMPORARY, f"outbox: {exc}")
+        return SendResult(Outcome.SENT, f"written {target.name}")
+
+    def close(self) -> None:
+        return None
+
+
+def _header(data: bytes, name: bytes) -> str:
+    head = data.split(b"\r\n\r\n", 1)[0]
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(name.lower() + b":"):
+            return line.split(b":", 1)[1].strip().decode("ascii", "replace")
+    return ""
+
+
+def make_transport(smtp_url: str, outbox_dir: str, timeout: float = 30.0) -> Transport:
+    if smtp_url:
+        return SMTPTransport(smtp_url, timeout=timeout)
+    return OutboxTransport(outbox_dir)

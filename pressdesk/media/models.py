@@ -1,0 +1,59 @@
+"""The media an office sends to: outlets (newspapers, magazines, ...) and distribution lists."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pressdesk.db import Base, UTCDateTime, utcnow
+
+
+class OutletKind(enum.StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    ONLINE = "online"
+    RADIO = "radio"
+    TV = "tv"
+    AGENCY = "agency"
+
+
+list_outlets = Table(
+    "list_outlets",
+    Base.metadata,
+    Column("list_id", Integer, ForeignKey("distribution_lists.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("outlet_id", Integer, ForeignKey("outlets.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Outlet(Base):
+    __tablename__ = "outlets"
+    __table_args__ = (UniqueConstraint("office_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default=OutletKind.DAILY.value)
+    email: Mapped[str] = mapped_column(String(254))
+    region: Mapped[str] = mapped_column(String(120), default="")
+    # Images as links (default) or as attachments up to the cap.
+    prefers_attachments: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_attachment_kb: Mapped[int] = mapped_column(Integer, default=10240)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DistributionList(Base):
+    __tablename__ = "distribution_lists"
+    __table_args__ = (UniqueConstraint("office_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    outlets: Mapped[list[Outlet]] = relationship(secondary=list_outlets, lazy="selectin")

@@ -1,0 +1,32 @@
+"""Press offices: the tenants of the desk. Every desk query is scoped to one of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pressdesk.db import Base, UTCDateTime, utcnow
+
+
+class Office(Base):
+    __tablename__ = "offices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # Short tag for datelines and subjects, e.g. "LK Leer".
+    tag: Mapped[str] = mapped_column(String(40))
+    sender_name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    imprint: Mapped[str] = mapped_column(Text, default="")
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_phone: Mapped[str] = mapped_column(String(80), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    default_place: Mapped[str] = mapped_column(String(120), default="")
+    require_four_eyes: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Office {self.slug}>"

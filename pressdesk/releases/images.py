@@ -1,0 +1,78 @@
+"""Release images: check real content with Pillow, keep the original, make a web rendition."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from pressdesk.config import settings
+from pressdesk.releases.models import ReleaseImage, new_public_id
+
+ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
+WEB_WIDTH = 1200
+PRINT_MIN = (1200, 800)
+
+
+class ImageError(ValueError):
+    """An upload that is not a usable JPEG or PNG."""
+
+
+def media_dir() -> Path:
+    return Path(settings().instance_dir) / "media"
+
+
+def image_path(img: ReleaseImage, rendition: str) -> Path:
+    ext = "png" if img.content_type == "image/png" and rendition == "original" else "jpg"
+    return media_dir() / img.public_id / f"{rendition}.{ext}"
+
+
+def inspect(data: bytes) -> tuple[str, int, int]:
+    """Content type and size of an upload, judged by its bytes, not its name."""
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            fmt = im.format or ""
+            im.verify()
+            size = im.size
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise ImageError("Die Datei ist kein lesbares JPEG- oder PNG-Bild.") from exc
+    if fmt not in ALLOWED_FORMATS:
+        raise ImageError(f"Bildformat {fmt or 'unbekannt'} wird nicht angenommen (nur JPEG, PNG).")
+    return ALLOWED_FORMATS[fmt], size[0], size[1]
+
+
+def is_print_quality(width: int, height: int) -> bool:
+    long_side, short_side = max(width, height), min(width, height)
+    return long_side >= PRINT_MIN[0] and short_side >= PRINT_MIN[1]
+
+
+def store(img: ReleaseImage, data: bytes) -> None:
+    """Write the original and a web JPEG for an image row whose metadata is already set."""
+    content_type, width, height = inspect(data)
+    if not img.public_id:
+        img.public_id = new_public_id()
+    img.content_type, img.width, img.height, img.size_bytes = content_type, width, height, len(data)
+    target = image_path(img, "original")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    with Image.open(io.BytesIO(data)) as im:
+        im = im.convert("RGB")
+        if im.width > WEB_WIDTH:
+            im = im.resize((WEB_WIDTH, round(im.height * WEB_WIDTH / im.width)), Image.LANCZOS)
+        im.save(image_path(img, "web"), "JPEG", quality=85, optimize=True, progressive=True)
+
+
+def placeholder_jpeg(text: str, size: tuple[int, int] = (1800, 1200)) -> bytes:
+    """A generated stand-in photo for the demo data (print size, so no warning)."""
+    from PIL import ImageDraw
+
+    im = Image.new("RGB", size, (34, 86, 120))
+    draw = ImageDraw.Draw(im)
+    for i in range(0, size[0], 60):
+        draw.line([(i, 0), (i - size[1] // 2, size[1])], fill=(44, 100, 138), width=18)
+    draw.rectangle([(0, size[1] - 180), size], fill=(20, 50, 70))
+    draw.text((60, size[1] - 130), text, fill=(255, 255, 255), font_size=64)
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=88)
+    return buf.getvalue()

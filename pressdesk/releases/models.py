@@ -1,0 +1,115 @@
+"""Releases and their published versions.
+
+The ``Release`` row holds the working text; each publication (first publish, correction,
+withdrawal) freezes a ``ReleaseVersion``. Deliveries point at a version, never at the
+mutable release, so what a newspaper got can always be shown exactly.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from pressdesk.db import Base, UTCDateTime, utcnow
+from pressdesk.offices.models import Office
+
+
+class ReleaseStatus(enum.StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    SCHEDULED = "scheduled"
+    PUBLISHED = "published"
+    WITHDRAWN = "withdrawn"
+
+
+def new_public_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Release(Base):
+    __tablename__ = "releases"
+    __table_args__ = (UniqueConstraint("office_id", "year", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), index=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    # Running number per office and year ("PM 12/2026"); assigned at first publication.
+    year: Mapped[int | None] = mapped_column(Integer)
+    number: Mapped[int | None] = mapped_column(Integer)
+    slug: Mapped[str] = mapped_column(String(120), default="")
+    status: Mapped[str] = mapped_column(String(20), default=ReleaseStatus.DRAFT.value, index=True)
+    headline: Mapped[str] = mapped_column(String(300))
+    subline: Mapped[str] = mapped_column(String(300), default="")
+    dateline_place: Mapped[str] = mapped_column(String(120), default="")
+    lead: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    office: Mapped[Office] = relationship(lazy="joined")
+    versions: Mapped[list[ReleaseVersion]] = relationship(
+        back_populates="release", order_by="ReleaseVersion.version", cascade="all, delete-orphan"
+    )
+    images: Mapped[list[ReleaseImage]] = relationship(
+        back_populates="release", order_by="ReleaseImage.position", cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+    @property
+    def reference(self) -> str:
+        """The office's running number, "PM 12/2026", once published."""
+        if self.number is None:
+            return ""
+        return f"PM {self.number}/{self.year}"
+
+
+class ReleaseVersion(Base):
+    __tablename__ = "release_versions"
+    __table_args__ = (UniqueConstraint("release_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"),
+                                            index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20), default="publish")  # publish|correction|withdrawal
+    headline: Mapped[str] = mapped_column(String(300))
+    subline: Mapped[str] = mapped_column(String(300), default="")
+    dateline: Mapped[str] = mapped_column(String(200), default="")
+    lead: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The shared part of the newspaper email, rendered once at publication (CRLF, SMTP policy).
+    mail_bytes: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+
+    release: Mapped[Release] = relationship(back_populates="versions", lazy="joined")
+
+
+class ReleaseImage(Base):
+    __tablename__ = "release_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"),
+                                            index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(60), default="image/jpeg")
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    caption: Mapped[str] = mapped_column(Text, default="")
+    credit: Mapped[str] = mapped_column(String(200), default="")
+    alt: Mapped[str] = mapped_column(String(300), default="")
+    rights: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    release: Mapped[Release] = relationship(back_populates="images")

@@ -1,0 +1,160 @@
+"""Release operations: write, update, publish. Views and the demo loader call these."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from pressdesk.accounts.models import User
+from pressdesk.config import settings
+from pressdesk.db import utcnow
+from pressdesk.delivery.render import MailImage, ReleaseMail, render_message, shared_bytes
+from pressdesk.delivery.services import Recipient, queue_deliveries
+from pressdesk.extensions import db
+from pressdesk.media.models import DistributionList
+from pressdesk.offices.models import Office
+from pressdesk.releases.models import Release, ReleaseStatus, ReleaseVersion
+from pressdesk.text import dateline, has_line_break, one_line, slugify
+from pressdesk.urls import external_url
+
+
+class ReleaseError(ValueError):
+    """A release operation that cannot be done; the message is for the user."""
+
+
+SINGLE_LINE_FIELDS = ("headline", "subline", "dateline_place")
+LIMITS = {"headline": 300, "subline": 300, "dateline_place": 120, "lead": 5000, "body": 200_000}
+
+
+def clean_fields(data: dict[str, str]) -> dict[str, str]:
+    """Validate user text. Line breaks in one-line fields are refused, not silently joined."""
+    out: dict[str, str] = {}
+    for name, limit in LIMITS.items():
+        value = (data.get(name) or "").strip()
+        if name in SINGLE_LINE_FIELDS and has_line_break(value):
+            raise ReleaseError(f"Das Feld „{name}“ darf keinen Zeilenumbruch enthalten.")
+        if len(value) > limit:
+            raise ReleaseError(f"Das Feld „{name}“ ist zu lang (höchstens {limit} Zeichen).")
+        out[name] = value
+    if not out["headline"]:
+        raise ReleaseError("Die Überschrift fehlt.")
+    return out
+
+
+def create_release(office: Office, author: User | None, data: dict[str, str]) -> Release:
+    fields = clean_fields(data)
+    if not fields["dateline_place"]:
+        fields["dateline_place"] = office.default_place
+    release = Release(office_id=office.id, created_by_id=author.id if author else None, **fields)
+    release.office = office
+    db.session.add(release)
+    db.session.flush()
+    return release
+
+
+def update_release(release: Release, data: dict[str, str]) -> Release:
+    if release.status == ReleaseStatus.WITHDRAWN.value:
+        raise ReleaseError("Eine zurückgezogene Mitteilung kann nicht mehr bearbeitet werden.")
+    for key, value in clean_fields(data).items():
+        setattr(release, key, value)
+    return release
+
+
+def office_release(office: Office, release_id: int) -> Release | None:
+    """A release of this office only: the scoping every desk view goes through."""
+    return db.session.scalar(
+        select(Release).where(Release.id == release_id, Release.office_id == office.id)
+    )
+
+
+def permalink(release: Release) -> str:
+    return external_url("portal.release", office_slug=release.office.slug, year=release.year,
+                        number=release.number, slug=release.slug)
+
+
+def image_url(public_id: str, rendition: str) -> str:
+    return external_url("portal.image", public_id=public_id, rendition=rendition)
+
+
+def recipients_for(office: Office, list_ids: list[int] | None) -> list[Recipient]:
+    q = select(DistributionList).where(DistributionList.office_id == office.id)
+    q = q.where(DistributionList.id.in_(list_ids)) if list_ids else q.where(
+        DistributionList.is_default.is_(True))
+    seen: dict[str, Recipient] = {}
+    for dl in db.session.scalars(q):
+        for o in dl.outlets:
+            if o.active and o.office_id == office.id and o.email.lower() not in seen:
+                seen[o.email.lower()] = Recipient(email=o.email, name=o.name, outlet_id=o.id)
+    return sorted(seen.values(), key=lambda r: r.name.lower())
+
+
+def mail_for(version: ReleaseVersion, kind: str = "publish") -> ReleaseMail:
+    release, office = version.release, version.release.office
+    s = settings()
+    return ReleaseMail(
+        office_name=office.name, sender_name=office.sender_name or office.name,
+        from_addr=s.mail_from, reply_to=office.contact_email,
+        list_id=f"{office.slug}.{s.mail_domain}", headline=version.headline,
+        subline=version.subline, dateline=version.dateline, lead=version.lead,
+        body_markdown=version.body, permalink=permalink(release), reference=release.reference,
+        date=version.created_at, kind=kind, contact_name=office.contact_name,
+        contact_phone=office.contact_phone, contact_email=office.contact_email,
+        images=tuple(
+            MailImage(url=image_url(i.public_id, "original"), caption=i.caption, credit=i.credit,
+                      alt=i.alt, rights=i.rights, width=i.width, height=i.height)
+            for i in release.images
+        ),
+    )
+
+
+def _next_number(office_id: int, year: int) -> int:
+    current = db.session.scalar(
+        select(func.max(Release.number)).where(Release.office_id == office_id, Release.year == year)
+    )
+    return (current or 0) + 1
+
+
+def publish_release(release: Release, user: User | None, list_ids: list[int] | None = None
+                    ) -> ReleaseVersion:
+    """Freeze a version, render its email once, queue one delivery per outlet; one transaction.
+
+    A second publish of the same text (a double click) finds the version counter moved and is
+    refused, so there is only ever one set of deliveries.
+    """
+    if release.status in (ReleaseStatus.PUBLISHED.value, ReleaseStatus.WITHDRAWN.value):
+        raise ReleaseError("Diese Mitteilung ist bereits veröffentlicht.")
+    office = release.office
+    now = utcnow()
+    expected = release.version
+    moved = db.session.execute(
+        update(Release).where(Release.id == release.id, Release.version == expected,
+                              Release.status != ReleaseStatus.PUBLISHED.value)
+        .values(version=expected + 1, status=ReleaseStatus.PUBLISHED.value, published_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        db.session.rollback()
+        raise ReleaseError("Diese Mitteilung wurde gerade schon veröffentlicht.")
+    release.version, release.status, release.published_at = expected + 1, "published", now
+    if release.number is None:
+        release.year = now.year
+        release.number = _next_number(office.id, now.year)
+        release.slug = slugify(release.headline)
+    version = ReleaseVersion(
+        release_id=release.id, version=release.version, kind="publish",
+        headline=one_line(release.headline), subline=one_line(release.subline),
+        dateline=dateline(release.dateline_place, now), lead=release.lead, body=release.body,
+        created_by_id=user.id if user else None, created_at=now,
+    )
+    version.release = release
+    db.session.add(version)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise ReleaseError("Diese Mitteilung wurde gerade schon veröffentlicht.") from exc
+    version.mail_bytes = shared_bytes(render_message(mail_for(version), current_app.jinja_env))
+    queue_deliveries(version, recipients_for(office, list_ids))
+    db.session.commit()
+    return version

@@ -1,0 +1,47 @@
+"""Security defaults: login required unless a view is marked public, headers on every answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, Response, redirect, request, url_for
+from flask_login import current_user
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def public(view: F) -> F:
+    """Mark a view as reachable without login. Everything else requires a login."""
+    view.pressdesk_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _require_login() -> Any:
+        if request.endpoint is None or request.endpoint == "static":
+            return None
+        view = app.view_functions.get(request.endpoint)
+        if view is not None and getattr(view, "pressdesk_public", False):
+            return None
+        if not current_user.is_authenticated:
+            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+        return None
+
+    @app.after_request
+    def _headers(resp: Response) -> Response:
+        h = resp.headers
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        h.setdefault("X-Frame-Options", "DENY")
+        h.setdefault("Content-Security-Policy", CSP)
+        h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if request.is_secure:
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        return resp

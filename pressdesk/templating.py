@@ -1,0 +1,42 @@
+"""Jinja filters and globals shared by every template."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import get_locale
+from flask_login import current_user
+
+from pressdesk.text import german_date, german_datetime
+
+STATE_LABELS = {
+    "draft": "Entwurf", "in_review": "In Prüfung", "approved": "Freigegeben",
+    "scheduled": "Geplant", "published": "Veröffentlicht", "withdrawn": "Zurückgezogen",
+    "queued": "Wartet", "sending": "Wird gesendet", "sent": "Gesendet", "retrying": "Neuer Versuch",
+    "failed": "Fehlgeschlagen", "suppressed": "Gesperrt", "cancelled": "Abgebrochen",
+}
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["de_date"] = lambda d: german_date(d) if d else ""
+    app.jinja_env.filters["de_datetime"] = lambda d: german_datetime(d) if d else ""
+    app.jinja_env.filters["iso"] = lambda d: d.isoformat() if isinstance(d, datetime) else ""
+
+    @app.template_filter("state_label")
+    def state_label(value: str) -> str:
+        from flask_babel import gettext
+
+        return gettext(STATE_LABELS.get(value, value))
+
+    @app.context_processor
+    def _globals() -> dict[str, object]:
+        office = None
+        if current_user.is_authenticated and current_user.memberships:
+            from pressdesk.accounts.services import current_office
+
+            office = current_office()
+        from pressdesk.portal.views import feed_links
+
+        return {"desk_office": office, "lang": str(get_locale() or "de"),
+                "feed_links": feed_links()}

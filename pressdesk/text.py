@@ -1,0 +1,46 @@
+"""Small text helpers: slugs, single-line values, German dates in Europe/Berlin."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+BERLIN = ZoneInfo("Europe/Berlin")
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue",
+                         "ß": "ss"})
+
+
+def slugify(text: str, max_len: int = 80) -> str:
+    text = unicodedata.normalize("NFKD", text.translate(_GERMAN))
+    text = text.encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return slug[:max_len].rstrip("-") or "mitteilung"
+
+
+def one_line(text: str) -> str:
+    """Collapse all whitespace, CR and LF included, so a value can never break a header."""
+    return " ".join((text or "").split())
+
+
+def has_line_break(text: str) -> bool:
+    return any(ch in (text or "") for ch in "\r\n\x0b\x0c\x85\u2028\u2029")
+
+
+def berlin(dt: datetime) -> datetime:
+    return dt.astimezone(BERLIN)
+
+
+def german_date(dt: datetime) -> str:
+    return berlin(dt).strftime("%d.%m.%Y")
+
+
+def german_datetime(dt: datetime) -> str:
+    return berlin(dt).strftime("%d.%m.%Y, %H:%M Uhr")
+
+
+def dateline(place: str, when: datetime) -> str:
+    """The dateline a German release starts with: "Leer, 23.11.2026"."""
+    place = one_line(place)
+    return f"{place}, {german_date(when)}" if place else german_date(when)

@@ -1,0 +1,261 @@
+"""Shared fixtures: the app on a throw-away database, a real SMTP server (aiosmtpd on loopback),
+a real Celery worker thread, a live HTTP server for the browser tests.
+
+Without environment variables everything is embedded (SQLite, kombu's SQLAlchemy transport).
+With PRESSDESK_DATABASE_URL / PRESSDESK_BROKER_URL set (CI), the same tests run on PostgreSQL
+and Redis.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP as SMTPServer
+from aiosmtpd.smtp import Envelope, Session
+from flask.globals import _cv_app
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from pressdesk import create_app
+from pressdesk.db import Base
+from pressdesk.extensions import db
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- SMTP --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+
+@dataclass
+class SMTPHandler:
+    """Records every message; tests can make it refuse recipients or fail transactions."""
+
+    messages: list[Received] = field(default_factory=list)
+    # recipient -> SMTP reply for RCPT TO (e.g. "550 5.1.1 unknown user")
+    rcpt_replies: dict[str, str] = field(default_factory=dict)
+    # when set, every DATA is answered with this reply (e.g. "451 4.3.0 try later")
+    data_reply: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(self, server: SMTPServer, session: Session, envelope: Envelope,
+                          address: str, rcpt_options: list[str]) -> str:
+        reply = self.rcpt_replies.get(address.lower())
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTPServer, session: Session,
+                          envelope: Envelope) -> str:
+        if self.data_reply:
+            return self.data_reply
+        with self.lock:
+            self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
+                                          bytes(envelope.original_content or envelope.content)))
+        return "250 Message accepted"
+
+    def reset(self) -> None:
+        with self.lock:
+            self.messages.clear()
+        self.rcpt_replies.clear()
+        self.data_reply = None
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[Controller, SMTPHandler]]:
+    handler = SMTPHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, decode_data=False)
+    controller.start()
+    yield controller, handler
+    controller.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server: tuple[Controller, SMTPHandler]) -> SMTPHandler:
+    _controller, handler = smtp_server
+    handler.reset()
+    return handler
+
+
+# --- App and database --------------------------------------------------------------------------
+
+
+LIVE_PORT = free_port()
+
+
+def _test_config(instance: Path, smtp_port: int) -> dict[str, Any]:
+    broker = os.environ.get("PRESSDESK_BROKER_URL") or f"sqla+sqlite:///{instance / 'broker.db'}"
+    return {
+        "instance_dir": str(instance),
+        "smtp_url": f"smtp://127.0.0.1:{smtp_port}",
+        "broker_url": broker,
+        "base_url": f"http://127.0.0.1:{LIVE_PORT}",
+        "secret_key": "test-secret-key-0123456789",
+        "testing": True,
+        "sweep_seconds": 1.0,
+        "retry_base_seconds": 1,
+        "smtp_timeout": 5.0,
+    }
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests get their own app context, as in production.
+
+    Tests hold an app context to call services; without this, requests would share its ``g``
+    (Flask-Login's user, Flask-WTF's token) with each other.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def,override]
+        def run():  # type: ignore[no-untyped-def]
+            token = _cv_app.set(None)  # type: ignore[arg-type]
+            try:
+                return FlaskClient.open(self, *args, **kwargs)
+            finally:
+                _cv_app.reset(token)
+
+        return contextvars.copy_context().run(run)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[Controller, SMTPHandler]):
+    instance = tmp_path_factory.mktemp("instance")
+    controller, _ = smtp_server
+    flask_app = create_app(_test_config(instance, controller.port))
+    flask_app.test_client_class = IsolatedClient
+    with flask_app.app_context():
+        _reset_schema()
+        from pressdesk import migrate
+
+        migrate.upgrade()
+    return flask_app
+
+
+def _reset_schema() -> None:
+    """Start from an empty database (the CI database survives between runs)."""
+    assert db.engine is not None
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        else:
+            Base.metadata.drop_all(conn)
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def _truncate_all() -> None:
+    assert db.engine is not None
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                              + " RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(text(f'DELETE FROM "{t}"'))
+
+
+@pytest.fixture(autouse=True)
+def ctx(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test starts with empty tables and an app context."""
+    if "app" not in request.fixturenames and not request.node.get_closest_marker("needs_app"):
+        yield
+        return
+    flask_app = request.getfixturevalue("app")
+    with flask_app.app_context():
+        db.session.remove()
+        _truncate_all()
+        s = flask_app.extensions["pressdesk.settings"]
+        shutil.rmtree(s.outbox_dir, ignore_errors=True)
+        yield
+        db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(app):
+    """A real Celery worker (threads pool) consuming from the configured broker."""
+    from celery.contrib.testing.worker import start_worker
+
+    import workers.tasks  # noqa: F401  (registers the tasks)
+
+    celery = app.extensions["celery"]
+    if celery.conf.broker_url.startswith("redis"):
+        import redis
+
+        redis.Redis.from_url(celery.conf.broker_url).flushdb()
+    with start_worker(celery, pool="threads", concurrency=2, perform_ping_check=False,
+                      loglevel="WARNING", shutdown_timeout=30) as worker:
+        yield worker
+
+
+# --- Helpers -----------------------------------------------------------------------------------
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 30.0, interval: float = 0.1) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s: {check}")
+        time.sleep(interval)
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = _CSRF.search(html)
+    assert match, "no CSRF token in page"
+    return match.group(1)
+
+
+def login(client, email: str, password: str = "pressdesk-demo"):  # type: ignore[no-untyped-def]
+    page = client.get("/login")
+    return client.post("/login", data={"email": email, "password": password,
+                                       "csrf_token": csrf_token(page.get_data(as_text=True))})
+
+
+@pytest.fixture
+def demo(app):  # type: ignore[no-untyped-def]
+    """Demo offices, lists and users, without the demo releases."""
+    from pressdesk.demo import loader
+
+    loader.load_offices_and_users()
+    return loader
+
+
+@pytest.fixture(scope="session")
+def live_server(app) -> Iterator[str]:
+    """The app served over real HTTP on LIVE_PORT (matches PRESSDESK_BASE_URL in tests)."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", LIVE_PORT, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{LIVE_PORT}"
+    server.shutdown()

@@ -1,0 +1,44 @@
+import pytest
+
+from pressdesk.config import ConfigError, load_settings
+
+
+def test_defaults_are_embedded(tmp_path, monkeypatch):
+    for name in ("DATABASE_URL", "BROKER_URL", "SMTP_URL", "OUTBOX_DIR"):
+        monkeypatch.delenv(f"PRESSDESK_{name}", raising=False)
+    s = load_settings(str(tmp_path))
+    assert s.database_url == f"sqlite:///{tmp_path / 'pressdesk.db'}"
+    assert s.broker_url == f"sqla+sqlite:///{tmp_path / 'broker.db'}"
+    assert s.outbox_dir == str(tmp_path / "outbox")
+    assert s.smtp_url == ""
+    # the generated secret is kept, so sessions survive a restart
+    assert load_settings(str(tmp_path)).secret_key == s.secret_key
+
+
+def test_environment_overrides(tmp_path, monkeypatch):
+    monkeypatch.setenv("PRESSDESK_DATABASE_URL", "postgresql+psycopg://u@db/press")
+    monkeypatch.setenv("PRESSDESK_BROKER_URL", "redis://redis:6379/0")
+    monkeypatch.setenv("PRESSDESK_SMTP_URL", "smtps://user:pa%40ss@mail.example:465")
+    monkeypatch.setenv("PRESSDESK_BATCH_SIZE", "50")
+    s = load_settings(str(tmp_path))
+    assert s.database_url.startswith("postgresql+psycopg://")
+    assert s.broker_url == "redis://redis:6379/0"
+    assert s.batch_size == 50
+
+
+@pytest.mark.parametrize("env,value,fragment", [
+    ("PRESSDESK_SMTP_URL", "http://mail", "SMTP_URL"),
+    ("PRESSDESK_BASE_URL", "not a url", "BASE_URL"),
+    ("PRESSDESK_BATCH_SIZE", "many", "BATCH_SIZE"),
+    ("PRESSDESK_TASK_TIME_LIMIT", "7200", "VISIBILITY_TIMEOUT"),
+])
+def test_bad_settings_fail_at_start(tmp_path, monkeypatch, env, value, fragment):
+    monkeypatch.setenv(env, value)
+    with pytest.raises(ConfigError, match=fragment):
+        load_settings(str(tmp_path))
+
+
+def test_settings_are_read_only(tmp_path):
+    s = load_settings(str(tmp_path))
+    with pytest.raises(AttributeError):
+        s.batch_size = 3  # type: ignore[misc]

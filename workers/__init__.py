@@ -1,0 +1,1 @@
+"""Celery workers. This package imports pressdesk; pressdesk never imports it."""
