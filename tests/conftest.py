@@ -27,6 +27,7 @@ from aiosmtpd.smtp import Envelope, Session
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from pressdesk import create_app
 from pressdesk.db import Base
@@ -167,15 +168,25 @@ def _reset_schema() -> None:
 
 
 def _truncate_all() -> None:
+    """Empty every table. The session's worker thread may still be finishing the previous
+    test's rows; its locks can deadlock a TRUNCATE, so retry a few times."""
     assert db.engine is not None
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                              + " RESTART IDENTITY CASCADE"))
-        else:
-            for t in tables:
-                conn.execute(text(f'DELETE FROM "{t}"'))
+    for attempt in range(20):
+        try:
+            with db.engine.begin() as conn:
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SET LOCAL lock_timeout = '2s'"))
+                    conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
+                                      + " RESTART IDENTITY CASCADE"))
+                else:
+                    for t in tables:
+                        conn.execute(text(f'DELETE FROM "{t}"'))
+            return
+        except OperationalError:
+            if attempt == 19:
+                raise
+            time.sleep(0.25)
 
 
 @pytest.fixture(autouse=True)
