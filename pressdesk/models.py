@@ -1,10 +1,11 @@
 """Imports every domain's models, so the metadata (and Alembic) sees all tables."""
 
 from pressdesk.accounts.models import LoginFailure, Membership, User
+from pressdesk.audit.models import AuditEntry
 from pressdesk.delivery.models import Delivery
 from pressdesk.media.models import DistributionList, Outlet
 from pressdesk.offices.models import Office
-from pressdesk.releases.models import Release, ReleaseImage, ReleaseVersion
+from pressdesk.releases.models import Region, Release, ReleaseImage, ReleaseVersion, Topic
 
-__all__ = ["Delivery", "DistributionList", "LoginFailure", "Membership", "Office", "Outlet",
-           "Release", "ReleaseImage", "ReleaseVersion", "User"]
+__all__ = ["AuditEntry", "Delivery", "DistributionList", "LoginFailure", "Membership", "Office", "Outlet",
+           "Region", "Release", "ReleaseImage", "ReleaseVersion", "Topic", "User"]

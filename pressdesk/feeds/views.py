@@ -17,7 +17,7 @@ from pressdesk.feeds.builder import FeedEntry, FeedMeta, build
 from pressdesk.offices.models import Office
 from pressdesk.portal import services as portal
 from pressdesk.releases.markup import render_markdown
-from pressdesk.releases.models import Release, ReleaseStatus, ReleaseVersion
+from pressdesk.releases.models import Release, ReleaseVersion
 from pressdesk.releases.services import permalink
 from pressdesk.security import public
 from pressdesk.urls import external_url
@@ -37,7 +37,7 @@ def _state(office_id: int | None) -> tuple[datetime | None, int]:
     """Newest change and count of the feed's scope: what the ETag is made of."""
     q = (select(func.max(ReleaseVersion.created_at), func.count(func.distinct(Release.id)))
          .join(Release, ReleaseVersion.release_id == Release.id)
-         .where(Release.status == ReleaseStatus.PUBLISHED.value))
+         .where(portal.visible()))
     if office_id is not None:
         q = q.where(Release.office_id == office_id)
     newest, count = db.session.execute(q).one()

@@ -10,7 +10,7 @@ from pressdesk.offices.models import Office
 from pressdesk.portal import services
 from pressdesk.releases.images import image_path
 from pressdesk.releases.markup import render_markdown
-from pressdesk.releases.models import Release, ReleaseImage, ReleaseStatus
+from pressdesk.releases.models import Release, ReleaseImage
 from pressdesk.security import public
 from pressdesk.urls import external_url
 
@@ -74,8 +74,7 @@ def image(public_id: str, rendition: str):  # type: ignore[no-untyped-def]
         abort(404)
     img = db.session.scalar(
         select(ReleaseImage).join(Release)
-        .where(ReleaseImage.public_id == public_id,
-               Release.status == ReleaseStatus.PUBLISHED.value)
+        .where(ReleaseImage.public_id == public_id, services.visible())
     )
     if img is None:
         abort(404)

@@ -11,7 +11,16 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pressdesk.db import Base, UTCDateTime, utcnow
@@ -29,6 +38,44 @@ class ReleaseStatus(enum.StrEnum):
 
 def new_public_id() -> str:
     return uuid.uuid4().hex
+
+
+release_topics = Table(
+    "release_topics",
+    Base.metadata,
+    Column("release_id", Integer, ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic_id", Integer, ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+)
+release_regions = Table(
+    "release_regions",
+    Base.metadata,
+    Column("release_id", Integer, ForeignKey("releases.id", ondelete="CASCADE"), primary_key=True),
+    Column("region_id", Integer, ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Topic(Base):
+    """A per-office topic vocabulary entry ("Wirtschaft", "Verkehr", ...)."""
+
+    __tablename__ = "topics"
+    __table_args__ = (UniqueConstraint("office_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class Region(Base):
+    """A per-office region vocabulary entry ("Rheiderland", "Borkum", ...)."""
+
+    __tablename__ = "regions"
+    __table_args__ = (UniqueConstraint("office_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(120))
 
 
 class Release(Base):
@@ -50,6 +97,14 @@ class Release(Base):
     body: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=0)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Sperrfrist: outlets get the release at once; the public only from this moment on.
+    embargo_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Publish later (done by beat).
+    scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # When the release became visible to the public (and reader alerts were queued); None while
+    # a draft, scheduled or under embargo.
+    went_public_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -58,6 +113,10 @@ class Release(Base):
     versions: Mapped[list[ReleaseVersion]] = relationship(
         back_populates="release", order_by="ReleaseVersion.version", cascade="all, delete-orphan"
     )
+    topics: Mapped[list[Topic]] = relationship(secondary=release_topics, lazy="selectin",
+                                               order_by="Topic.name")
+    regions: Mapped[list[Region]] = relationship(secondary=release_regions, lazy="selectin",
+                                                 order_by="Region.name")
     images: Mapped[list[ReleaseImage]] = relationship(
         back_populates="release", order_by="ReleaseImage.position", cascade="all, delete-orphan",
         lazy="selectin",

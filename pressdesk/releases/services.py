@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pressdesk.accounts.models import User
+from pressdesk.audit.services import record
 from pressdesk.config import settings
 from pressdesk.db import utcnow
 from pressdesk.delivery.render import MailImage, ReleaseMail, render_message, shared_bytes
@@ -15,6 +16,7 @@ from pressdesk.extensions import db
 from pressdesk.media.models import DistributionList
 from pressdesk.offices.models import Office
 from pressdesk.releases.models import Release, ReleaseStatus, ReleaseVersion
+from pressdesk.signals import release_changed, release_public, send_after_commit
 from pressdesk.text import dateline, has_line_break, one_line, slugify
 from pressdesk.urls import external_url
 
@@ -98,7 +100,8 @@ def mail_for(version: ReleaseVersion, kind: str = "publish") -> ReleaseMail:
         list_id=f"{office.slug}.{s.mail_domain}", headline=version.headline,
         subline=version.subline, dateline=version.dateline, lead=version.lead,
         body_markdown=version.body, permalink=permalink(release), reference=release.reference,
-        date=version.created_at, kind=kind, contact_name=office.contact_name,
+        date=version.created_at, kind=kind, embargo_until=release.embargo_until,
+        contact_name=office.contact_name,
         contact_phone=office.contact_phone, contact_email=office.contact_email,
         images=tuple(
             MailImage(url=image_url(i.public_id, "original"), caption=i.caption, credit=i.credit,
@@ -156,5 +159,11 @@ def publish_release(release: Release, user: User | None, list_ids: list[int] | N
         raise ReleaseError("Diese Mitteilung wurde gerade schon veröffentlicht.") from exc
     version.mail_bytes = shared_bytes(render_message(mail_for(version), current_app.jinja_env))
     queue_deliveries(version, recipients_for(office, list_ids))
+    record(office.id, user, "release.published", "release", release.id,
+           f"{release.reference}: {release.headline}")
+    if release.embargo_until is None or release.embargo_until <= now:
+        release.went_public_at = now
+        send_after_commit(release_public, release_id=release.id, version_id=version.id)
+    send_after_commit(release_changed, release_id=release.id, office_id=office.id)
     db.session.commit()
     return version

@@ -1,0 +1,22 @@
+"""Domain signals (blinker), sent after the change has committed.
+
+- ``release_public(sender, release_id, version_id)``: a release became visible to the public
+  (published without embargo, or its embargo ended). Reader alerts hang on this.
+- ``release_changed(sender, release_id, office_id)``: anything the public sees of a release
+  changed (publish, embargo end, correction, withdrawal). Feed caches and WebSub pings hang on this.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+from pressdesk.db import after_commit
+from pressdesk.extensions import db
+
+_signals = Namespace()
+release_public = _signals.signal("release-public")
+release_changed = _signals.signal("release-changed")
+
+
+def send_after_commit(signal, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
+    after_commit(db.session(), lambda: signal.send("pressdesk", **kwargs))
