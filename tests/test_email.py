@@ -73,3 +73,15 @@ def test_body_script_is_sanitised_in_html_part(app, demo):
     assert "<script" not in html.lower()
     assert not re.search(r"href=[\"']?\s*javascript:", html, re.I)
     assert "Hallo" in html
+
+
+def test_reader_mail_gets_one_click_unsubscribe_headers():
+    data = personalise(b"Subject: x\r\n\r\nbody\r\n", "Leserin", "leserin@example.org",
+                       "<m.1@pd.example>", "https://pd.example/abmelden/abc",
+                       "mailto:unsubscribe@pd.example?subject=abc")
+    msg = _parse(data)
+    assert msg["List-Unsubscribe"] == ("<https://pd.example/abmelden/abc>, "
+                                       "<mailto:unsubscribe@pd.example?subject=abc>")
+    assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    outlet = _parse(personalise(b"Subject: x\r\n\r\nbody\r\n", "OZ", "oz@example.org", "<m.2@x>"))
+    assert outlet["List-Unsubscribe"] is None

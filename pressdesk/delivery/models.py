@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pressdesk.db import Base, UTCDateTime, utcnow
@@ -50,6 +50,10 @@ class Delivery(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
     message_id: Mapped[str] = mapped_column(String(250), unique=True)
+    # Reader mail only: the one-click unsubscribe URL for List-Unsubscribe (RFC 8058).
+    unsubscribe_url: Mapped[str] = mapped_column(String(500), default="")
+    # A message rendered for this row alone (e.g. a digest); else the version's shared bytes.
+    payload: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -116,8 +116,19 @@ def shared_bytes(msg: EmailMessage) -> bytes:
     return head + rest
 
 
-def personalise(shared: bytes, to_name: str, to_email: str, message_id: str) -> bytes:
-    """Prepend the recipient's own headers to the shared serialised message."""
+def personalise(shared: bytes, to_name: str, to_email: str, message_id: str,
+                unsubscribe_url: str = "", unsubscribe_mailto: str = "") -> bytes:
+    """Prepend the recipient's own headers to the shared serialised message.
+
+    Reader mail also gets List-Unsubscribe (https and mailto) with List-Unsubscribe-Post
+    (RFC 8058 one-click).
+    """
     to = formataddr((one_line(to_name), to_email), charset="utf-8")
-    head = f"To: {to}\r\nMessage-ID: {message_id}\r\n".encode("ascii")
-    return head + shared
+    head = f"To: {to}\r\nMessage-ID: {one_line(message_id)}\r\n"
+    if unsubscribe_url:
+        targets = [f"<{one_line(unsubscribe_url)}>"]
+        if unsubscribe_mailto:
+            targets.append(f"<{one_line(unsubscribe_mailto)}>")
+        head += f"List-Unsubscribe: {', '.join(targets)}\r\n"
+        head += "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+    return head.encode("ascii") + shared

@@ -33,6 +33,7 @@ class Recipient:
     email: str
     name: str
     outlet_id: int | None = None
+    unsubscribe_url: str = ""  # reader mail only
 
 
 def new_message_id(version: ReleaseVersion) -> str:
@@ -56,6 +57,7 @@ def queue_deliveries(version: ReleaseVersion, recipients: Iterable[Recipient],
             "outlet_id": r.outlet_id, "email": r.email, "name": r.name,
             "state": DeliveryState.QUEUED.value, "attempts": 0, "next_attempt_at": now,
             "last_error": "", "message_id": new_message_id(version), "created_at": now,
+            "unsubscribe_url": r.unsubscribe_url,
         })
     if rows:
         db.session.execute(insert(Delivery), rows)
@@ -92,13 +94,14 @@ def claim_batch(version_id: int, limit: int) -> list[Delivery]:
                 claimed_until=now + timedelta(seconds=s.claim_seconds),
                 attempts=Delivery.attempts + 1)
         .returning(Delivery.id, Delivery.email, Delivery.name, Delivery.message_id,
-                   Delivery.attempts)
+                   Delivery.attempts, Delivery.kind, Delivery.unsubscribe_url)
         .execution_options(synchronize_session=False)
     )
     rows = db.session.execute(stmt).all()
     db.session.commit()
     return [Delivery(id=r.id, email=r.email, name=r.name, message_id=r.message_id,
-                     attempts=r.attempts) for r in sorted(rows, key=lambda r: r.id)]
+                     attempts=r.attempts, kind=r.kind, unsubscribe_url=r.unsubscribe_url)
+            for r in sorted(rows, key=lambda r: r.id)]
 
 
 def backoff_seconds(attempts: int) -> float:
@@ -162,7 +165,8 @@ def deliver_version(version_id: int, transport: Transport | None = None) -> int:
     if version is None or not version.mail_bytes:
         log.warning("version %s has no rendered mail; nothing to send", version_id)
         return 0
-    shared = version.mail_bytes
+    shared_by_kind = {"outlet": version.mail_bytes,
+                      "reader": version.reader_mail_bytes or version.mail_bytes}
     sender = s.mail_from
     own = transport is None
     tp = transport or open_transport()
@@ -177,8 +181,7 @@ def deliver_version(version_id: int, transport: Transport | None = None) -> int:
             if not batch:
                 break
             for i, row in enumerate(batch):
-                result = tp.send(sender, row.email, personalise(shared, row.name, row.email,
-                                                                 row.message_id))
+                result = tp.send(sender, row.email, message_bytes(row, shared_by_kind))
                 if result.outcome is Outcome.SENT:
                     mark_sent(row, result.detail)
                     sent += 1
@@ -194,6 +197,21 @@ def deliver_version(version_id: int, transport: Transport | None = None) -> int:
         if own:
             tp.close()
     return sent
+
+
+def message_bytes(row: Delivery, shared_by_kind: dict[str, bytes]) -> bytes:
+    """The exact bytes for one row: its own payload, or the shared part of its kind."""
+    shared = shared_by_kind.get(row.kind)
+    if shared is None:  # rendered for this row alone (e.g. a reader digest)
+        shared = db.session.scalar(select(Delivery.payload).where(Delivery.id == row.id)) or b""
+    return personalise(shared, row.name, row.email, row.message_id, row.unsubscribe_url,
+                       unsubscribe_mailto_for(row))
+
+
+def unsubscribe_mailto_for(row: Delivery) -> str:
+    if not row.unsubscribe_url:
+        return ""
+    return f"mailto:unsubscribe@{settings().mail_domain}?subject=unsubscribe%20{row.message_id.strip('<>')}"
 
 
 def sweep() -> list[int]:
@@ -215,5 +233,6 @@ def counts_by_state(version_ids: list[int]) -> dict[str, int]:
 
 def message_as_sent(delivery: Delivery) -> bytes:
     """The exact bytes handed to the relay for this row (shared part + its own headers)."""
-    return personalise(delivery.version.mail_bytes or b"", delivery.name, delivery.email,
-                       delivery.message_id)
+    v = delivery.version
+    return message_bytes(delivery, {"outlet": v.mail_bytes or b"",
+                                    "reader": v.reader_mail_bytes or v.mail_bytes or b""})

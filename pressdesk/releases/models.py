@@ -148,6 +148,8 @@ class ReleaseVersion(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The shared part of the newspaper email, rendered once at publication (CRLF, SMTP policy).
     mail_bytes: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # The shared part of the reader alert email (kind "reader" deliveries), when rendered.
+    reader_mail_bytes: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
     release: Mapped[Release] = relationship(back_populates="versions", lazy="joined")
 

@@ -1,8 +1,8 @@
-"""topics regions embargo audit
+"""topics regions embargo audit reader mail
 
 Revision ID: 0002_topics_regions_embargo_audit
 Revises: 0001_initial
-Create Date: 2026-11-23 13:07:34.921787
+Create Date: 2026-11-23 13:09:35.884138
 """
 from alembic import op
 import sqlalchemy as sa
@@ -72,6 +72,13 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['topic_id'], ['topics.id'], name=op.f('fk_release_topics_topic_id_topics'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('release_id', 'topic_id', name=op.f('pk_release_topics'))
     )
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('unsubscribe_url', sa.String(length=500), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('payload', sa.LargeBinary(), nullable=True))
+
+    with op.batch_alter_table('release_versions', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reader_mail_bytes', sa.LargeBinary(), nullable=True))
+
     with op.batch_alter_table('releases', schema=None) as batch_op:
         batch_op.add_column(sa.Column('embargo_until', pressdesk.db.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('scheduled_at', pressdesk.db.UTCDateTime(), nullable=True))
@@ -92,6 +99,13 @@ def downgrade() -> None:
         batch_op.drop_column('went_public_at')
         batch_op.drop_column('scheduled_at')
         batch_op.drop_column('embargo_until')
+
+    with op.batch_alter_table('release_versions', schema=None) as batch_op:
+        batch_op.drop_column('reader_mail_bytes')
+
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.drop_column('payload')
+        batch_op.drop_column('unsubscribe_url')
 
     op.drop_table('release_topics')
     op.drop_table('release_regions')
