@@ -106,6 +106,20 @@ def create_user_command(email: str, name: str, office_slug: str, role: str, pass
     click.echo(f"created {email} as {role} of {office.name}")
 
 
+def _wait_for_port(host: str, port: int, timeout: float) -> None:
+    """Print the banner once the desk answers, so it is not buried in the workers' start-up."""
+    import socket
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with socket.socket() as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((host, port)) == 0:
+                time.sleep(1.0)  # let the worker finish its banner too
+                return
+        time.sleep(0.2)
+
+
 @click.command("dev")
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int)
 @click.option("--host", default="127.0.0.1")
@@ -129,6 +143,7 @@ def dev_command(port: int, host: str) -> None:
                  "--schedule", schedule],
     }
     procs = {name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items()}
+    _wait_for_port(host, port, timeout=30)
     click.echo("")
     click.echo(f"  pressdesk runs at  http://{host}:{port}/   (desk: http://{host}:{port}/desk/)")
     click.echo(f"  mail outbox        {s.smtp_url or s.outbox_dir}")
