@@ -39,7 +39,9 @@ class ImportForm(FlaskForm):
 
 
 class ConfirmImportForm(FlaskForm):
-    list_id = SelectField(_l("Zusätzlich in Verteiler aufnehmen"), coerce=int, choices=[])
+    # Checked against the office's lists by the service; cancel posts no list at all.
+    list_id = SelectField(_l("Zusätzlich in Verteiler aufnehmen"), coerce=int, choices=[],
+                          default=0, validate_choice=False)
 
 
 class DeleteForm(FlaskForm):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -239,10 +240,24 @@ def recipients(office: Office, list_ids: list[int] | None) -> list[Recipient]:
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
+PENDING_MAX_AGE = 24 * 3600  # seconds an unconfirmed upload is kept
+
+
 def _import_dir() -> Path:
     path = Path(settings().instance_dir) / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _prune_pending(directory: Path) -> None:
+    # Abandoned uploads hold addresses: drop them after a day.
+    cutoff = time.time() - PENDING_MAX_AGE
+    for old in directory.glob("*.json"):
+        try:
+            if old.stat().st_mtime < cutoff:
+                old.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 def check_rows(office: Office, rows: list[csvio.Row]) -> list[csvio.Row]:
@@ -301,7 +316,9 @@ def prepare_import(office: Office, user: User | None, filename: str, data: bytes
                             user_id=getattr(user, "id", None), filename=filename[:200], rows=rows)
     payload = {"office_id": office.id, "user_id": pending.user_id, "filename": pending.filename,
                "created": utcnow().isoformat(), "rows": [r.to_dict() for r in rows]}
-    (_import_dir() / f"{token}.json").write_text(json.dumps(payload, ensure_ascii=False), "utf-8")
+    directory = _import_dir()
+    _prune_pending(directory)
+    (directory / f"{token}.json").write_text(json.dumps(payload, ensure_ascii=False), "utf-8")
     return pending
 
 
