@@ -88,7 +88,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _select_locale() -> str:
-    chosen = session.get("lang")
+    from flask import has_request_context
+
+    # Services called from the CLI, workers or tests have no session: German.
+    chosen = session.get("lang") if has_request_context() else None
     if chosen in LOCALES:
         return chosen
     # German unless the user picked English in the footer switcher.

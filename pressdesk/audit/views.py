@@ -54,7 +54,7 @@ def index():  # type: ignore[no-untyped-def]
     page = request.args.get("page", 1, type=int)
     if page < 1:
         abort(404)
-    rows, total = page_of(office.id, page)
+    rows, total = page_of(office.id, page, PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
     if page > pages:
         abort(404)
