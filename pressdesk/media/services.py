@@ -368,7 +368,8 @@ def confirm_import(office: Office, user: User | None, pending: PendingImport,
     if target is not None:
         target.outlets = [*target.outlets, *created]
     skipped = [r for r in fresh if not r.ok]
-    detail = _("{n} Medien aus „{file}“ importiert").format(n=len(created), file=pending.filename)
+    # Audit details are stored in German, whatever language the admin's desk shows.
+    detail = f"{len(created)} Medien aus „{pending.filename}“ importiert"
     if target is not None:
         detail += " → " + target.name
     record(office.id, user, "outlets.imported", "import", None,
