@@ -183,3 +183,18 @@ def test_recipients_include_extra_addresses_of_active_outlets(app, demo):
 
 def _outlets_in_session(office_):
     return db.session.scalars(select(Outlet).where(Outlet.office_id == office_.id)).all()
+
+
+def test_a_concurrent_duplicate_caught_by_the_database_gets_a_clear_message(app, demo,
+                                                                            monkeypatch):
+    # As if another admin saved the same address between our check and our commit.
+    monkeypatch.setattr(services, "office_addresses", lambda office, exclude_outlet_id=None: {})
+    client = logged_in(app)
+    token = token_of(client, "/desk/media/outlets/new")
+    before = len(_outlets("landkreis-leer"))
+    resp = client.post("/desk/media/outlets/new", data=_outlet_form(
+        token, email="redaktion@ostfriesen-zeitung.example"))
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "gerade von jemand anderem eingetragen" in html and 'value="Emder Zeitung"' in html
+    assert len(_outlets("landkreis-leer")) == before

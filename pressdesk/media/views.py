@@ -10,6 +10,7 @@ import io
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from pressdesk.accounts.models import Role
 from pressdesk.accounts.services import current_office, current_role, require_role
@@ -70,10 +71,15 @@ def new_outlet():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             outlet = services.create_outlet(office, current_user, _data(form))
-        except services.MediaError as exc:
-            flash(str(exc), "error")
-        else:
             db.session.commit()
+        except services.MediaError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        except IntegrityError:
+            # Someone saved the same address a moment ago; the unique constraint caught it.
+            db.session.rollback()
+            flash(_("Diese Adresse wurde gerade von jemand anderem eingetragen."), "error")
+        else:
             flash(_("„{name}“ wurde angelegt.").format(name=outlet.name), "success")
             return redirect(url_for(".outlets"))
     return render_template("media/outlet_form.html", form=form, outlet=None), \
@@ -92,11 +98,14 @@ def edit_outlet(outlet_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             services.update_outlet(office, current_user, outlet, _data(form))
+            db.session.commit()
         except services.MediaError as exc:
             db.session.rollback()
             flash(str(exc), "error")
+        except IntegrityError:
+            db.session.rollback()
+            flash(_("Diese Adresse wurde gerade von jemand anderem eingetragen."), "error")
         else:
-            db.session.commit()
             flash(_("Gespeichert."), "success")
             return redirect(url_for(".outlets"))
     return render_template("media/outlet_form.html", form=form, outlet=outlet,
@@ -237,11 +246,17 @@ def import_review(token: str):  # type: ignore[no-untyped-def]
             try:
                 count, skipped = services.confirm_import(office, current_user, pending,
                                                          form.list_id.data or None)
+                db.session.commit()
             except services.MediaError as exc:
                 db.session.rollback()
                 flash(str(exc), "error")
+            except IntegrityError:
+                # A concurrent confirm or edit saved one of these addresses first: nothing of
+                # this import was written; the user checks again and confirms once more.
+                db.session.rollback()
+                flash(_("Die Medienliste wurde gleichzeitig geändert. Es wurde nichts "
+                        "importiert; bitte erneut bestätigen."), "error")
             else:
-                db.session.commit()
                 services.discard_import(token)
                 flash(_("{n} Medien importiert.").format(n=count), "success")
                 for row in skipped:
