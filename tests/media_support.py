@@ -22,10 +22,15 @@ def member(slug: str, role: Role, email: str | None = None, name: str = "Test Pe
     return email
 
 
-def logged_in(app, email: str = ADMIN):  # type: ignore[no-untyped-def]
+def logged_in(app, email: str = ADMIN, slug: str = "landkreis-leer"):  # type: ignore[no-untyped-def]
+    """A client logged in as ``email``; the demo admin (member of every office) works in ``slug``."""
     client = app.test_client()
     resp = login(client, email)
     assert resp.status_code == 302, resp.get_data(as_text=True)
+    if email == ADMIN:
+        resp = client.post("/desk/office", data={"office_id": office(slug).id,
+                                                 "csrf_token": token_of(client, "/desk/")})
+        assert resp.status_code == 302
     return client
 
 

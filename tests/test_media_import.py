@@ -174,7 +174,7 @@ def test_export_for_excel(app, demo):
     assert "attachment" in disposition
     # Umlauts in the file name (RFC 5987) with an ASCII fallback for old clients.
     assert "Medienliste Landkreis Leer – Öffentlichkeitsarbeit" in unquote(
-        disposition.split("filename*=UTF-8''")[1])
+        disposition.split("filename*=UTF-8''")[-1]), disposition
     assert 'filename="Medienliste Landkreis Leer' in disposition
     data = resp.get_data()
     assert data.startswith(codecs.BOM_UTF8)

@@ -92,8 +92,9 @@ def current_office() -> Office:
     if "office" in g:
         return g.office
     # Memberships an office admin deactivated grant nothing.
-    memberships = [m for m in current_user.memberships if m.active is not False] \
-        if current_user.is_authenticated else []
+    # The first office joined is the default (the relationship has no order of its own).
+    memberships = sorted((m for m in current_user.memberships if m.active is not False),
+                         key=lambda m: m.id) if current_user.is_authenticated else []
     if not memberships:
         abort(403)
     wanted = session.get("office_id")
