@@ -6,7 +6,7 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run setup db demo test test-fast lint browser wheel bench clean
+.PHONY: run setup db demo test test-fast lint browser wheel bench clean translations
 
 run: demo
 	PORT=$(PORT) $(BIN)/pressdesk dev --port $(PORT)
@@ -50,3 +50,13 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) instance dist build *.egg-info
+
+# UI strings: German msgids extracted from pressdesk/ and templates/, the English catalogue
+# updated (existing translations kept; new strings stay empty = shown in German) and compiled.
+I18N := pressdesk/translations
+translations: setup
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --sort-output \
+	  --project pressdesk --copyright-holder "pressdesk contributors" -o $(I18N)/messages.pot .
+	test -f $(I18N)/en/LC_MESSAGES/messages.po || $(BIN)/pybabel init -i $(I18N)/messages.pot -d $(I18N) -l en
+	$(BIN)/pybabel update -i $(I18N)/messages.pot -d $(I18N) -l en --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(I18N) --statistics

@@ -56,13 +56,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     security.init_app(app)
 
+    from pressdesk.accounts.admin import bp as members_bp
     from pressdesk.accounts.views import bp as accounts_bp
+    from pressdesk.audit.views import bp as audit_bp
     from pressdesk.delivery.views import bp as delivery_bp
     from pressdesk.feeds.views import bp as feeds_bp
+    from pressdesk.media.views import bp as media_bp
+    from pressdesk.offices.views import bp as offices_bp
     from pressdesk.portal.views import bp as portal_bp
     from pressdesk.releases.views import bp as releases_bp
 
-    for bp in (accounts_bp, releases_bp, delivery_bp, portal_bp, feeds_bp):
+    for bp in (accounts_bp, releases_bp, delivery_bp, portal_bp, feeds_bp,
+               media_bp, offices_bp, members_bp, audit_bp):
         app.register_blueprint(bp)
 
     from pressdesk import templating
@@ -83,7 +88,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _select_locale() -> str:
-    chosen = session.get("lang")
+    from flask import has_request_context
+
+    # Services called from the CLI, workers or tests have no session: German.
+    chosen = session.get("lang") if has_request_context() else None
     if chosen in LOCALES:
         return chosen
     # German unless the user picked English in the footer switcher.

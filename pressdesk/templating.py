@@ -32,7 +32,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _globals() -> dict[str, object]:
         office = None
-        if current_user.is_authenticated and current_user.memberships:
+        if current_user.is_authenticated and any(m.active is not False for m in current_user.memberships):
             from pressdesk.accounts.services import current_office
 
             office = current_office()

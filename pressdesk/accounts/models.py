@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pressdesk.db import Base, UTCDateTime, utcnow
@@ -43,7 +43,7 @@ class User(UserMixin, Base):
 
     def role_in(self, office_id: int) -> Role | None:
         for m in self.memberships:
-            if m.office_id == office_id:
+            if m.office_id == office_id and m.active is not False:
                 return Role(m.role)
         return None
 
@@ -56,6 +56,8 @@ class Membership(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(20), default=Role.EDITOR.value)
+    # Deactivated by the office's admin: keeps the history, grants nothing in this office.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     user: Mapped[User] = relationship(back_populates="memberships")
     office: Mapped[Office] = relationship(lazy="joined")

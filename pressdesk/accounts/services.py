@@ -91,11 +91,14 @@ def current_office() -> Office:
     """The office the logged-in user works in now (chosen in the header, else the first)."""
     if "office" in g:
         return g.office
-    if not current_user.is_authenticated or not current_user.memberships:
+    # Memberships an office admin deactivated grant nothing.
+    # The first office joined is the default (the relationship has no order of its own).
+    memberships = sorted((m for m in current_user.memberships if m.active is not False),
+                         key=lambda m: m.id) if current_user.is_authenticated else []
+    if not memberships:
         abort(403)
     wanted = session.get("office_id")
-    membership = next((m for m in current_user.memberships if m.office_id == wanted),
-                      current_user.memberships[0])
+    membership = next((m for m in memberships if m.office_id == wanted), memberships[0])
     g.office = membership.office
     return g.office
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pressdesk.db import Base, UTCDateTime, utcnow
@@ -39,12 +39,23 @@ class Outlet(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20), default=OutletKind.DAILY.value)
     email: Mapped[str] = mapped_column(String(254))
+    # Further addresses of the same outlet (one per line), normalised like ``email``.
+    extra_emails: Mapped[str] = mapped_column(Text, default="", server_default="")
     region: Mapped[str] = mapped_column(String(120), default="")
     # Images as links (default) or as attachments up to the cap.
     prefers_attachments: Mapped[bool] = mapped_column(Boolean, default=False)
     max_attachment_kb: Mapped[int] = mapped_column(Integer, default=10240)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def extra_list(self) -> list[str]:
+        return [a for a in (self.extra_emails or "").split() if a]
+
+    @property
+    def addresses(self) -> list[str]:
+        """The primary address first, then the extra ones."""
+        return [self.email, *self.extra_list]
 
 
 class DistributionList(Base):

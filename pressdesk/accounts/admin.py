@@ -1,0 +1,107 @@
+"""Users and roles of the current office, for its admins. Thin: parse, call members, render."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from pressdesk.accounts import members
+from pressdesk.accounts.models import Role
+from pressdesk.accounts.services import current_office, require_role
+from pressdesk.extensions import db
+
+bp = Blueprint("members", __name__, url_prefix="/desk/members")
+
+ROLE_CHOICES = [(Role.EDITOR.value, _l("Redaktion")), (Role.PUBLISHER.value, _l("Veröffentlichung")),
+                (Role.ADMIN.value, _l("Administration"))]
+
+
+class AddMemberForm(FlaskForm):
+    email = StringField(_l("E-Mail-Adresse"), validators=[DataRequired(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[Length(max=200)])
+    role = SelectField(_l("Rolle"), choices=ROLE_CHOICES)
+    password = PasswordField(_l("Anfangspasswort (nur für neue Konten)"),
+                             validators=[Length(max=1000)])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Rolle"), choices=ROLE_CHOICES)
+
+
+class ToggleForm(FlaskForm):
+    """Only the CSRF token."""
+
+
+def _membership_or_404(membership_id: int):  # type: ignore[no-untyped-def]
+    m = members.office_membership(current_office(), membership_id)
+    if m is None:
+        abort(404)
+    return m
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index():  # type: ignore[no-untyped-def]
+    require_role(Role.ADMIN)
+    office = current_office()
+    form = AddMemberForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            m = members.add_member(office, current_user, form.email.data or "",
+                                   form.name.data or "", Role(form.role.data),
+                                   form.password.data or "")
+        except members.MemberError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("{name} gehört jetzt zur Pressestelle.").format(name=m.user.name), "success")
+            return redirect(url_for(".index"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("admin/members.html", office=office, members=members.members(office),
+                           form=form, role_form=RoleForm(), toggle_form=ToggleForm(),
+                           role_labels=members.ROLE_LABELS, Role=Role), status
+
+
+@bp.route("/<int:membership_id>/role", methods=["POST"])
+def change_role(membership_id: int):  # type: ignore[no-untyped-def]
+    require_role(Role.ADMIN)
+    m = _membership_or_404(membership_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        members.change_role(current_office(), current_user, m, Role(form.role.data))
+    except members.MemberError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash(_("Rolle von {name} gespeichert.").format(name=m.user.name), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/<int:membership_id>/<any(activate, deactivate):action>", methods=["POST"])
+def toggle(membership_id: int, action: str):  # type: ignore[no-untyped-def]
+    require_role(Role.ADMIN)
+    m = _membership_or_404(membership_id)
+    if not ToggleForm().validate_on_submit():
+        abort(400)
+    try:
+        members.set_active(current_office(), current_user, m, action == "activate")
+    except members.MemberError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        flash((_("{name} ist wieder aktiv.") if action == "activate" else
+               _("{name} ist deaktiviert und hat keinen Zugang mehr zu dieser Pressestelle."))
+              .format(name=m.user.name), "success")
+    return redirect(url_for(".index"))

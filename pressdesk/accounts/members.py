@@ -1,0 +1,114 @@
+"""Members of an office and their roles, managed by the office's admins.
+
+An office always keeps at least one active admin: the last one cannot be demoted or deactivated.
+"""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from pressdesk.accounts.models import Membership, Role, User
+from pressdesk.accounts.services import create_user, find_user
+from pressdesk.audit.services import record
+from pressdesk.extensions import db
+from pressdesk.offices.models import Office
+from pressdesk.text import has_line_break, one_line
+
+MIN_PASSWORD = 12
+ROLE_LABELS = {Role.EDITOR: "Redaktion", Role.PUBLISHER: "Veröffentlichung",
+               Role.ADMIN: "Administration"}
+
+
+class MemberError(ValueError):
+    """A change was refused; the message is shown as is."""
+
+
+def members(office: Office) -> list[Membership]:
+    return list(db.session.scalars(
+        select(Membership).join(User).where(Membership.office_id == office.id)
+        .order_by(Membership.active.desc(), func.lower(User.name))))
+
+
+def office_membership(office: Office, membership_id: int) -> Membership | None:
+    return db.session.scalar(select(Membership).where(Membership.office_id == office.id,
+                                                      Membership.id == membership_id))
+
+
+def _other_admins(office: Office, membership: Membership) -> int:
+    # Lock the office's admin rows (PostgreSQL), so two admins demoting each other at the same
+    # moment cannot both succeed and leave the office without one.
+    rows = db.session.scalars(
+        select(Membership.id).where(Membership.office_id == office.id,
+                                    Membership.role == Role.ADMIN.value,
+                                    Membership.active.is_(True), Membership.id != membership.id)
+        .with_for_update()).all()
+    return len(rows)
+
+
+def _guard_last_admin(office: Office, membership: Membership) -> None:
+    if membership.role == Role.ADMIN.value and membership.active and \
+            _other_admins(office, membership) == 0:
+        raise MemberError(_("{name} ist die einzige Administration dieser Pressestelle. Ernennen "
+                            "Sie zuerst eine weitere Person zur Administration.").format(
+                                name=membership.user.name))
+
+
+def add_member(office: Office, actor: User | None, email: str, name: str, role: Role,
+               password: str) -> Membership:
+    """Add an existing user to the office, or create the user with an initial password."""
+    try:
+        address = validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise MemberError(_("Ungültige E-Mail-Adresse: {reason}").format(reason=exc)) from exc
+    user = find_user(address)
+    if user is not None:
+        existing = next((m for m in user.memberships if m.office_id == office.id), None)
+        if existing is not None and existing.active:
+            raise MemberError(_("{email} gehört schon zu dieser Pressestelle.").format(email=address))
+        if existing is not None:
+            existing.active, existing.role = True, role.value
+            record(office.id, actor, "member.reactivated", "user", user.id,
+                   f"{user.name} <{user.email}>: {ROLE_LABELS[role]}")
+            return existing
+        membership = Membership(office=office, role=role.value)
+        user.memberships.append(membership)
+        db.session.flush()
+        record(office.id, actor, "member.added", "user", user.id,
+               f"{user.name} <{user.email}>: {ROLE_LABELS[role]}")
+        return membership
+    if has_line_break(name) or not one_line(name):
+        raise MemberError(_("Bitte den Namen der neuen Person angeben."))
+    if len(password) < MIN_PASSWORD:
+        raise MemberError(_("Das Anfangspasswort muss mindestens {n} Zeichen lang sein.").format(
+            n=MIN_PASSWORD))
+    user = create_user(address, one_line(name)[:200], password, office, role)
+    record(office.id, actor, "member.created", "user", user.id,
+           f"{user.name} <{user.email}>: {ROLE_LABELS[role]}")
+    return user.memberships[0]
+
+
+def change_role(office: Office, actor: User | None, membership: Membership, role: Role) -> None:
+    if membership.office_id != office.id:
+        raise MemberError(_("Unbekanntes Mitglied."))
+    if membership.role == role.value:
+        return
+    if role != Role.ADMIN:
+        _guard_last_admin(office, membership)
+    old = ROLE_LABELS[Role(membership.role)]
+    membership.role = role.value
+    record(office.id, actor, "member.role", "user", membership.user_id,
+           f"{membership.user.name}: {old} → {ROLE_LABELS[role]}")
+
+
+def set_active(office: Office, actor: User | None, membership: Membership, active: bool) -> None:
+    if membership.office_id != office.id:
+        raise MemberError(_("Unbekanntes Mitglied."))
+    if membership.active == active:
+        return
+    if not active:
+        _guard_last_admin(office, membership)
+    membership.active = active
+    record(office.id, actor, "member.activated" if active else "member.deactivated", "user",
+           membership.user_id, f"{membership.user.name} <{membership.user.email}>")

@@ -1,0 +1,48 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from pressdesk.media.models import OutletKind
+
+KIND_CHOICES = [
+    (OutletKind.DAILY.value, _l("Tageszeitung")), (OutletKind.WEEKLY.value, _l("Wochenblatt")),
+    (OutletKind.MONTHLY.value, _l("Magazin")), (OutletKind.ONLINE.value, _l("Online")),
+    (OutletKind.RADIO.value, _l("Radio")), (OutletKind.TV.value, _l("Fernsehen")),
+    (OutletKind.AGENCY.value, _l("Agentur")),
+]
+
+
+class OutletForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Art"), choices=KIND_CHOICES)
+    email = StringField(_l("E-Mail-Adresse"), validators=[DataRequired(), Length(max=254)])
+    extra_emails = TextAreaField(_l("Weitere Adressen (eine pro Zeile)"),
+                                 validators=[Length(max=5000)])
+    region = StringField(_l("Region"), validators=[Length(max=120)])
+    images = SelectField(_l("Bilder"), choices=[("links", _l("als Link")),
+                                                ("attachments", _l("als Anhang"))])
+    max_attachment_kb = IntegerField(_l("Größte Anhangsgröße (KB)"), default=10240,
+                                     validators=[Optional(), NumberRange(min=1, max=102400)])
+    active = BooleanField(_l("Aktiv (erhält Mitteilungen)"), default=True)
+
+
+class ListForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    is_default = BooleanField(_l("Standardverteiler"))
+    outlets = SelectMultipleField(_l("Medien"), coerce=int, validate_choice=False)
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV-Datei"), validators=[FileRequired(_l("Bitte eine Datei auswählen."))])
+
+
+class ConfirmImportForm(FlaskForm):
+    # Checked against the office's lists by the service; cancel posts no list at all.
+    list_id = SelectField(_l("Zusätzlich in Verteiler aufnehmen"), coerce=int, choices=[],
+                          default=0, validate_choice=False)
+
+
+class DeleteForm(FlaskForm):
+    """Only the CSRF token: for delete buttons."""

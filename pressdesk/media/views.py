@@ -1,0 +1,277 @@
+"""The media desk: outlets, distribution lists, CSV import and export.
+
+Admins change things; publishers may look. Every query goes through the current office.
+"""
+
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from pressdesk.accounts.models import Role
+from pressdesk.accounts.services import current_office, current_role, require_role
+from pressdesk.db import utcnow
+from pressdesk.extensions import db
+from pressdesk.media import csvio, services
+from pressdesk.media.forms import ConfirmImportForm, DeleteForm, ImportForm, ListForm, OutletForm
+from pressdesk.media.models import DistributionList, Outlet
+from pressdesk.text import german_date
+
+bp = Blueprint("media", __name__, url_prefix="/desk/media")
+
+
+def _outlet_or_404(outlet_id: int) -> Outlet:
+    outlet = services.office_outlet(current_office(), outlet_id)
+    if outlet is None:
+        abort(404)
+    return outlet
+
+
+def _list_or_404(list_id: int) -> DistributionList:
+    dl = services.office_list(current_office(), list_id)
+    if dl is None:
+        abort(404)
+    return dl
+
+
+def _data(form: OutletForm) -> services.OutletData:
+    return services.OutletData(
+        name=form.name.data or "", kind=form.kind.data or "", email=form.email.data or "",
+        extra=(form.extra_emails.data or "").replace(",", " ").replace(";", " ").split(),
+        region=form.region.data or "", prefers_attachments=form.images.data == "attachments",
+        max_attachment_kb=form.max_attachment_kb.data or 10240, active=bool(form.active.data))
+
+
+def _can_edit() -> bool:
+    return current_role() == Role.ADMIN
+
+
+@bp.route("/")
+def outlets():  # type: ignore[no-untyped-def]
+    require_role(Role.PUBLISHER)
+    office = current_office()
+    rows = services.outlets(office)
+    memberships: dict[int, list[str]] = {}
+    for dl in services.lists(office):
+        for o in dl.outlets:
+            memberships.setdefault(o.id, []).append(dl.name)
+    return render_template("media/outlets.html", office=office, outlets=rows,
+                           memberships=memberships, can_edit=_can_edit(), labels=csvio.KIND_LABELS)
+
+
+@bp.route("/outlets/new", methods=["GET", "POST"])
+def new_outlet():  # type: ignore[no-untyped-def]
+    require_role(Role.ADMIN)
+    office = current_office()
+    form = OutletForm()
+    if form.validate_on_submit():
+        try:
+            outlet = services.create_outlet(office, current_user, _data(form))
+            db.session.commit()
+        except services.MediaError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        except IntegrityError:
+            # Someone saved the same address a moment ago; the unique constraint caught it.
+            db.session.rollback()
+            flash(_("Diese Adresse wurde gerade von jemand anderem eingetragen."), "error")
+        else:
+            flash(_("„{name}“ wurde angelegt.").format(name=outlet.name), "success")
+            return redirect(url_for(".outlets"))
+    return render_template("media/outlet_form.html", form=form, outlet=None), \
+        (422 if form.is_submitted() else 200)
+
+
+@bp.route("/outlets/<int:outlet_id>", methods=["GET", "POST"])
+def edit_outlet(outlet_id: int):  # type: ignore[no-untyped-def]
+    require_role(Role.ADMIN)
+    office = current_office()
+    outlet = _outlet_or_404(outlet_id)
+    form = OutletForm(obj=outlet)
+    if not form.is_submitted():
+        form.extra_emails.data = "\n".join(outlet.extra_list)
+        form.images.data = "attachments" if outlet.prefers_attachments else "links"
+    if form.validate_on_submit():
+        try:
+            services.update_outlet(office, current_user, outlet, _data(form))
+            db.session.commit()
+        except services.MediaError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        except IntegrityError:
+            db.session.rollback()
+            flash(_("Diese Adresse wurde gerade von jemand anderem eingetragen."), "error")
+        else:
+            flash(_("Gespeichert."), "success")
+            return redirect(url_for(".outlets"))
+    return render_template("media/outlet_form.html", form=form, outlet=outlet,
+                           delete_form=DeleteForm()), (422 if form.is_submitted() else 200)
+
+
+@bp.route("/outlets/<int:outlet_id>/delete", methods=["POST"])
+def delete_outlet(outlet_id: int):  # type: ignore[no-untyped-def]
+    require_role(Role.ADMIN)
+    outlet = _outlet_or_404(outlet_id)
+    if not DeleteForm().validate_on_submit():
+        abort(400)
+    name = outlet.name
+    services.delete_outlet(current_office(), current_user, outlet)
+    db.session.commit()
+    flash(_("„{name}“ wurde gelöscht.").format(name=name), "success")
+    return redirect(url_for(".outlets"))
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+
+@bp.route("/lists", methods=["GET", "POST"])
+def lists():  # type: ignore[no-untyped-def]
+    require_role(Role.PUBLISHER)
+    office = current_office()
+    form = ListForm()
+    if form.is_submitted():
+        require_role(Role.ADMIN)
+        if form.validate_on_submit():
+            try:
+                dl = services.create_list(office, current_user, form.name.data or "",
+                                          bool(form.is_default.data))
+            except services.MediaError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+            else:
+                db.session.commit()
+                flash(_("Verteiler „{name}“ angelegt. Wählen Sie jetzt seine Medien.").format(
+                    name=dl.name), "success")
+                return redirect(url_for(".edit_list", list_id=dl.id))
+    return render_template("media/lists.html", office=office, lists=services.lists(office),
+                           form=form, can_edit=_can_edit())
+
+
+@bp.route("/lists/<int:list_id>", methods=["GET", "POST"])
+def edit_list(list_id: int):  # type: ignore[no-untyped-def]
+    require_role(Role.PUBLISHER)
+    office = current_office()
+    dl = _list_or_404(list_id)
+    form = ListForm(obj=dl)
+    all_outlets = services.outlets(office)
+    form.outlets.choices = [(o.id, o.name) for o in all_outlets]
+    if not form.is_submitted():
+        form.outlets.data = [o.id for o in dl.outlets]
+    if form.is_submitted():
+        require_role(Role.ADMIN)
+        if form.validate_on_submit():
+            try:
+                services.update_list(office, current_user, dl, form.name.data or "",
+                                     form.outlets.data or [], bool(form.is_default.data))
+            except services.MediaError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+                dl = _list_or_404(list_id)
+            else:
+                db.session.commit()
+                flash(_("Verteiler gespeichert."), "success")
+                return redirect(url_for(".lists"))
+    selected = set(form.outlets.data or [])
+    return render_template("media/list_form.html", form=form, dl=dl, outlets=all_outlets,
+                           selected=selected, can_edit=_can_edit(), delete_form=DeleteForm(),
+                           labels=csvio.KIND_LABELS)
+
+
+@bp.route("/lists/<int:list_id>/delete", methods=["POST"])
+def delete_list(list_id: int):  # type: ignore[no-untyped-def]
+    require_role(Role.ADMIN)
+    dl = _list_or_404(list_id)
+    if not DeleteForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete_list(current_office(), current_user, dl)
+    except services.MediaError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".edit_list", list_id=list_id))
+    db.session.commit()
+    flash(_("Verteiler gelöscht."), "success")
+    return redirect(url_for(".lists"))
+
+
+# --- import / export ---------------------------------------------------------------------------
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_upload():  # type: ignore[no-untyped-def]
+    require_role(Role.ADMIN)
+    office = current_office()
+    form = ImportForm()
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            pending = services.prepare_import(office, current_user, upload.filename or "",
+                                              upload.read())
+        except csvio.CsvError as exc:
+            flash(_("Die Datei „{file}“ kann nicht importiert werden: {reason}").format(
+                file=upload.filename or "", reason=str(exc)), "error")
+            status = 422
+        else:
+            return redirect(url_for(".import_review", token=pending.token))
+    elif form.is_submitted():
+        status = 422
+    return render_template("media/import.html", form=form, columns=csvio.COLUMNS,
+                           kinds=csvio.KIND_LABELS), status
+
+
+@bp.route("/import/<token>", methods=["GET", "POST"])
+def import_review(token: str):  # type: ignore[no-untyped-def]
+    require_role(Role.ADMIN)
+    office = current_office()
+    pending = services.load_import(office, token)
+    if pending is None:
+        flash(_("Dieser Import ist abgelaufen oder wurde schon abgeschlossen. Bitte die Datei "
+                "erneut hochladen."), "error")
+        return redirect(url_for(".import_upload"))
+    form = ConfirmImportForm()
+    form.list_id.choices = [(0, _("— keiner —"))] + [(dl.id, dl.name)
+                                                        for dl in services.lists(office)]
+    if form.validate_on_submit():
+        if request.form.get("action") == "cancel":
+            services.discard_import(token)
+            flash(_("Import abgebrochen. Es wurde nichts gespeichert."), "info")
+            return redirect(url_for(".outlets"))
+        if not pending.valid:
+            flash(_("Keine gültigen Zeilen zum Importieren."), "error")
+        else:
+            try:
+                count, skipped = services.confirm_import(office, current_user, pending,
+                                                         form.list_id.data or None)
+                db.session.commit()
+            except services.MediaError as exc:
+                db.session.rollback()
+                flash(str(exc), "error")
+            except IntegrityError:
+                # A concurrent confirm or edit saved one of these addresses first: nothing of
+                # this import was written; the user checks again and confirms once more.
+                db.session.rollback()
+                flash(_("Die Medienliste wurde gleichzeitig geändert. Es wurde nichts "
+                        "importiert; bitte erneut bestätigen."), "error")
+            else:
+                services.discard_import(token)
+                flash(_("{n} Medien importiert.").format(n=count), "success")
+                for row in skipped:
+                    flash(_("Zeile {line} nicht importiert: {reason}").format(
+                        line=row.line, reason="; ".join(row.problems)), "error")
+                return redirect(url_for(".outlets"))
+    return render_template("media/import_review.html", pending=pending, form=form,
+                           labels=csvio.KIND_LABELS)
+
+
+@bp.route("/export.csv")
+def export():  # type: ignore[no-untyped-def]
+    require_role(Role.PUBLISHER)
+    office = current_office()
+    data = services.export_csv(office)
+    name = f"Medienliste {office.name} {german_date(utcnow())}.csv"
+    return send_file(io.BytesIO(data), mimetype="text/csv; charset=utf-8", as_attachment=True,
+                     download_name=name, max_age=0)
