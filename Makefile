@@ -11,10 +11,11 @@ CHROMIUM ?= /usr/bin/chromium
 run: demo
 	PORT=$(PORT) $(BIN)/pressdesk dev --port $(PORT)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml tests/js/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	if command -v npm >/dev/null; then (cd tests/js && npm ci --silent); fi
 	touch $@
 
 setup: $(STAMP)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, pool, text
 
 import pressdesk.models  # noqa: F401  (loads every model onto the metadata)
 from pressdesk.db import Base
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    """Leave the dialect-specific full-text objects (named fts_*) out of the comparison."""
+    return not (name or "").startswith("fts_")
 
 
 def run_migrations_offline() -> None:
@@ -23,9 +28,17 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool)
     with engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # Alembic makes version_num VARCHAR(32); "0002_topics_regions_embargo_audit" is 33.
+            connection.execute(text(
+                "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(255) NOT NULL, "
+                "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"))
+            connection.execute(text(
+                "ALTER TABLE alembic_version ALTER COLUMN version_num TYPE VARCHAR(255)"))
+            connection.commit()
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=connection.dialect.name == "sqlite",
-                          compare_type=True)
+                          compare_type=True, include_object=include_object)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

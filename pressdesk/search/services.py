@@ -1,0 +1,139 @@
+"""``search_releases``: full-text search over the public releases of every office.
+
+The signature is stable: the feeds ("subscribe to this search") and the JSON API build on it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import Select, func, literal_column, select, text
+
+from pressdesk.extensions import db
+from pressdesk.offices.models import Office
+from pressdesk.portal.services import visible
+from pressdesk.releases.models import Region, Release, Topic, release_regions, release_topics
+from pressdesk.search.index import FTS5_TABLE
+from pressdesk.search.models import SearchDocument
+from pressdesk.search.text import highlight, query_terms, snippet, stem
+from pressdesk.text import BERLIN
+
+SORTS = ("relevance", "date")
+MAX_PER_PAGE = 100
+
+
+class SearchError(ValueError):
+    """Bad search input; the message is for the reader."""
+
+
+@dataclass
+class SearchHit:
+    release: Release
+    headline_html: Markup
+    snippet: Markup
+    rank: float
+
+
+@dataclass
+class SearchResults:
+    items: list[SearchHit]
+    total: int
+    page: int
+    per_page: int
+    terms: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def snippets(self) -> dict[int, Markup]:
+        return {hit.release.id: hit.snippet for hit in self.items}
+
+
+def _berlin_midnight(d: date) -> datetime:
+    return datetime.combine(d, time.min, tzinfo=BERLIN)
+
+
+def _filters(stmt: Select[Any], office: str | int | None, topic: str | None, region: str | None,
+             date_from: date | None, date_to: date | None) -> Select[Any]:
+    stmt = stmt.where(visible())
+    if office is not None:
+        stmt = stmt.where(Release.office_id == (
+            office if isinstance(office, int) else
+            select(Office.id).where(Office.slug == office).scalar_subquery()))
+    if topic:
+        stmt = stmt.where(Release.id.in_(
+            select(release_topics.c.release_id).join(Topic, Topic.id == release_topics.c.topic_id)
+            .where(Topic.slug == topic)))
+    if region:
+        stmt = stmt.where(Release.id.in_(
+            select(release_regions.c.release_id)
+            .join(Region, Region.id == release_regions.c.region_id).where(Region.slug == region)))
+    if date_from is not None:
+        stmt = stmt.where(Release.published_at >= _berlin_midnight(date_from))
+    if date_to is not None:
+        stmt = stmt.where(Release.published_at < _berlin_midnight(date_to + timedelta(days=1)))
+    return stmt
+
+
+def _match(terms: list[str], prefix: bool) -> tuple[Any, Any]:
+    """(where clause, rank expression; higher is better) for the current dialect."""
+    if db.dialect == "postgresql":
+        # The words are [^\W_]+ only, so they cannot carry tsquery operators.
+        tsq = " & ".join(f"{t}:*" if prefix else t for t in terms)
+        query = func.to_tsquery(literal_column("'german'::regconfig"), tsq)
+        vector = literal_column("search_documents.fts_vector")
+        return vector.op("@@")(query), func.ts_rank(vector, query)
+    stems = [stem(t) for t in terms]
+    expr = " ".join(f'"{s}"*' if prefix else f'"{s}"' for s in stems)
+    fts = (select(literal_column("rowid").label("rid"),
+                  literal_column(f"bm25({FTS5_TABLE}, 4.0, 1.0)").label("score"))
+           .select_from(text(FTS5_TABLE))
+           .where(text(f"{FTS5_TABLE} MATCH :fts_expr").bindparams(fts_expr=expr))
+           .subquery())
+    return SearchDocument.release_id.in_(select(fts.c.rid)), (
+        select(-fts.c.score).where(fts.c.rid == SearchDocument.release_id).scalar_subquery())
+
+
+def search_releases(q: str | None, *, office: str | int | None = None, topic: str | None = None,
+                    region: str | None = None, date_from: date | None = None,
+                    date_to: date | None = None, sort: str = "relevance", prefix: bool = False,
+                    page: int = 1, per_page: int = 20) -> SearchResults:
+    """Public releases matching every word of ``q`` (all of them when ``q`` is empty).
+
+    German stemming ("Zeitung" finds "Zeitungen"); umlauts folded ("Buerger" = "Bürger");
+    ``prefix`` makes every word a word beginning ("Bürger" finds "Bürgerzeitung").
+    ``office``, ``topic`` and ``region`` are slugs (``office`` may be an id); dates are
+    inclusive days in Europe/Berlin. Sorted by ``relevance`` or ``date`` (newest first).
+    """
+    if sort not in SORTS:
+        raise SearchError("Unbekannte Sortierung.")
+    if date_from and date_to and date_from > date_to:
+        raise SearchError("Das Startdatum liegt nach dem Enddatum.")
+    page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+    terms = query_terms(q)
+
+    stmt = select(SearchDocument, Release).join(Release, Release.id == SearchDocument.release_id)
+    rank: Any = literal_column("0")
+    if terms:
+        where, rank = _match(terms, prefix)
+        stmt = stmt.where(where)
+    stmt = _filters(stmt, office, topic, region, date_from, date_to)
+
+    total = db.session.scalar(select(func.count()).select_from(
+        stmt.with_only_columns(SearchDocument.release_id).subquery())) or 0
+    order = [Release.published_at.desc(), Release.id.desc()]
+    if terms and sort == "relevance":
+        order.insert(0, rank.desc())
+    rows = db.session.execute(stmt.add_columns(rank.label("rank")).order_by(*order)
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    items = [SearchHit(release=rel, rank=float(r or 0),
+                       headline_html=highlight(doc.headline, terms, prefix),
+                       snippet=snippet(doc.content, terms, prefix))
+             for doc, rel, r in rows]
+    return SearchResults(items=items, total=total, page=page, per_page=per_page, terms=terms)
