@@ -34,8 +34,8 @@ def write_document(conn: Connection, release_id: int, version_id: int, headline:
                                                headline=headline, content=content,
                                                updated_at=utcnow()))
     if conn.dialect.name == "sqlite":
-        conn.execute(text(f"DELETE FROM {FTS5_TABLE} WHERE rowid = :id"), {"id": release_id})
-        conn.execute(text(f"INSERT INTO {FTS5_TABLE} (rowid, headline, content) "
+        conn.execute(text("DELETE FROM fts_releases WHERE rowid = :id"), {"id": release_id})
+        conn.execute(text("INSERT INTO fts_releases (rowid, headline, content) "
                           "VALUES (:id, :h, :c)"),
                      {"id": release_id, "h": stems_of(headline), "c": stems_of(content)})
 
