@@ -76,7 +76,7 @@ def _matcher(terms: list[str], prefix: bool):  # type: ignore[no-untyped-def]
 def highlight(text: str, terms: list[str], prefix: bool = False) -> Markup:
     """All of ``text`` escaped, with matching words wrapped in ``<mark>``."""
     if not terms:
-        return Markup(escape(text))
+        return escape(text)
     hit = _matcher(terms, prefix)
     out, pos = [], 0
     for m in WORD.finditer(text):
