@@ -57,12 +57,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
 
     from pressdesk.accounts.views import bp as accounts_bp
+    from pressdesk.api.views import bp as api_bp
     from pressdesk.delivery.views import bp as delivery_bp
     from pressdesk.feeds.views import bp as feeds_bp
     from pressdesk.portal.views import bp as portal_bp
     from pressdesk.releases.views import bp as releases_bp
+    from pressdesk.search.views import bp as search_bp
 
-    for bp in (accounts_bp, releases_bp, delivery_bp, portal_bp, feeds_bp):
+    for bp in (accounts_bp, releases_bp, delivery_bp, portal_bp, feeds_bp, search_bp, api_bp):
         app.register_blueprint(bp)
 
     from pressdesk import templating

@@ -12,6 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import Select, func, literal_column, select, text
+from sqlalchemy.orm import selectinload
 
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
@@ -103,13 +104,15 @@ def _match(terms: list[str], prefix: bool) -> tuple[Any, Any]:
 def search_releases(q: str | None, *, office: str | int | None = None, topic: str | None = None,
                     region: str | None = None, date_from: date | None = None,
                     date_to: date | None = None, sort: str = "relevance", prefix: bool = False,
-                    page: int = 1, per_page: int = 20) -> SearchResults:
+                    page: int = 1, per_page: int = 20,
+                    since: datetime | None = None) -> SearchResults:
     """Public releases matching every word of ``q`` (all of them when ``q`` is empty).
 
     German stemming ("Zeitung" finds "Zeitungen"); umlauts folded ("Buerger" = "Bürger");
     ``prefix`` makes every word a word beginning ("Bürger" finds "Bürgerzeitung").
     ``office``, ``topic`` and ``region`` are slugs (``office`` may be an id); dates are
-    inclusive days in Europe/Berlin. Sorted by ``relevance`` or ``date`` (newest first).
+    inclusive days in Europe/Berlin; ``since`` (aware datetime) keeps releases published after
+    it. Sorted by ``relevance`` or ``date`` (newest first).
     """
     if sort not in SORTS:
         raise SearchError("Unbekannte Sortierung.")
@@ -124,6 +127,8 @@ def search_releases(q: str | None, *, office: str | int | None = None, topic: st
         where, rank = _match(terms, prefix)
         stmt = stmt.where(where)
     stmt = _filters(stmt, office, topic, region, date_from, date_to)
+    if since is not None:
+        stmt = stmt.where(Release.published_at > since)
 
     total = db.session.scalar(select(func.count()).select_from(
         stmt.with_only_columns(SearchDocument.release_id).subquery())) or 0
@@ -131,6 +136,7 @@ def search_releases(q: str | None, *, office: str | int | None = None, topic: st
     if terms and sort == "relevance":
         order.insert(0, rank.desc())
     rows = db.session.execute(stmt.add_columns(rank.label("rank")).order_by(*order)
+                              .options(selectinload(Release.versions))
                               .limit(per_page).offset((page - 1) * per_page)).all()
     items = [SearchHit(release=rel, rank=float(r or 0),
                        headline_html=highlight(doc.headline, terms, prefix),
