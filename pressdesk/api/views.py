@@ -113,7 +113,7 @@ def releases() -> Response:
                                  since=_since(), **args)
     except SearchError as exc:
         raise ApiError(400, str(exc)) from None
-    query = {k: v for k, v in request.args.items() if k not in ("page", "stelle")}
+    query = {k: v for k, v in request.args.items() if k not in ("page", "per_page", "stelle")}
     if args["office"]:
         query["office"] = args["office"]
 
