@@ -33,8 +33,8 @@ def test_portal_pages_are_valid_html(app, pages):
         assert not parser.errors, (path, parser.errors[:3])
         ids = re.findall(r'\sid="([^"]+)"', text)
         assert len(ids) == len(set(ids)), (path, "duplicate id")
-        for control in re.findall(r'<(?:select|textarea|input(?![^>]*type="(?:hidden|submit|checkbox)"))[^>]*>',
-                                  text):
+        controls = r'<(?:select|textarea|input(?![^>]*type="(?:hidden|submit|checkbox)"))[^>]*>'
+        for control in re.findall(controls, text):
             cid = re.search(r'id="([^"]+)"', control)
             assert cid and f'for="{cid.group(1)}"' in text, (path, control)
 

@@ -98,11 +98,15 @@ def region_name(slug: str) -> str | None:
 
 def vocabulary(model: type[Topic] | type[Region], office_id: int | None = None
                ) -> list[tuple[str, str]]:
-    """(slug, name) of the topics or regions that have at least one public release."""
+    """(slug, name) of the topics or regions that have at least one public release.
+
+    EXISTS per vocabulary entry (a few hundred rows), not a join over every release: the index
+    on the link table's topic/region id makes each probe stop at the first public release."""
     link = release_topics if model is Topic else release_regions
     fk = link.c.topic_id if model is Topic else link.c.region_id
-    q = (select(model.slug, func.min(model.name)).join(link, fk == model.id)
-         .join(Release, Release.id == link.c.release_id).where(visible())
+    used = (select(1).select_from(link).join(Release, Release.id == link.c.release_id)
+            .where(fk == model.id, visible()).exists())
+    q = (select(model.slug, func.min(model.name)).where(used)
          .group_by(model.slug).order_by(func.min(model.name)))
     if office_id is not None:
         q = q.where(model.office_id == office_id)
