@@ -42,9 +42,19 @@ ADJ = ("neue neuen regionale öffentliche digitale schnelle sichere moderne gro�
        "gemeinsame erste zweite weitere ostfriesische emsländische").split()
 FILLER = ("der die das und mit für im in am zum zur auf von bei nach über unter den dem des "
           "ein eine einen einer sowie auch noch bereits ab bis ab sofort heute morgen").split()
-# Zipf-like weights: a few words are very common, most are rare (like real text).
-WORDS = NOUNS + VERBS + ADJ
-WEIGHTS = [1 / (i + 1) ** 0.9 for i in range(len(WORDS))]
+FIRST = ("Stadt Kreis Schul Rad Bürger Land Wirtschafts Verkehrs Bau Wasser Energie Sport "
+         "Jugend Familien Kinder Gesundheits Kultur Umwelt Klima Natur Hafen Fähr Bahn Bus "
+         "Feuerwehr Rettungs Pflege Senioren Gewerbe Handels Handwerks Touristen Ferien Strand "
+         "Deich Moor Wald Garten Friedhofs Markt Rathaus Kreishaus Haushalts Steuer Förder "
+         "Breitband Glasfaser Daten Software Netz Strom Wärme Abfall Müll Straßen Brücken").split()
+SECOND = ("haus weg verwaltung zentrum plan projekt programm netz amt gebiet verein schule "
+          "platz straße beirat konzept fonds bericht tag woche fest markt hafen park anlage "
+          "gesetz verordnung satzung gebühr antrag stelle dienst leitung beauftragte").split()
+# A vocabulary of about 2,400 words with Zipf-like weights (a few words are very common, most
+# are rare, like real text); the words the benchmark searches for sit at varied ranks.
+WORDS = NOUNS + VERBS + ADJ + [f + s for f in FIRST for s in SECOND]
+random.Random(7).shuffle(WORDS)
+WEIGHTS = [1 / (i + 1) for i in range(len(WORDS))]
 
 
 def sentence(rng: random.Random, n: int) -> str:

@@ -122,3 +122,20 @@ def test_a_new_version_replaces_the_indexed_text(app, demo):
     db.session.commit()
     assert search_releases("Hafen").total == 1
     assert search_releases("Überschrift").total == 0
+
+
+def test_work_per_query_is_bounded_and_says_so(app, demo, monkeypatch):
+    from pressdesk.search import services as search
+
+    monkeypatch.setattr(search, "MATCH_WINDOW", 3)
+    for i in range(5):
+        publish(headline=f"Fest am Hafen Nummer {i}", lead="Hafen, Hafen" if i == 0 else "")
+    result = search_releases("Hafen", per_page=2)
+    assert result.total == 3 and result.more and result.pages == 2
+    # relevance ranks the newest three matches: the oldest (headline+lead match) is not among them
+    assert {h.release.headline for h in result.items} <= {f"Fest am Hafen Nummer {i}"
+                                                           for i in (2, 3, 4)}
+    assert search_releases("Hafen", page=3, per_page=2).items == []
+    page = app.test_client().get("/suche?q=Hafen").get_data(as_text=True)
+    assert "Mehr als 3 Treffer" in page and "Suche eingrenzen" in page
+    assert search_releases("Hafen", office="stadt-lingen").more is False

@@ -83,7 +83,10 @@ SCHEMAS: dict[str, Any] = {
         "type": "object", "required": ["items", "total", "page", "per_page", "pages", "links"],
         "properties": {
             "items": {"type": "array", "items": {"$ref": "#/components/schemas/ReleaseSummary"}},
-            "total": {"type": "integer"}, "page": {"type": "integer"},
+            "total": {"type": "integer", "description": "Matches, counted up to 1,000."},
+            "more": {"type": "boolean",
+                     "description": "More matches than `total`; narrow the search to see them."},
+            "page": {"type": "integer"},
             "per_page": {"type": "integer"}, "pages": {"type": "integer"}, "links": _LINKS,
         },
     },

@@ -126,7 +126,7 @@ def releases() -> Response:
     if page < result.pages:
         links["next"] = link(page + 1)
     resp = jsonify({"items": [serialize.release_summary(h.release) for h in result.items],
-                    "total": result.total, "page": page, "per_page": per_page,
+                    "total": result.total, "more": result.more, "page": page, "per_page": per_page,
                     "pages": result.pages, "links": links})
     resp.headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
     return resp

@@ -25,6 +25,10 @@ from pressdesk.text import BERLIN
 
 SORTS = ("relevance", "date")
 MAX_PER_PAGE = 100
+# Work per query is bounded: relevance ranks the newest MATCH_WINDOW matches, and counting
+# stops there ("more than 1,000 hits"). A common word matches tens of thousands of releases;
+# ranking or counting all of them costs seconds, while nobody pages past 50 pages of 20.
+MATCH_WINDOW = 1000
 
 
 class SearchError(ValueError):
@@ -46,6 +50,8 @@ class SearchResults:
     page: int
     per_page: int
     terms: list[str] = field(default_factory=list)
+    # True when there are more matches than ``total`` (counting stopped at MATCH_WINDOW).
+    more: bool = False
 
     @property
     def pages(self) -> int:
@@ -82,14 +88,15 @@ def _filters(stmt: Select[Any], office: str | int | None, topic: str | None, reg
     return stmt
 
 
-def _match(terms: list[str], prefix: bool) -> tuple[Any, Any]:
-    """(where clause, rank expression; higher is better) for the current dialect."""
+def _match(stmt: Select[Any], terms: list[str], prefix: bool) -> tuple[Select[Any], Any]:
+    """``stmt`` limited to documents matching every term, and a rank expression (higher is
+    better), for the current dialect."""
     if db.dialect == "postgresql":
         # The words are [^\W_]+ only, so they cannot carry tsquery operators.
         tsq = " & ".join(f"{t}:*" if prefix else t for t in terms)
         query = func.to_tsquery(literal_column("'german'::regconfig"), tsq)
         vector = literal_column("search_documents.fts_vector")
-        return vector.op("@@")(query), func.ts_rank(vector, query)
+        return stmt.where(vector.op("@@")(query)), func.ts_rank(vector, query)
     stems = [stem(t) for t in terms]
     expr = " ".join(f'"{s}"*' if prefix else f'"{s}"' for s in stems)
     fts = (select(literal_column("rowid").label("rid"),
@@ -97,8 +104,7 @@ def _match(terms: list[str], prefix: bool) -> tuple[Any, Any]:
            .select_from(text(FTS5_TABLE))
            .where(text(f"{FTS5_TABLE} MATCH :fts_expr").bindparams(fts_expr=expr))
            .subquery())
-    return SearchDocument.release_id.in_(select(fts.c.rid)), (
-        select(-fts.c.score).where(fts.c.rid == SearchDocument.release_id).scalar_subquery())
+    return stmt.join(fts, fts.c.rid == SearchDocument.release_id), -fts.c.score
 
 
 def search_releases(q: str | None, *, office: str | int | None = None, topic: str | None = None,
@@ -124,16 +130,26 @@ def search_releases(q: str | None, *, office: str | int | None = None, topic: st
     stmt = select(SearchDocument, Release).join(Release, Release.id == SearchDocument.release_id)
     rank: Any = literal_column("0")
     if terms:
-        where, rank = _match(terms, prefix)
-        stmt = stmt.where(where)
+        stmt, rank = _match(stmt, terms, prefix)
     stmt = _filters(stmt, office, topic, region, date_from, date_to)
     if since is not None:
         stmt = stmt.where(Release.published_at > since)
 
+    # Count at most MATCH_WINDOW + 1 matches, so the count is cheap and can say "more".
     total = db.session.scalar(select(func.count()).select_from(
-        stmt.with_only_columns(SearchDocument.release_id).subquery())) or 0
+        stmt.with_only_columns(SearchDocument.release_id).limit(MATCH_WINDOW + 1).subquery())) or 0
+    more = total > MATCH_WINDOW
+    total = min(total, MATCH_WINDOW)
+    if (page - 1) * per_page >= MATCH_WINDOW:
+        return SearchResults(items=[], total=total, page=page, per_page=per_page, terms=terms,
+                             more=more)
     order = [Release.published_at.desc(), Release.id.desc()]
     if terms and sort == "relevance":
+        # Rank only the newest MATCH_WINDOW matches (walking releases by date stops early for
+        # common words; rare words come from the index in one go).
+        window = (stmt.with_only_columns(SearchDocument.release_id)
+                  .order_by(*order).limit(MATCH_WINDOW).subquery())
+        stmt = stmt.where(SearchDocument.release_id.in_(select(window.c.release_id)))
         order.insert(0, rank.desc())
     rows = db.session.execute(stmt.add_columns(rank.label("rank")).order_by(*order)
                               .options(selectinload(Release.versions))
@@ -142,4 +158,5 @@ def search_releases(q: str | None, *, office: str | int | None = None, topic: st
                        headline_html=highlight(doc.headline, terms, prefix),
                        snippet=snippet(doc.content, terms, prefix))
              for doc, rel, r in rows]
-    return SearchResults(items=items, total=total, page=page, per_page=per_page, terms=terms)
+    return SearchResults(items=items, total=total, page=page, per_page=per_page, terms=terms,
+                         more=more)
