@@ -8,6 +8,7 @@ documents (PostgreSQL computes their tsvector column). Deterministic (seeded), s
 
 from __future__ import annotations
 
+import itertools
 import random
 import sys
 import time
@@ -54,14 +55,14 @@ SECOND = ("haus weg verwaltung zentrum plan projekt programm netz amt gebiet ver
 # are rare, like real text); the words the benchmark searches for sit at varied ranks.
 WORDS = NOUNS + VERBS + ADJ + [f + s for f in FIRST for s in SECOND]
 random.Random(7).shuffle(WORDS)
-WEIGHTS = [1 / (i + 1) for i in range(len(WORDS))]
+CUM_WEIGHTS = list(itertools.accumulate(1 / (i + 1) for i in range(len(WORDS))))
 
 
 def sentence(rng: random.Random, n: int) -> str:
     words = []
     for _ in range(n):
         words.append(rng.choice(FILLER) if rng.random() < 0.4 else
-                     rng.choices(WORDS, WEIGHTS)[0])
+                     rng.choices(WORDS, cum_weights=CUM_WEIGHTS)[0])
     return " ".join(words).capitalize() + "."
 
 
@@ -120,7 +121,7 @@ def generate(url: str, n: int, offices: int = 20, seed: int = 5) -> dict[str, fl
                             1, when, when, when, when))
                 ver.append((rid, rid, 1, "publish", head, "", dateline(place, when), lead, body, when))
                 # the body is plain text here; document_text() would give the same, slower
-                doc.append((rid, rid, head, f"{lead} {' '.join(body.split())}", when))
+                doc.append((rid, rid, head, f"{lead} {' '.join(body.split())}", when, when))
                 base = (office - 1) * len(TOPICS)
                 for t in rng.sample(range(len(TOPICS)), rng.randint(1, 2)):
                     rt.append((rid, base + t + 1))
@@ -133,7 +134,7 @@ def generate(url: str, n: int, offices: int = 20, seed: int = 5) -> dict[str, fl
                                                 "subline", "dateline", "lead", "body", "created_at"],
                       ver)
             copy_rows(cur, "search_documents", ["release_id", "version_id", "headline", "content",
-                                                "updated_at"], doc)
+                                                "published_at", "updated_at"], doc)
             copy_rows(cur, "release_topics", ["release_id", "topic_id"], rt)
             copy_rows(cur, "release_regions", ["release_id", "region_id"], rr)
             conn.commit()

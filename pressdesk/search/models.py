@@ -28,6 +28,8 @@ class SearchDocument(Base):
     # (ä -> ae, ß -> ss) so that "Buerger" and "Bürger" meet; snippets are cut from this text.
     headline: Mapped[str] = mapped_column(String(300), default="")
     content: Mapped[str] = mapped_column(Text, default="")
+    # The release's publication time, copied here (no index on purpose, see services.py).
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -135,25 +135,31 @@ def search_releases(q: str | None, *, office: str | int | None = None, topic: st
     if since is not None:
         stmt = stmt.where(Release.published_at > since)
 
-    # Count at most MATCH_WINDOW + 1 matches, so the count is cheap and can say "more".
-    total = db.session.scalar(select(func.count()).select_from(
-        stmt.with_only_columns(SearchDocument.release_id).limit(MATCH_WINDOW + 1).subquery())) or 0
-    more = total > MATCH_WINDOW
-    total = min(total, MATCH_WINDOW)
-    if (page - 1) * per_page >= MATCH_WINDOW:
-        return SearchResults(items=[], total=total, page=page, per_page=per_page, terms=terms,
-                             more=more)
-    order = [Release.published_at.desc(), Release.id.desc()]
+    # One cheap pass finds the newest MATCH_WINDOW + 1 matches (ids only): that is the count
+    # (capped, with "more") and the set that relevance ranks. With words, it is ordered by the
+    # document's own unindexed published_at, so PostgreSQL takes the GIN bitmap and a top-N
+    # sort instead of walking every release by date and testing each text.
+    newest = (SearchDocument.published_at if terms else Release.published_at).desc()
+    window = list(db.session.scalars(
+        stmt.with_only_columns(SearchDocument.release_id)
+        .order_by(newest, SearchDocument.release_id.desc()).limit(MATCH_WINDOW + 1)))
+    more = len(window) > MATCH_WINDOW
+    window = window[:MATCH_WINDOW]
+    total, offset = len(window), (page - 1) * per_page
+    load = select(SearchDocument, Release).join(Release, Release.id == SearchDocument.release_id)
     if terms and sort == "relevance":
-        # Rank only the newest MATCH_WINDOW matches (walking releases by date stops early for
-        # common words; rare words come from the index in one go).
-        window = (stmt.with_only_columns(SearchDocument.release_id)
-                  .order_by(*order).limit(MATCH_WINDOW).subquery())
-        stmt = stmt.where(SearchDocument.release_id.in_(select(window.c.release_id)))
-        order.insert(0, rank.desc())
-    rows = db.session.execute(stmt.add_columns(rank.label("rank")).order_by(*order)
-                              .options(selectinload(Release.versions))
-                              .limit(per_page).offset((page - 1) * per_page)).all()
+        load, rank = _match(load, terms, prefix)
+        rows = db.session.execute(
+            load.add_columns(rank.label("rank"))
+            .where(SearchDocument.release_id.in_(window))
+            .order_by(rank.desc(), Release.published_at.desc(), Release.id.desc())
+            .options(selectinload(Release.versions)).limit(per_page).offset(offset)).all()
+    else:
+        ids = window[offset:offset + per_page]
+        found = {doc.release_id: (doc, rel) for doc, rel in db.session.execute(
+            load.where(SearchDocument.release_id.in_(ids))
+            .options(selectinload(Release.versions))).all()}
+        rows = [(*found[i], 0.0) for i in ids if i in found]
     items = [SearchHit(release=rel, rank=float(r or 0),
                        headline_html=highlight(doc.headline, terms, prefix),
                        snippet=snippet(doc.content, terms, prefix))

@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('headline', sa.String(length=300), nullable=False),
     sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('published_at', pressdesk.db.UTCDateTime(), nullable=True),
     sa.Column('updated_at', pressdesk.db.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['release_id'], ['releases.id'], name=op.f('fk_search_documents_release_id_releases'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('release_id', name=op.f('pk_search_documents'))
