@@ -139,3 +139,27 @@ def test_work_per_query_is_bounded_and_says_so(app, demo, monkeypatch):
     page = app.test_client().get("/suche?q=Hafen").get_data(as_text=True)
     assert "Mehr als 3 Treffer" in page and "Suche eingrenzen" in page
     assert search_releases("Hafen", office="stadt-lingen").more is False
+
+
+def test_stemming_is_safe_across_threads():
+    """gthread workers search in parallel; a shared Snowball stemmer corrupts its state."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pressdesk.search import text
+
+    words = [f"{w}{i}" for i in range(3000) for w in ("zeitungen", "netzwerkes", "bürgerinnen")]
+    import snowballstemmer
+
+    single = snowballstemmer.stemmer("german")
+    expected = {w: single.stemWord(w) for w in words}
+    import sys
+
+    text.stem.cache_clear()
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, as a loaded server does
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            got = dict(zip(words, pool.map(text.stem, words), strict=True))
+    finally:
+        sys.setswitchinterval(interval)
+    assert got == expected

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 
@@ -27,7 +28,8 @@ MAX_TERMS = 8
 # The SQL twin of fold() for PostgreSQL's generated column; lower() first, then the umlauts.
 FOLD_SQL = "replace(replace(replace(replace(lower({col}), 'ä', 'ae'), 'ö', 'oe'), 'ü', 'ue'), 'ß', 'ss')"
 
-_stemmer = snowballstemmer.stemmer("german")
+# A Snowball stemmer keeps state while it works: one per thread (gthread workers, Celery threads).
+_local = threading.local()
 
 
 def fold(text: str) -> str:
@@ -40,7 +42,10 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """The German stem of one already folded word."""
-    return _stemmer.stemWord(word)
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("german")
+    return stemmer.stemWord(word)
 
 
 def query_terms(q: str | None) -> list[str]:
