@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, extract, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from pressdesk.db import utcnow
 from pressdesk.extensions import db
@@ -16,6 +16,7 @@ from pressdesk.releases.models import (
     Region,
     Release,
     ReleaseStatus,
+    ReleaseVersion,
     Topic,
     release_regions,
     release_topics,
@@ -68,11 +69,16 @@ class Page:
         return self.page > 1
 
 
+# What a listing shows: versions (the latest headline and lead), topics and regions; not the
+# images, and no second join back to the release from each version (it is in the session).
+LISTING_LOAD = (selectinload(Release.versions).lazyload(ReleaseVersion.release),
+                lazyload(Release.images))
+
+
 def page_of(stmt: Select[tuple[Release]], page: int = 1, per_page: int = PER_PAGE) -> Page:
     page = max(1, page)
     rows = list(db.session.scalars(
-        stmt.options(selectinload(Release.versions))
-        .limit(per_page + 1).offset((page - 1) * per_page)))
+        stmt.options(*LISTING_LOAD).limit(per_page + 1).offset((page - 1) * per_page)))
     return Page(items=rows[:per_page], page=page, has_next=len(rows) > per_page)
 
 
