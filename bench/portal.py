@@ -173,7 +173,7 @@ def main() -> int:
                             f"{args.seconds} s per run", "releases": args.releases},
         "results": results,
         "checks": {
-            "feed 304 / hello": round(feed / hello, 2),
+            "feed 304 / hello": round(feed / hello, 4),
             "home p99 ms": results["home page /"]["p99_ms"],
             "office p99 ms": next(v["p99_ms"] for k, v in results.items() if k.startswith("office")),
             "search one word p95 ms": results["search, one word (12 queries)"]["p95_ms"],

@@ -12,11 +12,10 @@ from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import Select, func, literal_column, select, text
-from sqlalchemy.orm import selectinload
 
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
-from pressdesk.portal.services import visible
+from pressdesk.portal.services import LISTING_LOAD, visible
 from pressdesk.releases.models import Region, Release, Topic, release_regions, release_topics
 from pressdesk.search.index import FTS5_TABLE
 from pressdesk.search.models import SearchDocument
@@ -153,12 +152,12 @@ def search_releases(q: str | None, *, office: str | int | None = None, topic: st
             load.add_columns(rank.label("rank"))
             .where(SearchDocument.release_id.in_(window))
             .order_by(rank.desc(), Release.published_at.desc(), Release.id.desc())
-            .options(selectinload(Release.versions)).limit(per_page).offset(offset)).all()
+            .options(*LISTING_LOAD).limit(per_page).offset(offset)).all()
     else:
         ids = window[offset:offset + per_page]
         found = {doc.release_id: (doc, rel) for doc, rel in db.session.execute(
             load.where(SearchDocument.release_id.in_(ids))
-            .options(selectinload(Release.versions))).all()}
+            .options(*LISTING_LOAD)).all()}
         rows = [(*found[i], 0.0) for i in ids if i in found]
     items = [SearchHit(release=rel, rank=float(r or 0),
                        headline_html=highlight(doc.headline, terms, prefix),
