@@ -6,7 +6,7 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run setup db demo test test-fast lint browser wheel bench clean
+.PHONY: run setup db demo test test-fast lint browser wheel bench bench-portal clean
 
 run: demo
 	PORT=$(PORT) $(BIN)/pressdesk dev --port $(PORT)
@@ -48,6 +48,10 @@ wheel: setup
 
 bench: setup
 	$(BIN)/python bench/fanout.py
+
+# Portal benchmark: 100,000 releases in PostgreSQL (PRESSDESK_BENCH_DB), gunicorn + wrk on loopback.
+bench-portal: setup
+	$(BIN)/python bench/portal.py $(if $(PRESSDESK_BENCH_DB),--db $(PRESSDESK_BENCH_DB)) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance dist build *.egg-info
