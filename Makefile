@@ -6,15 +6,16 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run setup db demo test test-fast lint browser wheel bench clean translations
+.PHONY: run setup db demo test test-fast lint browser wheel bench bench-portal clean translations
 
 run: demo
 	PORT=$(PORT) $(BIN)/pressdesk dev --port $(PORT)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml tests/js/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	if command -v npm >/dev/null; then (cd tests/js && npm ci --silent); fi
 	touch $@
 
 setup: $(STAMP)
@@ -47,6 +48,10 @@ wheel: setup
 
 bench: setup
 	$(BIN)/python bench/fanout.py
+
+# Portal benchmark: 100,000 releases in PostgreSQL (PRESSDESK_BENCH_DB), gunicorn + wrk on loopback.
+bench-portal: setup
+	$(BIN)/python bench/portal.py $(if $(PRESSDESK_BENCH_DB),--db $(PRESSDESK_BENCH_DB)) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance dist build *.egg-info

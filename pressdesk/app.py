@@ -58,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from pressdesk.accounts.admin import bp as members_bp
     from pressdesk.accounts.views import bp as accounts_bp
+    from pressdesk.api.views import bp as api_bp
     from pressdesk.audit.views import bp as audit_bp
     from pressdesk.delivery.views import bp as delivery_bp
     from pressdesk.feeds.views import bp as feeds_bp
@@ -65,9 +66,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from pressdesk.offices.views import bp as offices_bp
     from pressdesk.portal.views import bp as portal_bp
     from pressdesk.releases.views import bp as releases_bp
+    from pressdesk.search.views import bp as search_bp
 
     for bp in (accounts_bp, releases_bp, delivery_bp, portal_bp, feeds_bp,
-               media_bp, offices_bp, members_bp, audit_bp):
+               media_bp, offices_bp, members_bp, audit_bp, search_bp, api_bp):
         app.register_blueprint(bp)
 
     from pressdesk import templating

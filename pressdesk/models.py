@@ -6,6 +6,9 @@ from pressdesk.delivery.models import Delivery
 from pressdesk.media.models import DistributionList, Outlet
 from pressdesk.offices.models import Office
 from pressdesk.releases.models import Region, Release, ReleaseImage, ReleaseVersion, Topic
+from pressdesk.search import index as _search_index  # noqa: F401  (keeps the search index in step)
+from pressdesk.search.models import SearchDocument
 
 __all__ = ["AuditEntry", "Delivery", "DistributionList", "LoginFailure", "Membership", "Office", "Outlet",
            "Region", "Release", "ReleaseImage", "ReleaseVersion", "Topic", "User"]
+__all__ += ["SearchDocument"]

@@ -22,6 +22,12 @@ def public(view: F) -> F:
     return view
 
 
+def frameable(view: F) -> F:
+    """Allow other sites to frame this view (the embeddable office widget); nothing else is."""
+    view.pressdesk_frameable = True  # type: ignore[attr-defined]
+    return view
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def _require_login() -> Any:
@@ -37,9 +43,14 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _headers(resp: Response) -> Response:
         h = resp.headers
+        view = app.view_functions.get(request.endpoint or "")
+        if view is not None and getattr(view, "pressdesk_frameable", False):
+            h.setdefault("Content-Security-Policy",
+                         CSP.replace("frame-ancestors 'none'", "frame-ancestors *"))
         h.setdefault("X-Content-Type-Options", "nosniff")
         h.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        h.setdefault("X-Frame-Options", "DENY")
+        if "frame-ancestors *" not in h.get("Content-Security-Policy", ""):
+            h.setdefault("X-Frame-Options", "DENY")
         h.setdefault("Content-Security-Policy", CSP)
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure:

@@ -19,7 +19,7 @@ from pressdesk.media.models import DistributionList, Outlet
 from pressdesk.offices.models import Office
 from pressdesk.releases import services as releases
 from pressdesk.releases.images import placeholder_jpeg, store
-from pressdesk.releases.models import Release, ReleaseImage
+from pressdesk.releases.models import Region, Release, ReleaseImage, Topic  # branch portal
 
 SEEDS = Path(__file__).parent / "seeds"
 DEMO_PASSWORD = "pressdesk-demo"  # noqa: S105 - demo data, printed by `make run`
@@ -219,4 +219,59 @@ def load_demo() -> str:
     report.append(_publish_once(offices["landkreis-leer"], LEER_HEADLINE, _leer_release_text(),
                                 LEER_CAPTION))
     report.append(_publish_once(offices["it-achse"], IT_ACHSE_HEADLINE, _it_achse_text()))
+    report.append(_tag_demo_releases(offices))
     return "\n".join(report)
+
+
+# --- Topics and regions for the portal (branch portal) ----------------------------------------
+
+TOPICS = {
+    "landkreis-leer": [("wirtschaft", "Wirtschaft"), ("digitalisierung", "Digitalisierung"),
+                       ("verkehr", "Verkehr"), ("kreistag", "Kreistag")],
+    "landkreis-emsland": [("wirtschaft", "Wirtschaft"), ("bildung", "Bildung")],
+    "stadt-lingen": [("wirtschaft", "Wirtschaft"), ("kultur", "Kultur")],
+    "it-achse": [("wirtschaft", "Wirtschaft"), ("digitalisierung", "Digitalisierung")],
+}
+REGIONS = {
+    "landkreis-leer": [("ostfriesland", "Ostfriesland"), ("rheiderland", "Rheiderland"),
+                       ("borkum", "Borkum")],
+    "landkreis-emsland": [("emsland", "Emsland")],
+    "stadt-lingen": [("emsland", "Emsland")],
+    "it-achse": [("ems-achse", "Ems-Achse"), ("ostfriesland", "Ostfriesland"),
+                 ("emsland", "Emsland")],
+}
+DEMO_TAGS = {  # headline -> (topic slugs, region slugs)
+    LEER_HEADLINE: (["wirtschaft", "digitalisierung"], ["ostfriesland"]),
+    IT_ACHSE_HEADLINE: (["digitalisierung", "wirtschaft"], ["ems-achse", "emsland", "ostfriesland"]),
+}
+
+
+def _vocabulary(office: Office) -> tuple[dict[str, Topic], dict[str, Region]]:
+    topics = {t.slug: t for t in db.session.scalars(select(Topic).where(Topic.office_id == office.id))}
+    regions = {r.slug: r for r in db.session.scalars(select(Region).where(Region.office_id == office.id))}
+    for slug, name in TOPICS.get(office.slug, []):
+        if slug not in topics:
+            topics[slug] = Topic(office_id=office.id, slug=slug, name=name)
+            db.session.add(topics[slug])
+    for slug, name in REGIONS.get(office.slug, []):
+        if slug not in regions:
+            regions[slug] = Region(office_id=office.id, slug=slug, name=name)
+            db.session.add(regions[slug])
+    return topics, regions
+
+
+def _tag_demo_releases(offices: dict[str, Office]) -> str:
+    """Give every office its topics and regions, and tag the demo releases (idempotent)."""
+    tagged = 0
+    for office in offices.values():
+        topics, regions = _vocabulary(office)
+        db.session.flush()
+        for release in db.session.scalars(select(Release).where(
+                Release.office_id == office.id, Release.headline.in_(list(DEMO_TAGS)))):
+            topic_slugs, region_slugs = DEMO_TAGS[release.headline]
+            if not release.topics and not release.regions:
+                release.topics = [topics[s] for s in topic_slugs if s in topics]
+                release.regions = [regions[s] for s in region_slugs if s in regions]
+                tagged += 1
+    db.session.commit()
+    return f"topics and regions: {tagged} demo release(s) tagged"

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, pool, text
 
 import pressdesk.models  # noqa: F401  (loads every model onto the metadata)
 from pressdesk.db import Base
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    """Leave the dialect-specific full-text objects (named fts_*) out of the comparison."""
+    return not (name or "").startswith("fts_")
 
 
 def run_migrations_offline() -> None:
@@ -34,7 +39,7 @@ def run_migrations_online() -> None:
             connection.commit()
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=connection.dialect.name == "sqlite",
-                          compare_type=True)
+                          compare_type=True, include_object=include_object)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, extract, func, or_, select
+from sqlalchemy.orm import lazyload, selectinload
 
 from pressdesk.db import utcnow
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
-from pressdesk.releases.models import Release, ReleaseStatus
+from pressdesk.releases.models import (
+    Region,
+    Release,
+    ReleaseStatus,
+    ReleaseVersion,
+    Topic,
+    release_regions,
+    release_topics,
+)
+from pressdesk.text import BERLIN
 
 
 def visible() -> ColumnElement[bool]:
@@ -35,3 +49,90 @@ def public_release(office: Office, year: int, number: int) -> Release | None:
     return db.session.scalar(
         public_releases(office.id).where(Release.year == year, Release.number == number)
     )
+
+
+# --- Listings with paging (issue 5) -----------------------------------------------------------
+
+PER_PAGE = 20
+
+
+@dataclass
+class Page:
+    """One page of a listing. No total count: "is there a next page" costs one extra row."""
+
+    items: list[Release]
+    page: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+# What a listing shows: versions (the latest headline and lead), topics and regions; not the
+# images, and no second join back to the release from each version (it is in the session).
+LISTING_LOAD = (selectinload(Release.versions).lazyload(ReleaseVersion.release),
+                lazyload(Release.images))
+
+
+def page_of(stmt: Select[tuple[Release]], page: int = 1, per_page: int = PER_PAGE) -> Page:
+    page = max(1, page)
+    rows = list(db.session.scalars(
+        stmt.options(*LISTING_LOAD).limit(per_page + 1).offset((page - 1) * per_page)))
+    return Page(items=rows[:per_page], page=page, has_next=len(rows) > per_page)
+
+
+def with_topic(slug: str) -> Select[tuple[Release]]:
+    return public_releases().where(Release.id.in_(
+        select(release_topics.c.release_id).join(Topic, Topic.id == release_topics.c.topic_id)
+        .where(Topic.slug == slug)))
+
+
+def with_region(slug: str) -> Select[tuple[Release]]:
+    return public_releases().where(Release.id.in_(
+        select(release_regions.c.release_id)
+        .join(Region, Region.id == release_regions.c.region_id).where(Region.slug == slug)))
+
+
+def topic_name(slug: str) -> str | None:
+    return db.session.scalar(select(Topic.name).where(Topic.slug == slug).limit(1))
+
+
+def region_name(slug: str) -> str | None:
+    return db.session.scalar(select(Region.name).where(Region.slug == slug).limit(1))
+
+
+def vocabulary(model: type[Topic] | type[Region], office_id: int | None = None
+               ) -> list[tuple[str, str]]:
+    """(slug, name) of the topics or regions that have at least one public release.
+
+    EXISTS per vocabulary entry (a few hundred rows), not a join over every release: the index
+    on the link table's topic/region id makes each probe stop at the first public release."""
+    link = release_topics if model is Topic else release_regions
+    fk = link.c.topic_id if model is Topic else link.c.region_id
+    used = (select(1).select_from(link).join(Release, Release.id == link.c.release_id)
+            .where(fk == model.id, visible()).exists())
+    q = (select(model.slug, func.min(model.name)).where(used)
+         .group_by(model.slug).order_by(func.min(model.name)))
+    if office_id is not None:
+        q = q.where(model.office_id == office_id)
+    return [(slug, name) for slug, name in db.session.execute(q)]
+
+
+def in_month(year: int, month: int) -> Select[tuple[Release]]:
+    """Releases published in a calendar month, Europe/Berlin."""
+    start = datetime(year, month, 1, tzinfo=BERLIN)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=BERLIN)
+    return public_releases().where(Release.published_at >= start, Release.published_at < end)
+
+
+def archive_months() -> list[tuple[int, int, int]]:
+    """(year, month, count) of public releases, newest first. PostgreSQL counts by the Berlin
+    calendar; SQLite has no time zones and counts by UTC month (can differ around midnight)."""
+    col: Any = Release.published_at
+    if db.dialect == "postgresql":
+        col = func.timezone("Europe/Berlin", func.timezone("UTC", Release.published_at))
+    year, month = extract("year", col), extract("month", col)
+    q = (select(year, month, func.count()).where(visible()).group_by(year, month)
+         .order_by(year.desc(), month.desc()))
+    return [(int(y), int(m), int(n)) for y, m, n in db.session.execute(q)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
 from pressdesk.extensions import db
@@ -10,8 +10,8 @@ from pressdesk.offices.models import Office
 from pressdesk.portal import services
 from pressdesk.releases.images import image_path
 from pressdesk.releases.markup import render_markdown
-from pressdesk.releases.models import Release, ReleaseImage
-from pressdesk.security import public
+from pressdesk.releases.models import Region, Release, ReleaseImage, Topic
+from pressdesk.security import frameable, public
 from pressdesk.urls import external_url
 
 bp = Blueprint("portal", __name__)
@@ -35,11 +35,28 @@ def feed_links(office: Office | None = None) -> list[tuple[str, str, str]]:
     return links
 
 
+def _page() -> int:
+    try:
+        return max(1, min(int(request.args.get("seite", 1)), 10_000))
+    except ValueError:
+        return 1
+
+
+@bp.app_template_global()
+def page_url(number: int) -> str:
+    """The current URL with another ``seite``: paging keeps every other parameter."""
+    args = request.args.to_dict()
+    args["seite"] = str(number)
+    return url_for(request.endpoint or "portal.home", **(request.view_args or {}), **args)
+
+
 @bp.route("/")
 @public
 def home():  # type: ignore[no-untyped-def]
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
-    return render_template("portal/home.html", releases=services.latest(), offices=offices,
+    page = services.page_of(services.public_releases(), _page())
+    return render_template("portal/home.html", releases=page.items, page=page, offices=offices,
+                           topics=services.vocabulary(Topic), regions=services.vocabulary(Region),
                            feed_links=feed_links())
 
 
@@ -47,8 +64,73 @@ def home():  # type: ignore[no-untyped-def]
 @public
 def office(office_slug: str):  # type: ignore[no-untyped-def]
     office = services.office_by_slug(office_slug) or abort(404)
-    return render_template("portal/office.html", office=office,
-                           releases=services.latest(office.id, 50), feed_links=feed_links(office))
+    page = services.page_of(services.public_releases(office.id), _page())
+    return render_template("portal/office.html", office=office, releases=page.items, page=page,
+                           topics=services.vocabulary(Topic, office.id),
+                           regions=services.vocabulary(Region, office.id),
+                           embed_url=external_url("portal.embed", office_slug=office.slug),
+                           feed_links=feed_links(office))
+
+
+@bp.route("/thema/<slug>")
+@public
+def topic(slug: str):  # type: ignore[no-untyped-def]
+    name = services.topic_name(slug) or abort(404)
+    page = services.page_of(services.with_topic(slug), _page())
+    return render_template("portal/listing.html", kind="topic", slug=slug, name=name,
+                           heading=f"Thema: {name}", releases=page.items, page=page,
+                           feed_links=feed_links())
+
+
+@bp.route("/region/<slug>")
+@public
+def region(slug: str):  # type: ignore[no-untyped-def]
+    name = services.region_name(slug) or abort(404)
+    page = services.page_of(services.with_region(slug), _page())
+    return render_template("portal/listing.html", kind="region", slug=slug, name=name,
+                           heading=f"Region: {name}", releases=page.items, page=page,
+                           feed_links=feed_links())
+
+
+@bp.route("/archiv")
+@public
+def archive():  # type: ignore[no-untyped-def]
+    return render_template("portal/archive.html", months=services.archive_months(),
+                           feed_links=feed_links())
+
+
+@bp.route("/archiv/<int:year>/<int:month>")
+@public
+def archive_month(year: int, month: int):  # type: ignore[no-untyped-def]
+    if not (1 <= month <= 12 and 2000 <= year <= 2100):
+        abort(404)
+    page = services.page_of(services.in_month(year, month), _page())
+    return render_template("portal/listing.html", kind="month", year=year, month=month,
+                           heading=f"Archiv {MONTHS[month - 1]} {year}", releases=page.items,
+                           page=page, feed_links=feed_links())
+
+
+MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+          "Oktober", "November", "Dezember")
+
+
+@bp.app_template_filter("month_name")
+def month_name(month: int) -> str:
+    return MONTHS[month - 1]
+
+
+@bp.route("/einbetten/<office_slug>")
+@public
+@frameable
+def embed(office_slug: str):  # type: ignore[no-untyped-def]
+    """A small page other sites may frame: the office's latest releases, links open on top."""
+    office = services.office_by_slug(office_slug) or abort(404)
+    try:
+        limit = max(1, min(int(request.args.get("anzahl", 5)), 20))
+    except ValueError:
+        limit = 5
+    page = services.page_of(services.public_releases(office.id), 1, limit)
+    return render_template("portal/embed.html", office=office, releases=page.items)
 
 
 @bp.route("/presse/<office_slug>/<int:year>/<int:number>-<slug>")

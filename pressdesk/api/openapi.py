@@ -1,0 +1,154 @@
+"""The OpenAPI 3.1 description of ``/api/v1``, served at ``/api/v1/openapi.json``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pressdesk.urls import external_url
+
+_STR = {"type": "string"}
+_NSTR = {"type": ["string", "null"]}
+_DT = {"type": ["string", "null"], "format": "date-time"}
+_TAG = {"type": "object", "required": ["id", "name"],
+        "properties": {"id": _STR, "name": _STR}}
+_LINKS = {"type": "object", "additionalProperties": {"type": "string", "format": "uri"}}
+_ERROR = {"description": "Error", "content": {"application/json": {"schema": {
+    "$ref": "#/components/schemas/Error"}}}}
+
+
+def _param(name: str, description: str, schema: dict[str, Any],
+           where: str = "query", required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": where, "required": required, "description": description,
+            "schema": schema}
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["status", "message"],
+        "properties": {"status": {"type": "integer"}, "message": _STR}}}},
+    "Office": {
+        "type": "object", "required": ["id", "name", "links"],
+        "properties": {
+            "id": {"type": "string", "description": "Stable id (the office's slug)."},
+            "name": _STR, "description": _STR, "imprint": _STR,
+            "contact": {"$ref": "#/components/schemas/Contact"}, "links": _LINKS,
+        },
+    },
+    "Contact": {"type": "object", "properties": {"name": _STR, "phone": _STR, "email": _STR}},
+    "ReleaseSummary": {
+        "type": "object",
+        "required": ["id", "office", "headline", "published_at", "version", "links"],
+        "properties": {
+            "id": {"type": "string", "description": "Stable public id (32 hex digits)."},
+            "reference": {"type": "string", "examples": ["PM 12/2026"]},
+            "office": _TAG, "headline": _STR, "subline": _STR,
+            "dateline": {"type": "string", "examples": ["Leer, 23.11.2026"]}, "lead": _STR,
+            "published_at": _DT, "updated_at": _DT, "version": {"type": "integer"},
+            "topics": {"type": "array", "items": _TAG},
+            "regions": {"type": "array", "items": _TAG},
+            "links": _LINKS,
+        },
+    },
+    "Image": {
+        "type": "object", "required": ["id", "url", "original_url"],
+        "properties": {
+            "id": _STR, "caption": _STR, "credit": _STR, "alt": _STR, "rights": _STR,
+            "width": {"type": "integer"}, "height": {"type": "integer"},
+            "url": {"type": "string", "format": "uri", "description": "Web rendition (JPEG)."},
+            "original_url": {"type": "string", "format": "uri",
+                             "description": "Print-quality original (JPEG)."},
+        },
+    },
+    "Attachment": {"type": "object", "properties": {
+        "name": _STR, "content_type": _STR, "size": {"type": "integer"},
+        "url": {"type": "string", "format": "uri"}}},
+    "Release": {
+        "allOf": [{"$ref": "#/components/schemas/ReleaseSummary"}, {
+            "type": "object",
+            "properties": {
+                "body_markdown": _STR,
+                "body_html": {"type": "string", "description": "Sanitised HTML."},
+                "images": {"type": "array", "items": {"$ref": "#/components/schemas/Image"}},
+                "attachments": {"type": "array",
+                                "items": {"$ref": "#/components/schemas/Attachment"}},
+                "contact": {"$ref": "#/components/schemas/Contact"},
+                "versions": {"type": "array", "items": {"type": "object", "properties": {
+                    "version": {"type": "integer"},
+                    "kind": {"type": "string", "enum": ["publish", "correction", "withdrawal"]},
+                    "headline": _STR, "created_at": _DT}}},
+            },
+        }],
+    },
+    "ReleasePage": {
+        "type": "object", "required": ["items", "total", "page", "per_page", "pages", "links"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": "#/components/schemas/ReleaseSummary"}},
+            "total": {"type": "integer", "description": "Matches, counted up to 1,000."},
+            "more": {"type": "boolean",
+                     "description": "More matches than `total`; narrow the search to see them."},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"}, "pages": {"type": "integer"}, "links": _LINKS,
+        },
+    },
+}
+
+
+def spec() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "pressdesk API", "version": "1.0.0",
+            "description": "Read-only access to the public press releases of every office. "
+                           "Ids are stable; CORS is open for GET.",
+            "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
+        },
+        "servers": [{"url": external_url("api.offices").rsplit("/offices", 1)[0]}],
+        "paths": {
+            "/offices": {"get": {
+                "operationId": "listOffices", "summary": "All press offices",
+                "responses": {"200": {"description": "The offices", "content": {
+                    "application/json": {"schema": {"type": "object", "properties": {
+                        "items": {"type": "array",
+                                  "items": {"$ref": "#/components/schemas/Office"}},
+                        "total": {"type": "integer"}, "links": _LINKS}}}}}},
+            }},
+            "/offices/{id}": {"get": {
+                "operationId": "getOffice", "summary": "One press office",
+                "parameters": [_param("id", "Office id (slug)", _STR, "path", True)],
+                "responses": {"200": {"description": "The office", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Office"}}}},
+                    "404": _ERROR},
+            }},
+            "/releases": {"get": {
+                "operationId": "listReleases", "summary": "Public releases, newest first or by relevance",
+                "parameters": [
+                    _param("office", "Office id (slug)", _STR),
+                    _param("topic", "Topic id (slug)", _STR),
+                    _param("region", "Region id (slug)", _STR),
+                    _param("since", "Only releases published after this ISO 8601 date-time",
+                           {"type": "string", "format": "date-time"}),
+                    _param("q", "German full-text search; every word must match", _STR),
+                    _param("prefix", "Treat search words as word beginnings",
+                           {"type": "string", "enum": ["0", "1", "true", "false"]}),
+                    _param("sort", "Default: relevance with q, else date",
+                           {"type": "string", "enum": ["relevance", "date"]}),
+                    _param("page", "Page number", {"type": "integer", "minimum": 1}),
+                    _param("per_page", "Items per page",
+                           {"type": "integer", "minimum": 1, "maximum": 100}),
+                ],
+                "responses": {"200": {
+                    "description": "One page of releases; the Link header repeats `links`.",
+                    "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/ReleasePage"}}}},
+                    "400": _ERROR, "404": _ERROR},
+            }},
+            "/releases/{id}": {"get": {
+                "operationId": "getRelease", "summary": "One public release with images",
+                "parameters": [_param("id", "Release public id", _STR, "path", True)],
+                "responses": {"200": {"description": "The release", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Release"}}}},
+                    "404": _ERROR},
+            }},
+        },
+        "components": {"schemas": SCHEMAS},
+    }

@@ -1,0 +1,40 @@
+"""The search document: the public text of a release's latest version, one row per release.
+
+The dialect-specific index lives beside it and is made in migration 0003_portal:
+- PostgreSQL: a stored generated ``fts_vector`` tsvector column (German config, headline weighted
+  above the text) with a GIN index;
+- SQLite: an FTS5 table ``fts_releases`` (rowid = release id) holding stemmed text.
+Both are named ``fts_*`` so that Alembic's comparison leaves them alone (see migrations/env.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from pressdesk.db import Base, UTCDateTime, utcnow
+from pressdesk.releases.models import Release, release_regions, release_topics
+
+
+class SearchDocument(Base):
+    __tablename__ = "search_documents"
+
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"),
+                                            primary_key=True, autoincrement=False)
+    version_id: Mapped[int] = mapped_column(Integer)
+    # Plain text (Markdown stripped) of the latest public version; the index folds umlauts
+    # (ä -> ae, ß -> ss) so that "Buerger" and "Bürger" meet; snippets are cut from this text.
+    headline: Mapped[str] = mapped_column(String(300), default="")
+    content: Mapped[str] = mapped_column(Text, default="")
+    # The release's publication time, copied here (no index on purpose, see services.py).
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Indexes the portal's listings need (office page, topic and region pages), declared here so
+# the shared release models stay untouched; created in migration 0003_portal.
+Index("ix_releases_office_id_published_at", Release.office_id, Release.published_at)
+Index("ix_release_topics_topic_id", release_topics.c.topic_id)
+Index("ix_release_regions_region_id", release_regions.c.region_id)

@@ -1,0 +1,167 @@
+"""``search_releases``: full-text search over the public releases of every office.
+
+The signature is stable: the feeds ("subscribe to this search") and the JSON API build on it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import Select, func, literal_column, select, text
+
+from pressdesk.extensions import db
+from pressdesk.offices.models import Office
+from pressdesk.portal.services import LISTING_LOAD, visible
+from pressdesk.releases.models import Region, Release, Topic, release_regions, release_topics
+from pressdesk.search.index import FTS5_TABLE
+from pressdesk.search.models import SearchDocument
+from pressdesk.search.text import highlight, query_terms, snippet, stem
+from pressdesk.text import BERLIN
+
+SORTS = ("relevance", "date")
+MAX_PER_PAGE = 100
+# Work per query is bounded: relevance ranks the newest MATCH_WINDOW matches, and counting
+# stops there ("more than 1,000 hits"). A common word matches tens of thousands of releases;
+# ranking or counting all of them costs seconds, while nobody pages past 50 pages of 20.
+MATCH_WINDOW = 1000
+
+
+class SearchError(ValueError):
+    """Bad search input; the message is for the reader."""
+
+
+@dataclass
+class SearchHit:
+    release: Release
+    headline_html: Markup
+    snippet: Markup
+    rank: float
+
+
+@dataclass
+class SearchResults:
+    items: list[SearchHit]
+    total: int
+    page: int
+    per_page: int
+    terms: list[str] = field(default_factory=list)
+    # True when there are more matches than ``total`` (counting stopped at MATCH_WINDOW).
+    more: bool = False
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def snippets(self) -> dict[int, Markup]:
+        return {hit.release.id: hit.snippet for hit in self.items}
+
+
+def _berlin_midnight(d: date) -> datetime:
+    return datetime.combine(d, time.min, tzinfo=BERLIN)
+
+
+def _filters(stmt: Select[Any], office: str | int | None, topic: str | None, region: str | None,
+             date_from: date | None, date_to: date | None) -> Select[Any]:
+    stmt = stmt.where(visible())
+    if office is not None:
+        stmt = stmt.where(Release.office_id == (
+            office if isinstance(office, int) else
+            select(Office.id).where(Office.slug == office).scalar_subquery()))
+    if topic:
+        stmt = stmt.where(Release.id.in_(
+            select(release_topics.c.release_id).join(Topic, Topic.id == release_topics.c.topic_id)
+            .where(Topic.slug == topic)))
+    if region:
+        stmt = stmt.where(Release.id.in_(
+            select(release_regions.c.release_id)
+            .join(Region, Region.id == release_regions.c.region_id).where(Region.slug == region)))
+    if date_from is not None:
+        stmt = stmt.where(Release.published_at >= _berlin_midnight(date_from))
+    if date_to is not None:
+        stmt = stmt.where(Release.published_at < _berlin_midnight(date_to + timedelta(days=1)))
+    return stmt
+
+
+def _match(stmt: Select[Any], terms: list[str], prefix: bool) -> tuple[Select[Any], Any]:
+    """``stmt`` limited to documents matching every term, and a rank expression (higher is
+    better), for the current dialect."""
+    if db.dialect == "postgresql":
+        # The words are [^\W_]+ only, so they cannot carry tsquery operators.
+        tsq = " & ".join(f"{t}:*" if prefix else t for t in terms)
+        query = func.to_tsquery(literal_column("'german'::regconfig"), tsq)
+        vector = literal_column("search_documents.fts_vector")
+        return stmt.where(vector.op("@@")(query)), func.ts_rank(vector, query)
+    stems = [stem(t) for t in terms]
+    expr = " ".join(f'"{s}"*' if prefix else f'"{s}"' for s in stems)
+    fts = (select(literal_column("rowid").label("rid"),
+                  literal_column(f"bm25({FTS5_TABLE}, 4.0, 1.0)").label("score"))
+           .select_from(text(FTS5_TABLE))
+           .where(text(f"{FTS5_TABLE} MATCH :fts_expr").bindparams(fts_expr=expr))
+           .subquery())
+    return stmt.join(fts, fts.c.rid == SearchDocument.release_id), -fts.c.score
+
+
+def search_releases(q: str | None, *, office: str | int | None = None, topic: str | None = None,
+                    region: str | None = None, date_from: date | None = None,
+                    date_to: date | None = None, sort: str = "relevance", prefix: bool = False,
+                    page: int = 1, per_page: int = 20,
+                    since: datetime | None = None) -> SearchResults:
+    """Public releases matching every word of ``q`` (all of them when ``q`` is empty).
+
+    German stemming ("Zeitung" finds "Zeitungen"); umlauts folded ("Buerger" = "Bürger");
+    ``prefix`` makes every word a word beginning ("Bürger" finds "Bürgerzeitung").
+    ``office``, ``topic`` and ``region`` are slugs (``office`` may be an id); dates are
+    inclusive days in Europe/Berlin; ``since`` (aware datetime) keeps releases published after
+    it. Sorted by ``relevance`` or ``date`` (newest first).
+    """
+    if sort not in SORTS:
+        raise SearchError("Unbekannte Sortierung.")
+    if date_from and date_to and date_from > date_to:
+        raise SearchError("Das Startdatum liegt nach dem Enddatum.")
+    page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+    terms = query_terms(q)
+
+    stmt = select(SearchDocument, Release).join(Release, Release.id == SearchDocument.release_id)
+    rank: Any = literal_column("0")
+    if terms:
+        stmt, rank = _match(stmt, terms, prefix)
+    stmt = _filters(stmt, office, topic, region, date_from, date_to)
+    if since is not None:
+        stmt = stmt.where(Release.published_at > since)
+
+    # One cheap pass finds the newest MATCH_WINDOW + 1 matches (ids only): that is the count
+    # (capped, with "more") and the set that relevance ranks. With words, it is ordered by the
+    # document's own unindexed published_at, so PostgreSQL takes the GIN bitmap and a top-N
+    # sort instead of walking every release by date and testing each text.
+    newest = (SearchDocument.published_at if terms else Release.published_at).desc()
+    window = list(db.session.scalars(
+        stmt.with_only_columns(SearchDocument.release_id)
+        .order_by(newest, SearchDocument.release_id.desc()).limit(MATCH_WINDOW + 1)))
+    more = len(window) > MATCH_WINDOW
+    window = window[:MATCH_WINDOW]
+    total, offset = len(window), (page - 1) * per_page
+    load = select(SearchDocument, Release).join(Release, Release.id == SearchDocument.release_id)
+    if terms and sort == "relevance":
+        load, rank = _match(load, terms, prefix)
+        rows = db.session.execute(
+            load.add_columns(rank.label("rank"))
+            .where(SearchDocument.release_id.in_(window))
+            .order_by(rank.desc(), Release.published_at.desc(), Release.id.desc())
+            .options(*LISTING_LOAD).limit(per_page).offset(offset)).all()
+    else:
+        ids = window[offset:offset + per_page]
+        found = {doc.release_id: (doc, rel) for doc, rel in db.session.execute(
+            load.where(SearchDocument.release_id.in_(ids))
+            .options(*LISTING_LOAD)).all()}
+        rows = [(*found[i], 0.0) for i in ids if i in found]
+    items = [SearchHit(release=rel, rank=float(r or 0),
+                       headline_html=highlight(doc.headline, terms, prefix),
+                       snippet=snippet(doc.content, terms, prefix))
+             for doc, rel, r in rows]
+    return SearchResults(items=items, total=total, page=page, per_page=per_page, terms=terms,
+                         more=more)
