@@ -16,3 +16,14 @@ def deliver_version(version_id: int) -> int:
 @shared_task(name=SWEEP_TASK)
 def sweep() -> int:
     return len(services.sweep())
+
+
+# --- feeds and reader alerts (branch feeds) ----------------------------------------------------
+
+from pressdesk.feeds import websub  # noqa: E402
+
+
+@shared_task(name=websub.WEBSUB_TASK, autoretry_for=(websub.HubError,), retry_backoff=1,
+             retry_backoff_max=600, retry_jitter=False, max_retries=8)
+def websub_ping(release_id: int) -> int:
+    return websub.ping_release(release_id)
