@@ -6,6 +6,8 @@ from pressdesk.delivery.models import Delivery
 from pressdesk.media.models import DistributionList, Outlet
 from pressdesk.offices.models import Office
 from pressdesk.releases.models import Region, Release, ReleaseImage, ReleaseVersion, Topic
+from pressdesk.subscriptions.models import AlertRun, ConsentRecord, SubscribeAttempt, Subscriber
 
 __all__ = ["AuditEntry", "Delivery", "DistributionList", "LoginFailure", "Membership", "Office", "Outlet",
            "Region", "Release", "ReleaseImage", "ReleaseVersion", "Topic", "User"]
+__all__ += ["AlertRun", "ConsentRecord", "SubscribeAttempt", "Subscriber"]
