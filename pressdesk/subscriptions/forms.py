@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 
@@ -10,8 +11,8 @@ class ChoiceFields(FlaskForm):
     topics = SelectMultipleField(_l("Themen"), coerce=int, validate_choice=False)
     query = StringField(_l("Suchbegriff"), validators=[Length(max=200)])
     frequency = RadioField(_l("Wie oft möchten Sie Nachricht erhalten?"), choices=[
-        ("instant", _l("Sofort bei jeder neuen Mitteilung")),
-        ("daily", _l("Einmal täglich als Zusammenfassung")),
+        SelectChoice("instant", _l("Sofort bei jeder neuen Mitteilung")),
+        SelectChoice("daily", _l("Einmal täglich als Zusammenfassung")),
     ], default="instant")
 
 
