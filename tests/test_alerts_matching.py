@@ -91,3 +91,17 @@ def test_unsubscribe_cancels_queued_alerts(app, demo):
     alerts.unsubscribe(db.session.get(alerts.Subscriber, sub.id), "127.0.0.1", "test")
     db.session.remove()
     assert [r.state for r in _reader_rows(v.id)] == ["cancelled"]
+
+
+def test_press_office_does_not_see_reader_addresses(app, demo):
+    from tests.conftest import login
+
+    _active("privat@example.org", offices=("landkreis-leer",))
+    v = publish()
+    assert alerts.queue_instant_alerts(v.id) == 1
+    reader_row = _reader_rows(v.id)[0]
+    client = app.test_client()
+    login(client, "redaktion.leer@pressdesk.example")
+    report = client.get(f"/desk/versions/{v.id}/deliveries").get_data(as_text=True)
+    assert "Ostfriesen-Zeitung" in report and "privat@example.org" not in report
+    assert client.get(f"/desk/deliveries/{reader_row.id}.eml").status_code == 404
