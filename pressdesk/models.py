@@ -3,6 +3,7 @@
 from pressdesk.accounts.models import LoginFailure, Membership, User
 from pressdesk.audit.models import AuditEntry
 from pressdesk.delivery.models import Delivery
+from pressdesk.feeds import models as _feed_indexes  # noqa: F401  (indexes on release tables)
 from pressdesk.media.models import DistributionList, Outlet
 from pressdesk.offices.models import Office
 from pressdesk.releases.models import Region, Release, ReleaseImage, ReleaseVersion, Topic

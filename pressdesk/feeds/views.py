@@ -35,8 +35,6 @@ def _serve(fmt: str, scope: services.Scope) -> Response:
         abort(404)
     page = _page()
     st = services.state(scope)
-    if scope.search is None and page > services.last_page(st.count):
-        abort(404)
     etag = services.etag_for(st, fmt, page)
     if request.if_none_match.contains(etag) or (
         not request.if_none_match and request.if_modified_since
@@ -44,7 +42,10 @@ def _serve(fmt: str, scope: services.Scope) -> Response:
     ):
         resp = Response(status=304)
     else:
-        raw, gz = services.rendered(scope, fmt, page, st, etag)
+        try:
+            raw, gz = services.rendered(scope, fmt, page, st, etag)
+        except services.PageNotFound:
+            abort(404)
         use_gzip = request.accept_encodings["gzip"] > 0
         resp = Response(gz if use_gzip else raw, content_type=f"{MIME[fmt]}; charset=utf-8")
         if use_gzip:
