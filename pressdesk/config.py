@@ -56,6 +56,9 @@ class Settings:
     feed_cache_url: str = ""
     feed_page_size: int = 30
     feed_max_age: int = 60
+    # Seconds a process reuses a feed's state (its ETag) without asking the database; a publish,
+    # correction or withdrawal in this process clears it at once. 0 = ask on every request.
+    feed_state_ttl: float = 1.0
     # Reader alerts (branch feeds): confirmation link lifetime; subscribe requests per address
     # and per client address within the window.
     alert_confirm_max_age: int = 172800

@@ -60,8 +60,16 @@ def test_rendered_bytes_come_from_the_cache(app, demo, monkeypatch):
     assert len(calls) == 3
 
 
-def test_stale_entries_are_unreachable_without_the_signal(app, demo):
-    """Another process never sees our signal: the state-based key alone must be enough."""
+def _no_state_ttl(app, monkeypatch):
+    s = app.extensions["pressdesk.settings"]
+    monkeypatch.setitem(app.extensions, "pressdesk.settings",
+                        dataclasses.replace(s, feed_state_ttl=0))
+
+
+def test_stale_entries_are_unreachable_without_the_signal(app, demo, monkeypatch):
+    """Another process never sees our signal: the state-based key alone must be enough
+    (once its state micro-cache has expired: TTL 0 here)."""
+    _no_state_ttl(app, monkeypatch)
     v = publish()
     client = app.test_client()
     before = client.get("/feed.atom")
@@ -75,7 +83,8 @@ def test_stale_entries_are_unreachable_without_the_signal(app, demo):
     assert _titles(client) == ["Neue Radwege im Rheiderland (korrigiert)"]
 
 
-def test_withdrawal_and_embargo_end_change_the_feed_and_last_modified(app, demo):
+def test_withdrawal_and_embargo_end_change_the_feed_and_last_modified(app, demo, monkeypatch):
+    _no_state_ttl(app, monkeypatch)  # changes below are made without the signal
     publish("Bleibt")
     gone = publish("Wird zurückgezogen")
     client = app.test_client()
@@ -125,3 +134,13 @@ def test_websub_link_headers_only_when_a_hub_is_configured(app, demo, monkeypatc
     assert "hub.example" not in rss  # never inside RSS
     doc = client.get("/feed.json").get_json()
     assert doc["hubs"] == [{"type": "WebSub", "url": "https://hub.example/"}]
+
+
+def test_state_micro_cache_is_cleared_by_the_signal(app, demo):
+    publish("Erste")
+    client = app.test_client()
+    etag = client.get("/feed.atom").headers["ETag"]
+    assert feed_services.state_cache()
+    publish("Zweite")  # release_changed after commit clears this process's states at once
+    assert client.get("/feed.atom", headers={"If-None-Match": etag}).status_code == 200
+    assert _titles(client) == ["Zweite", "Erste"]

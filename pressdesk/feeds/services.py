@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import math
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -140,6 +141,33 @@ def _aware(value: Any) -> datetime | None:
 
 
 def state(scope: Scope) -> FeedState:
+    """The scope's state, reused for ``PRESSDESK_FEED_STATE_TTL`` seconds in this process.
+
+    Feeds are served with ``max-age=60`` anyway; a one-second micro-cache takes the database off
+    the hot path (the state query is cheap, but its round trips cost more than the rest of the
+    request). The ``release_changed`` receiver clears it, so this process never lags itself.
+    """
+    ttl = settings().feed_state_ttl
+    if ttl <= 0:
+        return compute_state(scope)
+    key = scope.key + "|" + repr(sorted(scope.search.args()) if scope.search else "")
+    states = state_cache()
+    hit = states.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < ttl:
+        return hit[1]
+    st = compute_state(scope)
+    if len(states) > 10_000:
+        states.clear()
+    states[key] = (now, st)
+    return st
+
+
+def state_cache() -> dict[str, tuple[float, FeedState]]:
+    return current_app.extensions.setdefault("pressdesk.feed_states", {})
+
+
+def compute_state(scope: Scope) -> FeedState:
     """Three index lookups in one round trip: the newest visible version, the newest embargo
     end that has passed, and the newest withdrawal, in the scope. Publish, correction, embargo end
     and withdrawal each move one of them. (A count over the scope would also do, but costs a scan

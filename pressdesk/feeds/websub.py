@@ -31,6 +31,7 @@ class HubError(Exception):
 
 def on_release_changed(sender: Any, release_id: int, **_kw: Any) -> None:
     services.cache().clear()
+    services.state_cache().clear()
     if settings().websub_hub:
         send_task(WEBSUB_TASK, release_id)
 
