@@ -136,11 +136,24 @@ def test_websub_link_headers_only_when_a_hub_is_configured(app, demo, monkeypatc
     assert doc["hubs"] == [{"type": "WebSub", "url": "https://hub.example/"}]
 
 
-def test_state_micro_cache_is_cleared_by_the_signal(app, demo):
-    publish("Erste")
+def test_state_micro_cache_is_reused_and_cleared_by_the_signal(app, demo, monkeypatch):
+    s = app.extensions["pressdesk.settings"]
+    monkeypatch.setitem(app.extensions, "pressdesk.settings",
+                        dataclasses.replace(s, feed_state_ttl=30.0))
+    feed_services.state_cache().clear()
+    app.extensions.pop("pressdesk.feed_scopes", None)
+    v = publish("Erste")
     client = app.test_client()
-    etag = client.get("/feed.atom").headers["ETag"]
-    assert feed_services.state_cache()
+    etag = client.get("/presse/landkreis-leer/feed.atom").headers["ETag"]
+    assert feed_services.state_cache() and app.extensions["pressdesk.feed_scopes"]
+    # a change that bypasses the signal is not seen within the TTL (by design, max 1 s default)
+    db.session.add(ReleaseVersion(release_id=v.release_id, version=2, kind="correction",
+                                  headline="Erste (korrigiert)", created_at=utcnow()))
+    db.session.commit()
+    assert client.get("/presse/landkreis-leer/feed.atom",
+                      headers={"If-None-Match": etag}).status_code == 304
     publish("Zweite")  # release_changed after commit clears this process's states at once
-    assert client.get("/feed.atom", headers={"If-None-Match": etag}).status_code == 200
-    assert _titles(client) == ["Zweite", "Erste"]
+    assert not feed_services.state_cache()
+    assert client.get("/presse/landkreis-leer/feed.atom",
+                      headers={"If-None-Match": etag}).status_code == 200
+    assert _titles(client, "/presse/landkreis-leer/feed.atom") == ["Zweite", "Erste (korrigiert)"]

@@ -10,6 +10,7 @@ import gzip
 import hashlib
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -161,6 +162,25 @@ def state(scope: Scope) -> FeedState:
         states.clear()
     states[key] = (now, st)
     return st
+
+
+def cached_scope(key: str, build: Callable[[], Scope | None]) -> Scope | None:
+    """A resolved scope (its office, topic or region looked up), reused like the state."""
+    ttl = settings().feed_state_ttl
+    if ttl <= 0:
+        return build()
+    scopes: dict[str, tuple[float, Scope]] = current_app.extensions.setdefault(
+        "pressdesk.feed_scopes", {})
+    hit = scopes.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < ttl:
+        return hit[1]
+    scope = build()
+    if scope is not None:
+        if len(scopes) > 10_000:
+            scopes.clear()
+        scopes[key] = (now, scope)
+    return scope
 
 
 def state_cache() -> dict[str, tuple[float, FeedState]]:

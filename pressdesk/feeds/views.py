@@ -62,33 +62,50 @@ def _serve(fmt: str, scope: services.Scope) -> Response:
     return resp
 
 
+def _office_scope(office_slug: str) -> services.Scope | None:
+    office = portal.office_by_slug(office_slug)
+    return services.scope_office(office) if office else None
+
+
+def _topic_scope(office_slug: str, topic_slug: str) -> services.Scope | None:
+    office = portal.office_by_slug(office_slug)
+    topic = services.topic_by_slug(office, topic_slug) if office else None
+    return services.scope_topic(office, topic) if office and topic else None
+
+
+def _region_scope(office_slug: str, region_slug: str) -> services.Scope | None:
+    office = portal.office_by_slug(office_slug)
+    region = services.region_by_slug(office, region_slug) if office else None
+    return services.scope_region(office, region) if office and region else None
+
+
 @bp.route("/feed.<fmt>")
 @public
 def all_feed(fmt: str) -> Response:
-    return _serve(fmt, services.scope_all())
+    return _serve(fmt, services.cached_scope("all", services.scope_all) or abort(404))
 
 
 @bp.route("/presse/<office_slug>/feed.<fmt>")
 @public
 def office_feed(office_slug: str, fmt: str) -> Response:
-    office = portal.office_by_slug(office_slug) or abort(404)
-    return _serve(fmt, services.scope_office(office))
+    scope = services.cached_scope(f"office/{office_slug}", lambda: _office_scope(office_slug))
+    return _serve(fmt, scope or abort(404))
 
 
 @bp.route("/presse/<office_slug>/themen/<topic_slug>/feed.<fmt>")
 @public
 def topic_feed(office_slug: str, topic_slug: str, fmt: str) -> Response:
-    office = portal.office_by_slug(office_slug) or abort(404)
-    topic = services.topic_by_slug(office, topic_slug) or abort(404)
-    return _serve(fmt, services.scope_topic(office, topic))
+    scope = services.cached_scope(f"topic/{office_slug}/{topic_slug}",
+                                  lambda: _topic_scope(office_slug, topic_slug))
+    return _serve(fmt, scope or abort(404))
 
 
 @bp.route("/presse/<office_slug>/regionen/<region_slug>/feed.<fmt>")
 @public
 def region_feed(office_slug: str, region_slug: str, fmt: str) -> Response:
-    office = portal.office_by_slug(office_slug) or abort(404)
-    region = services.region_by_slug(office, region_slug) or abort(404)
-    return _serve(fmt, services.scope_region(office, region))
+    scope = services.cached_scope(f"region/{office_slug}/{region_slug}",
+                                  lambda: _region_scope(office_slug, region_slug))
+    return _serve(fmt, scope or abort(404))
 
 
 @bp.route("/suche/feed.<fmt>")
