@@ -157,3 +157,28 @@ def test_state_micro_cache_is_reused_and_cleared_by_the_signal(app, demo, monkey
     assert client.get("/presse/landkreis-leer/feed.atom",
                       headers={"If-None-Match": etag}).status_code == 200
     assert _titles(client, "/presse/landkreis-leer/feed.atom") == ["Zweite", "Erste (korrigiert)"]
+
+
+def test_cache_backends(app):
+    """The in-process LRU evicts the oldest; with Redis configured (the PostgreSQL/Redis run),
+    the shared cache round-trips bytes."""
+    import os
+
+    from pressdesk.feeds.cache import LocalCache, RedisCache, make_cache
+
+    lru = LocalCache(max_entries=2)
+    lru.set("a", b"1", b"g1")
+    lru.set("b", b"2", b"g2")
+    assert lru.get("a") == (b"1", b"g1")  # a is now the most recent
+    lru.set("c", b"3", b"g3")
+    assert lru.get("b") is None and lru.get("a") and lru.get("c")
+    lru.clear()
+    assert len(lru) == 0
+    assert isinstance(make_cache(""), LocalCache)
+    broker = os.environ.get("PRESSDESK_BROKER_URL", "")
+    if broker.startswith("redis"):
+        shared = make_cache(broker)
+        assert isinstance(shared, RedisCache)
+        shared.set("test-key", b"raw", b"gz")
+        assert shared.get("test-key") == (b"raw", b"gz")
+        assert shared.get("missing-key") is None
