@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask, current_app
 
 from pressdesk.config import Settings
@@ -43,6 +44,10 @@ def celery_config(s: Settings) -> dict[str, Any]:
         "worker_hijack_root_logger": False,
         "beat_schedule": {
             "sweep": {"task": SWEEP_TASK, "schedule": s.sweep_seconds},
+            # Reader alerts (branch feeds): lost wake-ups, and the daily digest at 06:30 Berlin.
+            "alerts-sweep": {"task": "pressdesk.alerts_sweep", "schedule": 300.0},
+            "alerts-digest": {"task": "pressdesk.alerts_digest",
+                              "schedule": crontab(hour=6, minute=30)},
         },
     }
 

@@ -50,6 +50,21 @@ class Settings:
     max_upload_mb: int = 20
     session_cookie_secure: bool = False
     testing: bool = False
+    # Feeds (branch feeds): WebSub hub to ping and advertise; Redis URL for the rendered-feed
+    # cache (else an in-process LRU); entries per feed document (20-50); Cache-Control max-age.
+    websub_hub: str = ""
+    feed_cache_url: str = ""
+    feed_page_size: int = 30
+    feed_max_age: int = 60
+    # Seconds a process reuses a feed's state (its ETag) without asking the database; a publish,
+    # correction or withdrawal in this process clears it at once. 0 = ask on every request.
+    feed_state_ttl: float = 1.0
+    # Reader alerts (branch feeds): confirmation link lifetime; subscribe requests per address
+    # and per client address within the window.
+    alert_confirm_max_age: int = 172800
+    alert_max_per_address: int = 3
+    alert_max_per_client: int = 10
+    alert_window_seconds: int = 3600
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -149,6 +164,10 @@ def validate(s: Settings) -> None:
         )
     if s.batch_size < 1 or s.max_attempts < 1:
         raise ConfigError("batch_size and max_attempts must be positive")
+    if not 20 <= s.feed_page_size <= 50:
+        raise ConfigError(f"{PREFIX}FEED_PAGE_SIZE must be between 20 and 50")
+    if s.websub_hub and urlsplit(s.websub_hub).scheme not in {"http", "https"}:
+        raise ConfigError(f"{PREFIX}WEBSUB_HUB must be an http(s) URL: {s.websub_hub!r}")
 
 
 def settings() -> Settings:

@@ -16,3 +16,38 @@ def deliver_version(version_id: int) -> int:
 @shared_task(name=SWEEP_TASK)
 def sweep() -> int:
     return len(services.sweep())
+
+
+# --- feeds and reader alerts (branch feeds) ----------------------------------------------------
+
+from pressdesk.feeds import websub  # noqa: E402
+
+
+@shared_task(name=websub.WEBSUB_TASK, autoretry_for=(websub.HubError,), retry_backoff=1,
+             retry_backoff_max=600, retry_jitter=False, max_retries=8)
+def websub_ping(release_id: int) -> int:
+    return websub.ping_release(release_id)
+
+
+from pressdesk.subscriptions import services as alerts  # noqa: E402
+
+
+@shared_task(name=alerts.SERVICE_MAIL_TASK, autoretry_for=(alerts.TemporaryMailError,),
+             retry_backoff=5, retry_backoff_max=900, max_retries=8)
+def alerts_service_mail(subscriber_id: int, nonce: str, kind: str) -> bool:
+    return alerts.send_service_mail(subscriber_id, nonce, kind)
+
+
+@shared_task(name=alerts.QUEUE_ALERTS_TASK)
+def alerts_queue(version_id: int) -> int:
+    return alerts.queue_instant_alerts(version_id)
+
+
+@shared_task(name=alerts.SWEEP_ALERTS_TASK)
+def alerts_sweep() -> int:
+    return len(alerts.sweep_alerts())
+
+
+@shared_task(name=alerts.DIGEST_TASK)
+def alerts_digest() -> int:
+    return alerts.queue_digests()

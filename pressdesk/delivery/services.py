@@ -180,6 +180,13 @@ def deliver_version(version_id: int, transport: Transport | None = None) -> int:
             batch = claim_batch(version_id, s.batch_size)
             if not batch:
                 break
+            if any(r.kind == "reader" for r in batch):
+                # Reader alerts may be queued after this task loaded the version (the outlets
+                # were already being sent): read the reader variant now, never the newspaper
+                # mail (which may carry an embargo notice).
+                shared_by_kind["reader"] = db.session.scalar(
+                    select(ReleaseVersion.reader_mail_bytes).where(ReleaseVersion.id == version_id)
+                ) or shared_by_kind["reader"]
             for i, row in enumerate(batch):
                 result = tp.send(sender, row.email, message_bytes(row, shared_by_kind))
                 if result.outcome is Outcome.SENT:

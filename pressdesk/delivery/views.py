@@ -28,7 +28,9 @@ def _version_or_404(version_id: int) -> ReleaseVersion:
 def report(version_id: int):  # type: ignore[no-untyped-def]
     version = _version_or_404(version_id)
     rows = db.session.scalars(
-        select(Delivery).where(Delivery.version_id == version.id).order_by(Delivery.name)
+        # Outlets only: reader subscribers' addresses are not the press office's to see.
+        select(Delivery).where(Delivery.version_id == version.id, Delivery.kind == "outlet")
+        .order_by(Delivery.name)
     ).all()
     return render_template("desk/deliveries.html", version=version, release=version.release,
                            rows=rows, counts=services.counts_by_state([version.id]))
@@ -43,7 +45,7 @@ def progress(version_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/deliveries/<int:delivery_id>.eml")
 def message(delivery_id: int):  # type: ignore[no-untyped-def]
     row = db.session.scalar(
-        select(Delivery).where(Delivery.id == delivery_id,
+        select(Delivery).where(Delivery.id == delivery_id, Delivery.kind == "outlet",
                                Delivery.office_id == current_office().id)
     )
     if row is None:

@@ -1,109 +1,125 @@
-"""Feed endpoints: answer 304 from a cheap query before building anything."""
+"""Feed endpoints: answer 304 from a cheap state query, else serve cached (gzipped) bytes."""
 
 from __future__ import annotations
 
-import hashlib
-from datetime import datetime
 from email.utils import format_datetime
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, request
-from sqlalchemy import func, select
 
 from pressdesk.config import settings
-from pressdesk.db import utcnow
-from pressdesk.extensions import db
-from pressdesk.feeds.builder import FeedEntry, FeedMeta, build
-from pressdesk.offices.models import Office
+from pressdesk.feeds import opml, services
+from pressdesk.feeds.builder import FORMATS, MIME
+from pressdesk.feeds.search_adapter import MAX_QUERY, SearchParams
 from pressdesk.portal import services as portal
-from pressdesk.releases.markup import render_markdown
-from pressdesk.releases.models import Release, ReleaseVersion
-from pressdesk.releases.services import permalink
 from pressdesk.security import public
-from pressdesk.urls import external_url
 
 bp = Blueprint("feeds", __name__)
-FEED_SIZE = 30
-MIME = {"rss": "application/rss+xml; charset=utf-8", "atom": "application/atom+xml; charset=utf-8"}
 
 
-def tag_uri(release: Release) -> str:
-    host = urlsplit(settings().base_url).hostname or "pressdesk.example"
-    created = release.created_at.strftime("%Y-%m-%d")
-    return f"tag:{host},{created}:release/{release.public_id}"
+@bp.record_once
+def _connect(state) -> None:  # type: ignore[no-untyped-def]
+    from pressdesk.feeds import websub
+
+    websub.connect_receivers()
 
 
-def _state(office_id: int | None) -> tuple[datetime | None, int]:
-    """Newest change and count of the feed's scope: what the ETag is made of."""
-    q = (select(func.max(ReleaseVersion.created_at), func.count(func.distinct(Release.id)))
-         .join(Release, ReleaseVersion.release_id == Release.id)
-         .where(portal.visible()))
-    if office_id is not None:
-        q = q.where(Release.office_id == office_id)
-    newest, count = db.session.execute(q).one()
-    if newest is not None and newest.tzinfo is None:  # aggregate bypasses the column type
-        from datetime import UTC
-
-        newest = newest.replace(tzinfo=UTC)
-    return newest, count
-
-
-def _serve(fmt: str, scope: str, office: Office | None) -> Response:
-    if fmt not in MIME:
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
         abort(404)
-    newest, count = _state(office.id if office else None)
-    etag = hashlib.sha256(f"{scope}|{fmt}|{newest}|{count}|{settings().base_url}".encode()
-                          ).hexdigest()[:32]
-    last_modified = newest or datetime(2026, 1, 1, tzinfo=utcnow().tzinfo)
+    return int(raw)
+
+
+def _serve(fmt: str, scope: services.Scope) -> Response:
+    if fmt not in FORMATS:
+        abort(404)
+    page = _page()
+    st = services.state(scope)
+    etag = services.etag_for(st, fmt, page)
     if request.if_none_match.contains(etag) or (
         not request.if_none_match and request.if_modified_since
-        and request.if_modified_since >= last_modified.replace(microsecond=0)
+        and request.if_modified_since >= st.last_modified.replace(microsecond=0)
     ):
         resp = Response(status=304)
     else:
-        resp = Response(_render(fmt, office, last_modified), mimetype=MIME[fmt].split(";")[0])
-        resp.content_type = MIME[fmt]
+        try:
+            raw, gz = services.rendered(scope, fmt, page, st, etag)
+        except services.PageNotFound:
+            abort(404)
+        use_gzip = request.accept_encodings["gzip"] > 0
+        resp = Response(gz if use_gzip else raw, content_type=f"{MIME[fmt]}; charset=utf-8")
+        if use_gzip:
+            resp.headers["Content-Encoding"] = "gzip"
+    s = settings()
     resp.set_etag(etag)
-    resp.headers["Last-Modified"] = format_datetime(last_modified, usegmt=True)
-    resp.headers["Cache-Control"] = "public, max-age=60"
+    resp.headers["Last-Modified"] = format_datetime(st.last_modified, usegmt=True)
+    resp.headers["Cache-Control"] = f"public, max-age={s.feed_max_age}"
+    resp.headers["Vary"] = "Accept-Encoding"
+    resp.headers["Access-Control-Allow-Origin"] = "*"  # feeds are public; readers run in browsers
+    if s.websub_hub:
+        resp.headers.add("Link", f'<{s.websub_hub}>; rel="hub"')
+        resp.headers.add("Link", f'<{scope.url(fmt, page)}>; rel="self"')
     return resp
 
 
-def _render(fmt: str, office: Office | None, updated: datetime) -> bytes:
-    releases = portal.latest(office.id if office else None, FEED_SIZE)
-    entries = []
-    for r in releases:
-        v = r.versions[-1]
-        entries.append(FeedEntry(
-            id=tag_uri(r), title=v.headline, link=permalink(r),
-            summary=v.subline or v.lead[:300], content_html=str(render_markdown(
-                (f"**{v.dateline}** – " if v.dateline else "") + v.lead + "\n\n" + v.body)),
-            published=r.versions[0].created_at, updated=v.created_at, author=r.office.name,
-        ))
-    host = urlsplit(settings().base_url).hostname or "pressdesk.example"
-    if office is None:
-        meta = FeedMeta(id=f"tag:{host},2026:feed/all", title="Pressemitteilungen aller Pressestellen",
-                        subtitle="Neue Pressemitteilungen auf pressdesk",
-                        home_url=external_url("portal.home"),
-                        self_url=external_url("feeds.all_feed", fmt=fmt), updated=updated)
-    else:
-        meta = FeedMeta(id=f"tag:{host},2026:feed/office/{office.slug}",
-                        title=f"Pressemitteilungen: {office.name}",
-                        subtitle=office.description[:200] or office.name,
-                        home_url=external_url("portal.office", office_slug=office.slug),
-                        self_url=external_url("feeds.office_feed", office_slug=office.slug,
-                                                     fmt=fmt), updated=updated)
-    return build(fmt, meta, entries)
+def _office_scope(office_slug: str) -> services.Scope | None:
+    office = portal.office_by_slug(office_slug)
+    return services.scope_office(office) if office else None
+
+
+def _topic_scope(office_slug: str, topic_slug: str) -> services.Scope | None:
+    office = portal.office_by_slug(office_slug)
+    topic = services.topic_by_slug(office, topic_slug) if office else None
+    return services.scope_topic(office, topic) if office and topic else None
+
+
+def _region_scope(office_slug: str, region_slug: str) -> services.Scope | None:
+    office = portal.office_by_slug(office_slug)
+    region = services.region_by_slug(office, region_slug) if office else None
+    return services.scope_region(office, region) if office and region else None
 
 
 @bp.route("/feed.<fmt>")
 @public
 def all_feed(fmt: str) -> Response:
-    return _serve(fmt, "all", None)
+    return _serve(fmt, services.cached_scope("all", services.scope_all) or abort(404))
 
 
 @bp.route("/presse/<office_slug>/feed.<fmt>")
 @public
 def office_feed(office_slug: str, fmt: str) -> Response:
-    office = portal.office_by_slug(office_slug) or abort(404)
-    return _serve(fmt, f"office:{office.slug}", office)
+    scope = services.cached_scope(f"office/{office_slug}", lambda: _office_scope(office_slug))
+    return _serve(fmt, scope or abort(404))
+
+
+@bp.route("/presse/<office_slug>/themen/<topic_slug>/feed.<fmt>")
+@public
+def topic_feed(office_slug: str, topic_slug: str, fmt: str) -> Response:
+    scope = services.cached_scope(f"topic/{office_slug}/{topic_slug}",
+                                  lambda: _topic_scope(office_slug, topic_slug))
+    return _serve(fmt, scope or abort(404))
+
+
+@bp.route("/presse/<office_slug>/regionen/<region_slug>/feed.<fmt>")
+@public
+def region_feed(office_slug: str, region_slug: str, fmt: str) -> Response:
+    scope = services.cached_scope(f"region/{office_slug}/{region_slug}",
+                                  lambda: _region_scope(office_slug, region_slug))
+    return _serve(fmt, scope or abort(404))
+
+
+@bp.route("/suche/feed.<fmt>")
+@public
+def search_feed(fmt: str) -> Response:
+    args = {k: request.args.get(k, "").strip() for k in ("q", "office", "topic", "region")}
+    if any(len(v) > MAX_QUERY for v in args.values()):
+        abort(400)
+    return _serve(fmt, services.scope_search(SearchParams(**args)))
+
+
+@bp.route("/feeds.opml")
+@public
+def opml_file() -> Response:
+    resp = Response(opml.build_opml(), content_type="text/x-opml; charset=utf-8")
+    resp.headers["Cache-Control"] = f"public, max-age={settings().feed_max_age}"
+    return resp

@@ -1,0 +1,1 @@
+"""Reader email alerts: double opt-in subscriptions, preferences, one-click unsubscribe, alerts."""

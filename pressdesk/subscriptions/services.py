@@ -1,0 +1,463 @@
+"""Reader subscriptions: double opt-in, signed links, preferences, one-click unsubscribe, the
+request throttle, and the alerts (instant through the delivery engine, daily digests).
+
+Nothing is ever sent to an address before it confirmed, except the confirmation itself, and that
+only within the throttle (per address and per client), so the form cannot bomb a stranger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, has_request_context
+from flask_babel import gettext as _gettext
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from pressdesk.celery_app import DELIVER_TASK, send_task
+from pressdesk.config import settings
+from pressdesk.db import after_commit, utcnow
+from pressdesk.delivery.models import Delivery, DeliveryState
+from pressdesk.delivery.render import personalise
+from pressdesk.delivery.services import Recipient, open_transport, queue_deliveries
+from pressdesk.delivery.transport import Outcome
+from pressdesk.extensions import db
+from pressdesk.feeds.search_adapter import matches
+from pressdesk.offices.models import Office
+from pressdesk.portal import services as portal
+from pressdesk.releases.models import Release, ReleaseVersion, Topic
+from pressdesk.releases.services import mail_for, permalink
+from pressdesk.subscriptions import render
+from pressdesk.subscriptions.models import (
+    AlertRun,
+    ConsentRecord,
+    Frequency,
+    SubscribeAttempt,
+    Subscriber,
+    SubscriberStatus,
+    subscriber_offices,
+    subscriber_topics,
+)
+from pressdesk.text import has_line_break, one_line
+from pressdesk.urls import external_url
+
+log = logging.getLogger(__name__)
+
+SERVICE_MAIL_TASK = "pressdesk.alerts_service_mail"
+QUEUE_ALERTS_TASK = "pressdesk.alerts_queue"
+SWEEP_ALERTS_TASK = "pressdesk.alerts_sweep"
+DIGEST_TASK = "pressdesk.alerts_digest"
+MAX_QUERY = 200
+
+
+class SubscriptionError(ValueError):
+    """Bad input; the message is for the reader."""
+
+
+class Throttled(SubscriptionError):
+    pass
+
+
+class LinkExpired(SubscriptionError):
+    pass
+
+
+class LinkInvalid(SubscriptionError):
+    pass
+
+
+class TemporaryMailError(Exception):
+    """The relay deferred a service mail; the task retries."""
+
+
+def gettext(msgid: str) -> str:
+    """Translate in a request (the reader's language); the German msgid in workers and the CLI."""
+    return _gettext(msgid) if has_request_context() else msgid
+
+
+def consent_text() -> str:
+    """The exact consent text shown on the form; it is stored with every consent record."""
+    return gettext(
+        "Ich möchte über neue Pressemitteilungen der gewählten Pressestellen, Themen oder "
+        "Suchbegriffe per E-Mail benachrichtigt werden. Meine E-Mail-Adresse wird nur dafür "
+        "gespeichert. Ich kann die Einwilligung jederzeit mit einem Klick widerrufen (Link in "
+        "jeder E-Mail).")
+
+
+# --- signed links ------------------------------------------------------------------------------
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings().secret_key, salt=f"pressdesk.alerts.{purpose}")
+
+
+def _email_tag(email: str) -> str:
+    # Binds the link to the address without putting the address into URLs (and server logs).
+    return hashlib.sha256(email.encode()).hexdigest()[:16]
+
+
+def make_token(sub: Subscriber, purpose: str) -> str:
+    return _serializer(purpose).dumps([sub.id, _email_tag(sub.email)])
+
+
+def subscriber_for_token(token: str, purpose: str, max_age: int | None = None) -> Subscriber:
+    try:
+        sub_id, tag = _serializer(purpose).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise LinkExpired(gettext("Dieser Link ist abgelaufen.")) from exc
+    except (BadSignature, ValueError, TypeError) as exc:
+        raise LinkInvalid(gettext("Dieser Link ist ungültig.")) from exc
+    sub = db.session.get(Subscriber, sub_id)
+    if sub is None or _email_tag(sub.email) != tag:
+        raise LinkInvalid(gettext("Dieser Link ist ungültig."))
+    return sub
+
+
+def confirm_url(sub: Subscriber) -> str:
+    return external_url("subscriptions.confirm", token=make_token(sub, "confirm"))
+
+
+def manage_url(sub: Subscriber) -> str:
+    return external_url("subscriptions.preferences", token=make_token(sub, "manage"))
+
+
+def unsubscribe_url(sub: Subscriber) -> str:
+    return external_url("subscriptions.unsubscribe", token=make_token(sub, "unsubscribe"))
+
+
+# --- throttle ----------------------------------------------------------------------------------
+
+
+def _throttle_keys(email: str, client: str) -> list[tuple[str, int]]:
+    s = settings()
+    return [(f"addr:{email}", s.alert_max_per_address), (f"ip:{client}", s.alert_max_per_client)]
+
+
+def throttled(email: str, client: str) -> bool:
+    since = utcnow() - timedelta(seconds=settings().alert_window_seconds)
+    for key, limit in _throttle_keys(email, client):
+        n = db.session.scalar(select(func.count()).select_from(SubscribeAttempt)
+                              .where(SubscribeAttempt.key == key, SubscribeAttempt.at >= since))
+        if (n or 0) >= limit:
+            return True
+    return False
+
+
+def _record_attempt(email: str, client: str) -> None:
+    cutoff = utcnow() - timedelta(seconds=settings().alert_window_seconds)
+    db.session.execute(delete(SubscribeAttempt).where(SubscribeAttempt.at < cutoff))
+    for key, _limit in _throttle_keys(email, client):
+        db.session.add(SubscribeAttempt(key=key))
+
+
+# --- choices -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Choice:
+    offices: list[Office]
+    topics: list[Topic]
+    query: str
+    frequency: str
+
+
+def clean_choice(office_ids: list[int], topic_ids: list[int], query: str, frequency: str
+                 ) -> Choice:
+    query = (query or "").strip()
+    if has_line_break(query) or len(query) > MAX_QUERY:
+        raise SubscriptionError(gettext("Der Suchbegriff ist zu lang oder mehrzeilig."))
+    query = one_line(query)
+    if frequency not in {f.value for f in Frequency}:
+        raise SubscriptionError(gettext("Bitte wählen Sie, wie oft Sie Nachricht erhalten."))
+    offices = list(db.session.scalars(select(Office).where(Office.id.in_(office_ids or [0]))))
+    topics = list(db.session.scalars(select(Topic).where(Topic.id.in_(topic_ids or [0]))))
+    if len(offices) != len(set(office_ids)) or len(topics) != len(set(topic_ids)):
+        raise SubscriptionError(gettext("Eine gewählte Pressestelle oder ein Thema gibt es nicht."))
+    if not offices and not topics and not query:
+        raise SubscriptionError(gettext(
+            "Bitte wählen Sie mindestens eine Pressestelle, ein Thema oder einen Suchbegriff."))
+    return Choice(offices, topics, query, frequency)
+
+
+def _apply(sub: Subscriber, choice: Choice) -> None:
+    sub.offices = choice.offices
+    sub.topics = choice.topics
+    sub.query = choice.query
+    sub.frequency = choice.frequency
+
+
+def describe(sub: Subscriber) -> list[str]:
+    lines = [f"Pressestelle: {o.name}" for o in sub.offices]
+    lines += [f"Thema: {t.name}" for t in sub.topics]
+    if sub.query:
+        lines.append(f"Suche: {sub.query}")
+    lines.append("Häufigkeit: " + ("sofort" if sub.frequency == Frequency.INSTANT.value
+                                   else "einmal täglich"))
+    return lines
+
+
+# --- subscribe, confirm, change, unsubscribe ---------------------------------------------------
+
+
+def normalise_address(raw: str) -> str:
+    try:
+        return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise SubscriptionError(gettext("Bitte geben Sie eine gültige E-Mail-Adresse an.")) from exc
+
+
+def request_subscription(raw_email: str, choice: Choice, client: str, user_agent: str = "",
+                         shown_text: str | None = None) -> Subscriber:
+    """Record the request and queue one mail: a confirmation, or (already active) the personal
+    preferences link. An active subscription is never changed without its signed link."""
+    email = normalise_address(raw_email)
+    if throttled(email, client):
+        raise Throttled(gettext(
+            "Für diese Adresse oder von Ihrem Anschluss kamen gerade zu viele Anfragen. "
+            "Bitte versuchen Sie es später noch einmal."))
+    _record_attempt(email, client)
+    sub = db.session.scalar(select(Subscriber).where(Subscriber.email == email))
+    if sub is None:
+        sub = Subscriber(email=email, status=SubscriberStatus.PENDING.value)
+        db.session.add(sub)
+    kind = "manage" if sub.status == SubscriberStatus.ACTIVE.value else "confirm"
+    if kind == "confirm":
+        sub.status = SubscriberStatus.PENDING.value
+        _apply(sub, choice)
+    sub.request_nonce = secrets.token_hex(8)
+    db.session.flush()
+    db.session.add(ConsentRecord(subscriber_id=sub.id, action="requested",
+                                 text=shown_text or consent_text(), ip=client,
+                                 user_agent=user_agent[:300]))
+    sub_id, nonce = sub.id, sub.request_nonce
+    after_commit(db.session(), lambda: send_task(SERVICE_MAIL_TASK, sub_id, nonce, kind))
+    db.session.commit()
+    return sub
+
+
+def confirm(token: str, client: str, user_agent: str = "") -> Subscriber:
+    sub = subscriber_for_token(token, "confirm", settings().alert_confirm_max_age)
+    if sub.status != SubscriberStatus.ACTIVE.value:
+        if sub.status == SubscriberStatus.UNSUBSCRIBED.value:
+            raise LinkInvalid(gettext("Dieses Abonnement wurde abbestellt."))
+        requested = db.session.scalar(
+            select(ConsentRecord.text).where(ConsentRecord.subscriber_id == sub.id,
+                                             ConsentRecord.action == "requested")
+            .order_by(ConsentRecord.id.desc()).limit(1))
+        sub.status = SubscriberStatus.ACTIVE.value
+        sub.confirmed_at = utcnow()
+        sub.unsubscribed_at = None
+        db.session.add(ConsentRecord(subscriber_id=sub.id, action="confirmed",
+                                     text=requested or consent_text(), ip=client,
+                                     user_agent=user_agent[:300]))
+        db.session.commit()
+    return sub
+
+
+def change_preferences(sub: Subscriber, choice: Choice, client: str) -> Subscriber:
+    if sub.status != SubscriberStatus.ACTIVE.value:
+        raise LinkInvalid(gettext("Dieses Abonnement ist nicht aktiv."))
+    _apply(sub, choice)
+    db.session.add(ConsentRecord(subscriber_id=sub.id, action="changed",
+                                 text="; ".join(describe(sub)), ip=client))
+    db.session.commit()
+    return sub
+
+
+def unsubscribe(sub: Subscriber, client: str, how: str = "") -> Subscriber:
+    """Takes effect at once: queued, unsent alerts to this address are cancelled too."""
+    if sub.status != SubscriberStatus.UNSUBSCRIBED.value:
+        sub.status = SubscriberStatus.UNSUBSCRIBED.value
+        sub.unsubscribed_at = utcnow()
+        db.session.add(ConsentRecord(subscriber_id=sub.id, action="unsubscribed", text=how,
+                                     ip=client))
+    db.session.execute(
+        update(Delivery)
+        .where(Delivery.email == sub.email, Delivery.kind.in_(("reader", "digest")),
+               Delivery.state.in_((DeliveryState.QUEUED.value, DeliveryState.RETRYING.value)))
+        .values(state=DeliveryState.CANCELLED.value, last_error="unsubscribed")
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    return sub
+
+
+# --- mail --------------------------------------------------------------------------------------
+
+
+def sender() -> render.Sender:
+    s = settings()
+    return render.Sender(name=f"{s.platform_name} Benachrichtigungen",
+                         address=f"benachrichtigung@{s.mail_domain}",
+                         list_id=f"alerts.{s.mail_domain}")
+
+
+def _message_id(prefix: str) -> str:
+    return f"<{prefix}.{uuid.uuid4().hex}@{settings().mail_domain}>"
+
+
+def send_service_mail(sub_id: int, nonce: str, kind: str) -> bool:
+    """Send the confirmation or preferences-link mail for the latest request only.
+
+    Raises TemporaryMailError when the relay defers, so the task retries."""
+    sub = db.session.get(Subscriber, sub_id)
+    if sub is None or sub.request_nonce != nonce:
+        return False  # superseded by a newer request, or gone
+    s = settings()
+    links = render.Links(subscribe_url=external_url("subscriptions.subscribe"),
+                         confirm_url=confirm_url(sub) if kind == "confirm" else "",
+                         manage_url=manage_url(sub), unsubscribe_url=unsubscribe_url(sub))
+    mail = render.ServiceMail(kind=kind, links=links, max_age_hours=s.alert_confirm_max_age // 3600,
+                              selection=tuple(describe(sub)))
+    data = personalise(render.render_service(mail, sender(), utcnow(), current_app.jinja_env),
+                       "", sub.email, _message_id("alerts"))
+    db.session.rollback()
+    tp = open_transport()
+    try:
+        tp.open()
+        result = tp.send(sender().address, sub.email, data)
+    except OSError as exc:
+        raise TemporaryMailError(str(exc)) from exc
+    finally:
+        tp.close()
+    if result.outcome is Outcome.TEMPORARY:
+        raise TemporaryMailError(result.detail)
+    if result.outcome is Outcome.PERMANENT:
+        log.warning("service mail to %s refused: %s", sub.email, result.detail)
+        return False
+    return True
+
+
+def _text_of(release: Release) -> str:
+    v = release.versions[-1]
+    return " ".join((v.headline, v.subline, v.lead, v.body))
+
+
+def _wants(sub: Subscriber, release: Release) -> bool:
+    topic_ids = {t.id for t in release.topics}
+    return (any(o.id == release.office_id for o in sub.offices)
+            or any(t.id in topic_ids for t in sub.topics)
+            or bool(sub.query and matches(_text_of(release), sub.query)))
+
+
+def subscribers_for(release: Release, frequency: str) -> list[Subscriber]:
+    """Active subscribers of this frequency who follow the release's office, one of its topics,
+    or whose saved search matches it."""
+    topic_ids = [t.id for t in release.topics] or [0]
+    candidates = db.session.scalars(
+        select(Subscriber).where(
+            Subscriber.status == SubscriberStatus.ACTIVE.value, Subscriber.frequency == frequency,
+            or_(Subscriber.id.in_(select(subscriber_offices.c.subscriber_id)
+                                  .where(subscriber_offices.c.office_id == release.office_id)),
+                Subscriber.id.in_(select(subscriber_topics.c.subscriber_id)
+                                  .where(subscriber_topics.c.topic_id.in_(topic_ids))),
+                Subscriber.query != ""))
+        .order_by(Subscriber.id))
+    return [s for s in candidates if _wants(s, release)]
+
+
+def _is_public(release: Release) -> bool:
+    return db.session.scalar(select(func.count()).select_from(Release)
+                             .where(Release.id == release.id, portal.visible())) == 1
+
+
+def queue_instant_alerts(version_id: int) -> int:
+    """Queue one reader alert per matching instant subscriber, once per version, only when the
+    release is public (never before an embargo ends). Returns the number queued."""
+    version = db.session.get(ReleaseVersion, version_id)
+    if version is None or db.session.scalar(select(AlertRun.id).where(
+            AlertRun.version_id == version_id)) is not None:
+        return 0
+    release = version.release
+    if not _is_public(release):
+        log.info("release %s is not public yet; no alerts", release.id)
+        return 0
+    recipients = [Recipient(email=s.email, name="", unsubscribe_url=unsubscribe_url(s))
+                  for s in subscribers_for(release, Frequency.INSTANT.value)]
+    if version.reader_mail_bytes is None:
+        links = render.Links(subscribe_url=external_url("subscriptions.subscribe"))
+        version.reader_mail_bytes = render.render_alert(mail_for(version), sender(), links,
+                                                        current_app.jinja_env)
+    db.session.add(AlertRun(version_id=version_id, recipients=len(recipients)))
+    try:
+        db.session.flush()
+    except IntegrityError:  # another worker got there first
+        db.session.rollback()
+        return 0
+    queue_deliveries(version, recipients, kind="reader")
+    db.session.commit()
+    return len(recipients)
+
+
+def _public_since():  # type: ignore[no-untyped-def]
+    return func.coalesce(Release.went_public_at, Release.embargo_until, Release.published_at)
+
+
+def sweep_alerts(hours: int = 48) -> list[int]:
+    """Queue alerts a lost wake-up missed: first versions of releases that went public lately
+    and have no alert run."""
+    since = utcnow() - timedelta(hours=hours)
+    ids = list(db.session.scalars(
+        select(ReleaseVersion.id).join(Release, ReleaseVersion.release_id == Release.id)
+        .where(portal.visible(), ReleaseVersion.kind == "publish", _public_since() >= since,
+               ~ReleaseVersion.id.in_(select(AlertRun.version_id)))))
+    db.session.rollback()
+    for vid in ids:
+        queue_instant_alerts(vid)
+    return ids
+
+
+def queue_digests(now: datetime | None = None) -> int:
+    """One digest per daily subscriber with news since their last digest. Returns rows queued."""
+    now = now or utcnow()
+    queued = 0
+    sub_ids = list(db.session.scalars(
+        select(Subscriber.id).where(Subscriber.status == SubscriberStatus.ACTIVE.value,
+                                    Subscriber.frequency == Frequency.DAILY.value)))
+    for sub_id in sub_ids:
+        queued += _queue_digest(sub_id, now)
+    return queued
+
+
+def _queue_digest(sub_id: int, now: datetime) -> int:
+    sub = db.session.get(Subscriber, sub_id)
+    if sub is None or sub.confirmed_at is None:
+        return 0
+    since = sub.last_digest_at or sub.confirmed_at
+    releases = [r for r in db.session.scalars(
+        portal.public_releases().where(_public_since() > since, _public_since() <= now))
+        if _wants(sub, r)]
+    # Compare-and-set: a second beat run for the same window changes nothing.
+    unchanged = (Subscriber.last_digest_at.is_(None) if sub.last_digest_at is None
+                 else Subscriber.last_digest_at == sub.last_digest_at)
+    moved = db.session.execute(
+        update(Subscriber).where(Subscriber.id == sub.id, unchanged)
+        .values(last_digest_at=now).execution_options(synchronize_session=False)).rowcount
+    if moved != 1 or not releases:
+        db.session.commit()
+        return 0
+    items = [render.DigestItem(office_name=r.office.name, headline=r.versions[-1].headline,
+                               subline=r.versions[-1].subline, dateline=r.versions[-1].dateline,
+                               lead=r.versions[-1].lead, permalink=permalink(r),
+                               public_since=r.went_public_at or r.published_at or now)
+             for r in releases]
+    links = render.Links(subscribe_url=external_url("subscriptions.subscribe"),
+                         manage_url=manage_url(sub), unsubscribe_url=unsubscribe_url(sub))
+    payload = render.render_digest(items, sender(), links, now, current_app.jinja_env)
+    newest = releases[0].versions[-1]
+    db.session.execute(insert(Delivery), [{
+        "office_id": newest.release.office_id, "version_id": newest.id, "kind": "digest",
+        "outlet_id": None, "email": sub.email, "name": "", "state": DeliveryState.QUEUED.value,
+        "attempts": 0, "next_attempt_at": now, "last_error": "",
+        "message_id": _message_id("digest"), "created_at": now,
+        "unsubscribe_url": unsubscribe_url(sub), "payload": payload}])
+    version_id = newest.id
+    after_commit(db.session(), lambda: send_task(DELIVER_TASK, version_id))
+    db.session.commit()
+    return 1

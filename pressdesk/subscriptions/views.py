@@ -1,0 +1,138 @@
+"""Public subscription pages: subscribe, confirm (a button, so mail scanners that prefetch links
+confirm nothing), preferences via a signed link, and RFC 8058 one-click unsubscribe."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from sqlalchemy import select
+
+from pressdesk.extensions import csrf, db
+from pressdesk.offices.models import Office
+from pressdesk.releases.models import Topic
+from pressdesk.security import public
+from pressdesk.subscriptions import services
+from pressdesk.subscriptions.forms import ConfirmForm, PreferencesForm, SubscribeForm
+
+bp = Blueprint("subscriptions", __name__, url_prefix="/benachrichtigungen")
+
+
+@bp.record_once
+def _connect(state) -> None:  # type: ignore[no-untyped-def]
+    from pressdesk.subscriptions import alerts
+
+    alerts.connect_receivers()
+
+
+def _client() -> str:
+    return request.remote_addr or "unknown"
+
+
+def _catalogue() -> list[tuple[Office, list[Topic]]]:
+    offices = db.session.scalars(select(Office).order_by(Office.name)).all()
+    topics = db.session.scalars(select(Topic).order_by(Topic.name)).all()
+    return [(o, [t for t in topics if t.office_id == o.id]) for o in offices]
+
+
+def _choice(form: Any) -> services.Choice:
+    return services.clean_choice(form.offices.data or [], form.topics.data or [],
+                                 form.query.data or "", form.frequency.data or "")
+
+
+def _page(template: str, status: int = 200, **ctx: Any):  # type: ignore[no-untyped-def]
+    return render_template(f"subscriptions/{template}", catalogue=_catalogue(), **ctx), status
+
+
+@bp.route("", methods=["GET", "POST"])
+@public
+def subscribe():  # type: ignore[no-untyped-def]
+    form = SubscribeForm()
+    shown = services.consent_text()
+    if request.method == "GET":
+        slug = request.args.get("office", "")
+        office = db.session.scalar(select(Office).where(Office.slug == slug)) if slug else None
+        form.offices.data = [office.id] if office else []
+        form.query.data = request.args.get("q", "")[:200]
+        return _page("subscribe.html", form=form, consent=shown)
+    if not form.validate():
+        return _page("subscribe.html", 400, form=form, consent=shown)
+    try:
+        services.request_subscription(form.email.data, _choice(form), _client(),
+                                      request.user_agent.string, shown_text=shown)
+    except services.Throttled as exc:
+        return _page("subscribe.html", 429, form=form, consent=shown, error=str(exc))
+    except services.SubscriptionError as exc:
+        db.session.rollback()
+        return _page("subscribe.html", 400, form=form, consent=shown, error=str(exc))
+    # The same answer whether the address is new, pending or active: it reveals nothing.
+    return _page("message.html", title=gettext("Bitte prüfen Sie Ihr Postfach"), message=gettext(
+        "Wir haben Ihnen eine E-Mail geschickt. Erst wenn Sie den Link darin bestätigen, senden "
+        "wir Ihnen Benachrichtigungen."))
+
+
+@bp.route("/bestaetigen/<token>", methods=["GET", "POST"])
+@public
+def confirm(token: str):  # type: ignore[no-untyped-def]
+    form = ConfirmForm()
+    try:
+        sub = services.subscriber_for_token(token, "confirm",
+                                            services.settings().alert_confirm_max_age)
+        if request.method == "POST" and form.validate():
+            sub = services.confirm(token, _client(), request.user_agent.string)
+            return _page("message.html", title=gettext("Abonnement bestätigt"), message=gettext(
+                "Vielen Dank. Sie erhalten ab jetzt Benachrichtigungen."),
+                manage_url=services.manage_url(sub))
+    except services.SubscriptionError as exc:
+        return _page("message.html", 400, title=gettext("Link nicht gültig"), message=str(exc)
+                     + " " + gettext("Bitte melden Sie sich erneut an."), retry=True)
+    return _page("confirm.html", form=form, selection=services.describe(sub))
+
+
+@bp.route("/einstellungen/<token>", methods=["GET", "POST"])
+@public
+def preferences(token: str):  # type: ignore[no-untyped-def]
+    try:
+        sub = services.subscriber_for_token(token, "manage")
+    except services.SubscriptionError as exc:
+        return _page("message.html", 400, title=gettext("Link nicht gültig"), message=str(exc),
+                     retry=True)
+    if sub.status != services.SubscriberStatus.ACTIVE.value:
+        return _page("message.html", 410, title=gettext("Kein aktives Abonnement"), message=gettext(
+            "Für diese Adresse besteht kein aktives Abonnement."), retry=True)
+    form = PreferencesForm()
+    error = None
+    if request.method == "POST":
+        if form.validate():
+            try:
+                services.change_preferences(sub, _choice(form), _client())
+                flash(gettext("Ihre Einstellungen wurden gespeichert."), "success")
+                return redirect(url_for(".preferences", token=token), 303)
+            except services.SubscriptionError as exc:
+                db.session.rollback()
+                error = str(exc)
+        return _page("preferences.html", 400, form=form, sub=sub, error=error, token=token,
+                     unsubscribe_url=services.unsubscribe_url(sub))
+    form.offices.data = [o.id for o in sub.offices]
+    form.topics.data = [t.id for t in sub.topics]
+    form.query.data = sub.query
+    form.frequency.data = sub.frequency
+    return _page("preferences.html", form=form, sub=sub, token=token,
+                 unsubscribe_url=services.unsubscribe_url(sub))
+
+
+@bp.route("/abbestellen/<token>", methods=["GET", "POST"])
+@public
+@csrf.exempt  # RFC 8058: mail clients POST here without a session; the signed token authorises
+def unsubscribe(token: str):  # type: ignore[no-untyped-def]
+    try:
+        sub = services.subscriber_for_token(token, "unsubscribe")
+    except services.SubscriptionError as exc:
+        return _page("message.html", 400, title=gettext("Link nicht gültig"), message=str(exc))
+    if request.method == "POST":
+        one_click = request.form.get("List-Unsubscribe") == "One-Click"
+        services.unsubscribe(sub, _client(), "one-click (RFC 8058)" if one_click else "page")
+        return _page("message.html", title=gettext("Abgemeldet"), message=gettext(
+            "Sie erhalten ab sofort keine Benachrichtigungen mehr an diese Adresse."), retry=True)
+    return _page("unsubscribe.html", sub=sub, token=token)
