@@ -61,8 +61,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from pressdesk.feeds.views import bp as feeds_bp
     from pressdesk.portal.views import bp as portal_bp
     from pressdesk.releases.views import bp as releases_bp
+    from pressdesk.releases.views import files_bp as release_files_bp
 
-    for bp in (accounts_bp, releases_bp, delivery_bp, portal_bp, feeds_bp):
+    for bp in (accounts_bp, releases_bp, delivery_bp, portal_bp, feeds_bp, release_files_bp):
         app.register_blueprint(bp)
 
     from pressdesk import templating

@@ -15,6 +15,8 @@ from pressdesk.config import Settings
 
 DELIVER_TASK = "pressdesk.deliver_version"
 SWEEP_TASK = "pressdesk.sweep"
+PUBLISH_DUE_TASK = "pressdesk.publish_due"
+EMBARGO_ENDED_TASK = "pressdesk.embargo_ended"
 
 
 def celery_config(s: Settings) -> dict[str, Any]:
@@ -43,6 +45,9 @@ def celery_config(s: Settings) -> dict[str, Any]:
         "worker_hijack_root_logger": False,
         "beat_schedule": {
             "sweep": {"task": SWEEP_TASK, "schedule": s.sweep_seconds},
+            # desk: scheduled publications and ended embargoes, checked by beat (no ETA tasks)
+            "publish-due": {"task": PUBLISH_DUE_TASK, "schedule": 30.0},
+            "embargo-ended": {"task": EMBARGO_ENDED_TASK, "schedule": 30.0},
         },
     }
 
