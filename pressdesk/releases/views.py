@@ -118,6 +118,19 @@ def _lists(office_id: int) -> list[DistributionList]:
 # --- List, write ---------------------------------------------------------------------------------
 
 
+@bp.errorhandler(413)
+def too_large(_exc: Exception):  # type: ignore[no-untyped-def]
+    """An upload beyond MAX_CONTENT_LENGTH: Werkzeug refuses it before any view ran, so
+    nothing was changed; say so, with the limits and the way back."""
+    from flask import current_app
+
+    limit_mb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+    release_id = (request.view_args or {}).get("release_id")
+    back = url_for(".show", release_id=release_id) if release_id else url_for(".index")
+    return render_template("desk/too_large.html", limit_mb=limit_mb, back=back,
+                           attachment_mb=settings().max_attachment_mb), 413
+
+
 @bp.route("/")
 def index():  # type: ignore[no-untyped-def]
     office = current_office()
