@@ -79,7 +79,8 @@ def test_four_eyes_author_cannot_approve_own_release(app, demo):
     assert post(publisher, f"/desk/releases/{rid}/publish", {"when": "now"}).status_code == 403
     assert fresh(rid).status == "in_review"
 
-    admin = client_for(app, ADMIN)
+    admin = client_for(app, ADMIN)  # member of every office: work in Leer
+    assert post(admin, "/desk/office", {"office_id": office("landkreis-leer").id}).status_code == 302
     assert post(admin, f"/desk/releases/{rid}/approve").status_code == 302
     assert fresh(rid).status == "approved"
     assert post(publisher, f"/desk/releases/{rid}/publish", {"when": "now"}).status_code == 302
