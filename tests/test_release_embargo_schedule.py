@@ -194,3 +194,44 @@ def test_unschedule_and_editor_may_not_schedule(app, demo):
     assert post(publisher, f"/desk/releases/{rid}/unschedule").status_code == 302
     release = fresh(rid)
     assert release.status == "approved" and release.scheduled_at is None
+
+
+def test_outlets_can_fetch_images_and_attachments_during_the_embargo(app, demo):
+    import email
+    import re
+    from email import policy
+
+    from pressdesk.accounts.services import find_user
+    from pressdesk.releases import attachments, images, services
+    from tests.helpers import draft
+    from tests.test_release_uploads import PDF, jpeg
+
+    release = draft(headline=HEADLINE)
+    rid = release.id
+    images.add_image(release, "foto.jpg", jpeg(), "V.l. Anna Eilers", "Foto: LK Leer",
+                     "Spatenstich im Gewerbegebiet", images.DEFAULT_RIGHTS)
+    attachments.add_attachment(release, "Lageplan Gewerbegebiet.pdf", PDF)
+    release.embargo_until = utcnow() + timedelta(hours=3)
+    db.session.commit()
+    version = services.publish_release(release, None)
+    msg = email.message_from_bytes(version.mail_bytes, policy=policy.default)
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    urls = re.findall(r"http://\S+", text)
+    image_url = next(u for u in urls if "/redaktionen/bilder/" in u)
+    file_url = next(u for u in urls if "/redaktionen/anhaenge/" in u)
+    assert "Anhang 1: Lageplan Gewerbegebiet.pdf" in text and file_url.split("/")[-1] in html
+
+    public = app.test_client()
+    path = image_url.split(str(app.extensions["pressdesk.settings"].base_url))[1]
+    pid = fresh(rid).images[0].public_id
+    assert public.get(f"/bilder/{pid}/original.jpg").status_code == 404
+    got = public.get(path)
+    assert got.status_code == 200 and got.mimetype == "image/jpeg"
+    got = public.get(file_url.split(str(app.extensions["pressdesk.settings"].base_url))[1])
+    assert got.status_code == 200 and got.data == PDF
+    # a forged token, or a withdrawn release: nothing
+    token = path.split("/")[3]
+    assert public.get(path.replace(token, token[:-2] + "xx")).status_code == 404
+    workflow.withdraw(fresh(rid), find_user(PUBLISHER), "")
+    assert public.get(path).status_code == 404

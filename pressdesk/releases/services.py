@@ -11,7 +11,13 @@ from pressdesk.accounts.models import User
 from pressdesk.audit.services import record
 from pressdesk.config import settings
 from pressdesk.db import utcnow
-from pressdesk.delivery.render import MailImage, ReleaseMail, render_message, shared_bytes
+from pressdesk.delivery.render import (
+    MailAttachment,
+    MailImage,
+    ReleaseMail,
+    render_message,
+    shared_bytes,
+)
 from pressdesk.delivery.services import Recipient, queue_deliveries
 from pressdesk.extensions import db
 from pressdesk.media.models import DistributionList
@@ -94,6 +100,27 @@ def permalink(release: Release) -> str:
                         number=release.number, slug=release.slug)
 
 
+def _outlet_serializer():  # type: ignore[no-untyped-def]
+    from itsdangerous import URLSafeSerializer
+
+    return URLSafeSerializer(settings().secret_key, salt="pressdesk.outlet-files")
+
+
+def sign_file_id(public_id: str) -> str:
+    """A token for the outlets' links to images and attachments of an embargoed release: the
+    public routes serve only what the public may see, these links work for any published one."""
+    return _outlet_serializer().dumps(public_id)
+
+
+def unsign_file_id(token: str) -> str | None:
+    from itsdangerous import BadSignature
+
+    try:
+        return str(_outlet_serializer().loads(token))
+    except BadSignature:
+        return None
+
+
 def image_url(public_id: str, rendition: str) -> str:
     return external_url("portal.image", public_id=public_id, rendition=rendition)
 
@@ -113,6 +140,8 @@ def recipients_for(office: Office, list_ids: list[int] | None) -> list[Recipient
 def mail_for(version: ReleaseVersion, kind: str = "publish") -> ReleaseMail:
     release, office = version.release, version.release.office
     s = settings()
+    # While the Sperrfrist runs the public file routes answer 404: outlets get signed links.
+    embargoed = release.embargo_until is not None and release.embargo_until > version.created_at
     return ReleaseMail(
         office_name=office.name, sender_name=office.sender_name or office.name,
         from_addr=s.mail_from, reply_to=release.contact_email or office.contact_email,
@@ -121,15 +150,26 @@ def mail_for(version: ReleaseVersion, kind: str = "publish") -> ReleaseMail:
         body_markdown=version.body, permalink=permalink(release), reference=release.reference,
         date=version.created_at, kind=kind,
         # SPERRFRIST only while it runs: a correction after the embargo must not carry it.
-        embargo_until=(release.embargo_until if release.embargo_until is not None
-                       and release.embargo_until > version.created_at else None),
+        embargo_until=release.embargo_until if embargoed else None,
         contact_name=release.contact_name or office.contact_name,
         contact_phone=release.contact_phone or office.contact_phone,
         contact_email=release.contact_email or office.contact_email,
         images=tuple(
-            MailImage(url=image_url(i.public_id, "original"), caption=i.caption, credit=i.credit,
+            MailImage(url=(external_url("release_files.outlet_image", rendition="original",
+                                        token=sign_file_id(i.public_id)) if embargoed
+                           else image_url(i.public_id, "original")),
+                      caption=i.caption, credit=i.credit,
                       alt=i.alt, rights=i.rights, width=i.width, height=i.height)
             for i in release.images
+        ),
+        attachments=tuple(
+            MailAttachment(url=(external_url("release_files.outlet_attachment",
+                                             token=sign_file_id(a.public_id), filename=a.filename)
+                                if embargoed else
+                                external_url("release_files.public_attachment",
+                                             public_id=a.public_id, filename=a.filename)),
+                           filename=a.filename, size_bytes=a.size_bytes)
+            for a in release.attachments
         ),
     )
 

@@ -556,3 +556,40 @@ def public_attachment(public_id: str, filename: str):  # type: ignore[no-untyped
     if att is None:
         abort(404)
     return _send_attachment(att, private=False)
+
+
+def _published_file(model, token: str):  # type: ignore[no-untyped-def]
+    public_id = services.unsign_file_id(token)
+    if public_id is None:
+        abort(404)
+    row = db.session.scalar(
+        select(model).join(Release)
+        .where(model.public_id == public_id, Release.status == ReleaseStatus.PUBLISHED.value))
+    if row is None:
+        abort(404)
+    return row
+
+
+@files_bp.route("/redaktionen/bilder/<token>/<rendition>.jpg")
+@public
+def outlet_image(token: str, rendition: str):  # type: ignore[no-untyped-def]
+    """Images for the outlets' email of a published release, embargo or not (signed link)."""
+    if rendition not in ("web", "original"):
+        abort(404)
+    img = _published_file(ReleaseImage, token)
+    path = images.image_path(img, rendition)
+    if not path.exists():
+        abort(404)
+    resp = send_file(path, conditional=True,
+                     download_name=f"{img.release.slug or 'bild'}-{img.position + 1}{path.suffix}")
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    resp.headers["X-Robots-Tag"] = "noindex"
+    return resp
+
+
+@files_bp.route("/redaktionen/anhaenge/<token>/<path:filename>")
+@public
+def outlet_attachment(token: str, filename: str):  # type: ignore[no-untyped-def]
+    resp = _send_attachment(_published_file(ReleaseAttachment, token), private=True)
+    resp.headers["X-Robots-Tag"] = "noindex"
+    return resp
