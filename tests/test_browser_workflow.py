@@ -170,3 +170,37 @@ def test_write_submit_approve_embargo_and_release_in_chromium(app, demo, smtp, c
         page.context.clear_cookies()
         assert page.goto(permalink).status == 410
         shot("12-portal-gone")
+
+
+def test_desk_list_and_too_large_upload_in_chromium(app, demo, live_server, tmp_path, monkeypatch):
+    """The release list with several states, and an upload beyond the request limit."""
+    from pressdesk.releases import services
+    from tests.helpers import draft
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for headline in ("Kreistag tagt am Donnerstag im Kreishaus",
+                     "Impfaktion im Gesundheitsamt verlängert"):
+        draft(headline=headline)
+    services.publish_release(draft(headline="Neue Radwege im Rheiderland freigegeben"), None)
+    withdrawn = draft(headline="Sperrung der Jann-Berghaus-Brücke (zurückgezogen)")
+    services.publish_release(withdrawn, None)
+    from pressdesk.accounts.services import find_user
+
+    workflow.withdraw(db.session.get(Release, withdrawn.id), find_user(PUBLISHER), "Irrtum")
+    target = draft(headline="Haushalt 2027: Entwurf liegt aus")
+    big = tmp_path / "Haushaltsplan 2027.pdf"
+    big.write_bytes(b"%PDF-1.4\n" + b"0" * (300 * 1024))
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 200 * 1024)
+    with browser_page() as page:
+        _login(page, live_server, EDITOR)
+        expect(page.locator("table.releases tbody tr")).to_have_count(5)
+        page.screenshot(path=str(SHOTS / "workflow-00-index-states.png"), full_page=True)
+        page.goto(f"{live_server}/desk/releases/{target.id}")
+        page.set_input_files("#attachment-file", str(big))
+        page.click("#upload-attachment")
+        expect(page.locator("h1")).to_have_text("Datei zu groß")
+        assert "Alles, was vorher gespeichert war, ist erhalten" in page.content()
+        assert "höchstens 200 KB hochgeladen" in page.content()
+        page.screenshot(path=str(SHOTS / "workflow-13-too-large.png"), full_page=True)
+        page.click("text=Zurück zur Mitteilung")
+        expect(page.locator("h1")).to_have_text("Haushalt 2027: Entwurf liegt aus")

@@ -164,7 +164,7 @@ def test_upload_beyond_the_request_limit_gets_a_german_page_and_loses_nothing(ap
     resp = upload_file(editor, rid, PDF + b"x" * (1300 * 1024), "Riesig.pdf")
     page = resp.get_data(as_text=True)
     assert resp.status_code == 413
-    assert "Datei zu groß" in page and "höchstens 0 MB" not in page
+    assert "Datei zu groß" in page and "höchstens 1 MB hochgeladen" in page
     assert "Alles, was vorher gespeichert war, ist erhalten" in page
     assert f"/desk/releases/{rid}" in page
     release = fresh(rid)

@@ -124,10 +124,12 @@ def too_large(_exc: Exception):  # type: ignore[no-untyped-def]
     nothing was changed; say so, with the limits and the way back."""
     from flask import current_app
 
-    limit_mb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    limit_text = (f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024
+                  else f"{max(1, limit // 1024)} KB")
     release_id = (request.view_args or {}).get("release_id")
     back = url_for(".show", release_id=release_id) if release_id else url_for(".index")
-    return render_template("desk/too_large.html", limit_mb=limit_mb, back=back,
+    return render_template("desk/too_large.html", limit=limit_text, back=back,
                            attachment_mb=settings().max_attachment_mb), 413
 
 
