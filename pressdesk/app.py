@@ -66,11 +66,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from pressdesk.offices.views import bp as offices_bp
     from pressdesk.portal.views import bp as portal_bp
     from pressdesk.releases.views import bp as releases_bp
+    from pressdesk.releases.views import files_bp as release_files_bp
     from pressdesk.search.views import bp as search_bp
     from pressdesk.subscriptions.views import bp as subscriptions_bp
 
     for bp in (accounts_bp, releases_bp, delivery_bp, portal_bp, feeds_bp, media_bp, offices_bp,
-               members_bp, audit_bp, search_bp, api_bp, subscriptions_bp):
+               members_bp, audit_bp, search_bp, api_bp, subscriptions_bp, release_files_bp):
         app.register_blueprint(bp)
 
     from pressdesk import templating

@@ -16,6 +16,8 @@ from pressdesk.config import Settings
 
 DELIVER_TASK = "pressdesk.deliver_version"
 SWEEP_TASK = "pressdesk.sweep"
+PUBLISH_DUE_TASK = "pressdesk.publish_due"
+EMBARGO_ENDED_TASK = "pressdesk.embargo_ended"
 
 
 def celery_config(s: Settings) -> dict[str, Any]:
@@ -48,6 +50,9 @@ def celery_config(s: Settings) -> dict[str, Any]:
             "alerts-sweep": {"task": "pressdesk.alerts_sweep", "schedule": 300.0},
             "alerts-digest": {"task": "pressdesk.alerts_digest",
                               "schedule": crontab(hour=6, minute=30)},
+            # desk: scheduled publications and ended embargoes, checked by beat (no ETA tasks)
+            "publish-due": {"task": PUBLISH_DUE_TASK, "schedule": 30.0},
+            "embargo-ended": {"task": EMBARGO_ENDED_TASK, "schedule": 30.0},
         },
     }
 

@@ -48,6 +48,7 @@ class Settings:
     login_window_seconds: int = 900
     # Uploads
     max_upload_mb: int = 20
+    max_attachment_mb: int = 10  # per attachment of a release (PDF, office documents)
     session_cookie_secure: bool = False
     testing: bool = False
     # Feeds (branch feeds): WebSub hub to ping and advertise; Redis URL for the rendered-feed

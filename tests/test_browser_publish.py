@@ -21,7 +21,7 @@ def test_login_write_publish_in_chromium(app, demo, smtp, celery_worker, live_se
     with browser_page() as page:
         page.goto(f"{live_server}/desk/")
         assert "/login" in page.url
-        page.fill("#email", "redaktion.leer@pressdesk.example")
+        page.fill("#email", "leitung.leer@pressdesk.example")  # publisher role
         page.fill("#password", "pressdesk-demo")
         page.screenshot(path=str(SHOTS / "login.png"))
         page.click("button[type=submit].primary")

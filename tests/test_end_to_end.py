@@ -11,7 +11,8 @@ from pressdesk.delivery.models import Delivery
 from pressdesk.extensions import db
 from tests.conftest import csrf_token, login, wait_for
 
-LEER = "redaktion.leer@pressdesk.example"
+# Publishing needs the publisher role (issue 3): the editor may only write and submit.
+LEER = "leitung.leer@pressdesk.example"
 
 
 def _sent(version_id):

@@ -51,3 +51,17 @@ def alerts_sweep() -> int:
 @shared_task(name=alerts.DIGEST_TASK)
 def alerts_digest() -> int:
     return alerts.queue_digests()
+# --- desk: release workflow (beat) ---------------------------------------------------------------
+
+from pressdesk.celery_app import EMBARGO_ENDED_TASK, PUBLISH_DUE_TASK  # noqa: E402
+from pressdesk.releases import workflow  # noqa: E402
+
+
+@shared_task(name=PUBLISH_DUE_TASK)
+def publish_due() -> list[int]:
+    return workflow.publish_due()
+
+
+@shared_task(name=EMBARGO_ENDED_TASK)
+def embargo_ended() -> list[int]:
+    return workflow.end_embargoes()

@@ -32,6 +32,15 @@ class MailImage:
 
 
 @dataclass(frozen=True)
+class MailAttachment:
+    """A file sent along as a download link (branch desk)."""
+
+    url: str
+    filename: str
+    size_bytes: int = 0
+
+
+@dataclass(frozen=True)
 class ReleaseMail:
     """Everything the renderer needs, and nothing it could query: a plain value."""
 
@@ -55,6 +64,7 @@ class ReleaseMail:
     contact_email: str = ""
     change_summary: str = ""
     images: tuple[MailImage, ...] = field(default_factory=tuple)
+    attachments: tuple[MailAttachment, ...] = field(default_factory=tuple)
 
 
 def subject_for(m: ReleaseMail) -> str:

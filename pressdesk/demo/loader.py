@@ -52,7 +52,9 @@ OFFICES = [
                     "Ostfriesland, getragen vom Landkreis Emsland, dem Landkreis Leer und der "
                     "Stadt Lingen.",
      "imprint": "IT-Achse, ein Netzwerk der Wachstumsregion Ems-Achse e.V. Träger: Landkreis "
-                "Emsland, Landkreis Leer, Stadt Lingen (Ems)."},
+                "Emsland, Landkreis Leer, Stadt Lingen (Ems).",
+     # desk: the network's carriers want a second person to approve (4-eyes) before sending.
+     "require_four_eyes": True},
 ]
 
 # Landkreis Leer's media list, grouped as on the seed's sidebar.
@@ -102,9 +104,20 @@ IT_ACHSE_HEADLINE = "Die IT-Achse: das Kompetenznetzwerk IT der Ems-Achse und se
 RIGHTS = "Abdruck honorarfrei mit Quellenangabe, nur im Zusammenhang mit dieser Meldung."
 
 
+# desk: one publisher (role "publisher": approves and publishes) per office, so the 4-eyes
+# workflow can be shown with the editors above.
+PUBLISHERS = [
+    ("leitung.leer@pressdesk.example", "Gerd Oltmanns", "landkreis-leer"),
+    ("leitung.emsland@pressdesk.example", "Anke Többen", "landkreis-emsland"),
+    ("leitung.lingen@pressdesk.example", "Stefan Wessels", "stadt-lingen"),
+    ("leitung.it-achse@pressdesk.example", "Heike Buss", "it-achse"),
+]
+
+
 def demo_logins() -> list[str]:
     lines = [f"{ADMIN_EMAIL}  (Administrator aller Pressestellen)"]
     lines += [f"{email}  ({name}, {slug})" for email, name, slug in USERS]
+    lines += [f"{email}  ({name}, {slug}, Freigabe)" for email, name, slug in PUBLISHERS]
     lines.append(f"password for all: {DEMO_PASSWORD}")
     return lines
 
@@ -210,6 +223,9 @@ def load_offices_and_users() -> tuple[dict[str, Office], list[str]]:
     for email, name, slug in USERS:
         if find_user(email) is None:
             create_user(email, name, DEMO_PASSWORD, offices[slug], Role.EDITOR)
+    for email, name, slug in PUBLISHERS:
+        if find_user(email) is None:
+            create_user(email, name, DEMO_PASSWORD, offices[slug], Role.PUBLISHER)
     db.session.commit()
     return offices, report
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, pool, text
 
 import pressdesk.models  # noqa: F401  (loads every model onto the metadata)
 from pressdesk.db import Base
@@ -23,6 +23,7 @@ def run_migrations_offline() -> None:
                       render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
+
 
 
 def run_migrations_online() -> None:

@@ -139,7 +139,11 @@ def release(office_slug: str, year: int, number: int, slug: str):  # type: ignor
     office = services.office_by_slug(office_slug) or abort(404)
     rel = services.public_release(office, year, number)
     if rel is None:
-        abort(404)
+        # A withdrawn release that had been public answers 410 (Gone) with a short note.
+        gone = db.session.scalar(select(Release.id).where(
+            Release.office_id == office.id, Release.year == year, Release.number == number,
+            Release.status == "withdrawn", Release.went_public_at.is_not(None)))
+        abort(410 if gone else 404)
     if slug != rel.slug:  # the number is the identity; the slug is decoration
         return redirect(url_for(".release", office_slug=office.slug, year=year, number=number,
                                 slug=rel.slug), 301)

@@ -8,7 +8,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from pressdesk.config import settings
-from pressdesk.releases.models import ReleaseImage, new_public_id
+from pressdesk.releases.models import Release, ReleaseImage, new_public_id
 
 ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png"}
 WEB_WIDTH = 1200
@@ -35,7 +35,7 @@ def inspect(data: bytes) -> tuple[str, int, int]:
             fmt = im.format or ""
             im.verify()
             size = im.size
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ImageError("Die Datei ist kein lesbares JPEG- oder PNG-Bild.") from exc
     if fmt not in ALLOWED_FORMATS:
         raise ImageError(f"Bildformat {fmt or 'unbekannt'} wird nicht angenommen (nur JPEG, PNG).")
@@ -76,3 +76,47 @@ def placeholder_jpeg(text: str, size: tuple[int, int] = (1800, 1200)) -> bytes:
     buf = io.BytesIO()
     im.save(buf, "JPEG", quality=88)
     return buf.getvalue()
+
+
+DEFAULT_RIGHTS = "Abdruck honorarfrei mit Quellenangabe, nur im Zusammenhang mit dieser Meldung."
+TEXT_LIMITS = {"caption": 2000, "credit": 200, "alt": 300, "rights": 300}
+
+
+def add_image(release: Release, filename: str, data: bytes, caption: str, credit: str, alt: str,
+              rights: str) -> tuple[ReleaseImage, str]:
+    """Check and store an uploaded photo for a release (caller commits).
+
+    Returns the image and a warning for the editor when it is too small for print.
+    """
+    from pressdesk.text import one_line
+
+    texts = {"caption": (caption or "").strip(), "credit": one_line(credit), "alt": one_line(alt),
+             "rights": one_line(rights)}
+    if not texts["alt"]:
+        raise ImageError("Bitte einen Alternativtext eingeben: Er beschreibt das Bild für "
+                         "Menschen, die es nicht sehen können.")
+    for key, limit in TEXT_LIMITS.items():
+        if len(texts[key]) > limit:
+            raise ImageError(f"Der Text „{key}“ ist zu lang (höchstens {limit} Zeichen).")
+    if not data:
+        raise ImageError("Bitte eine Bilddatei auswählen.")
+    from pressdesk.releases.attachments import clean_filename
+
+    img = ReleaseImage(filename=clean_filename(filename), position=len(release.images), **texts)
+    store(img, data)  # raises ImageError before anything is written for a non-image
+    release.images.append(img)
+    warning = ""
+    if not is_print_quality(img.width, img.height):
+        warning = (f"Das Bild hat nur {img.width}×{img.height} Pixel. Für den Druck werden "
+                   f"mindestens {PRINT_MIN[0]}×{PRINT_MIN[1]} Pixel empfohlen.")
+    return img, warning
+
+
+def remove_image(release: Release, img: ReleaseImage) -> None:
+    import shutil
+
+    folder = image_path(img, "original").parent
+    release.images.remove(img)
+    for pos, other in enumerate(release.images):
+        other.position = pos
+    shutil.rmtree(folder, ignore_errors=True)

@@ -12,6 +12,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     Column,
     ForeignKey,
     Integer,
@@ -108,6 +109,16 @@ class Release(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # desk workflow (branch desk): the press contact of this release (defaults from the office),
+    # who submitted and approved it, and the lists a scheduled publication goes to.
+    contact_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    contact_phone: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    publish_list_ids: Mapped[list[int] | None] = mapped_column(JSON)
 
     office: Mapped[Office] = relationship(lazy="joined")
     versions: Mapped[list[ReleaseVersion]] = relationship(
@@ -119,6 +130,10 @@ class Release(Base):
                                                  order_by="Region.name")
     images: Mapped[list[ReleaseImage]] = relationship(
         back_populates="release", order_by="ReleaseImage.position", cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+    attachments: Mapped[list[ReleaseAttachment]] = relationship(
+        back_populates="release", order_by="ReleaseAttachment.id", cascade="all, delete-orphan",
         lazy="selectin",
     )
 
@@ -150,6 +165,8 @@ class ReleaseVersion(Base):
     mail_bytes: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     # The shared part of the reader alert email (kind "reader" deliveries), when rendered.
     reader_mail_bytes: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # Corrections and withdrawals: what changed, as sent to the outlets (branch desk).
+    change_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     release: Mapped[Release] = relationship(back_populates="versions", lazy="joined")
 
@@ -174,3 +191,20 @@ class ReleaseImage(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     release: Mapped[Release] = relationship(back_populates="images")
+
+
+class ReleaseAttachment(Base):
+    """A PDF or office document sent along with a release (content checked at upload)."""
+
+    __tablename__ = "release_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"),
+                                            index=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True, default=new_public_id)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    release: Mapped[Release] = relationship(back_populates="attachments")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -10,7 +11,13 @@ from pressdesk.accounts.models import User
 from pressdesk.audit.services import record
 from pressdesk.config import settings
 from pressdesk.db import utcnow
-from pressdesk.delivery.render import MailImage, ReleaseMail, render_message, shared_bytes
+from pressdesk.delivery.render import (
+    MailAttachment,
+    MailImage,
+    ReleaseMail,
+    render_message,
+    shared_bytes,
+)
 from pressdesk.delivery.services import Recipient, queue_deliveries
 from pressdesk.extensions import db
 from pressdesk.media.models import DistributionList
@@ -25,8 +32,13 @@ class ReleaseError(ValueError):
     """A release operation that cannot be done; the message is for the user."""
 
 
-SINGLE_LINE_FIELDS = ("headline", "subline", "dateline_place")
-LIMITS = {"headline": 300, "subline": 300, "dateline_place": 120, "lead": 5000, "body": 200_000}
+SINGLE_LINE_FIELDS = ("headline", "subline", "dateline_place", "contact_name", "contact_phone",
+                      "contact_email")
+LIMITS = {"headline": 300, "subline": 300, "dateline_place": 120, "lead": 5000, "body": 200_000,
+          "contact_name": 200, "contact_phone": 80, "contact_email": 254}
+LABELS = {"headline": "Überschrift", "subline": "Unterzeile", "dateline_place": "Ort",
+          "lead": "Vorspann", "body": "Text", "contact_name": "Ansprechperson",
+          "contact_phone": "Telefon", "contact_email": "E-Mail (Kontakt)"}
 
 
 def clean_fields(data: dict[str, str]) -> dict[str, str]:
@@ -34,13 +46,20 @@ def clean_fields(data: dict[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, limit in LIMITS.items():
         value = (data.get(name) or "").strip()
+        label = LABELS[name]
         if name in SINGLE_LINE_FIELDS and has_line_break(value):
-            raise ReleaseError(f"Das Feld „{name}“ darf keinen Zeilenumbruch enthalten.")
+            raise ReleaseError(f"Das Feld „{label}“ darf keinen Zeilenumbruch enthalten.")
         if len(value) > limit:
-            raise ReleaseError(f"Das Feld „{name}“ ist zu lang (höchstens {limit} Zeichen).")
+            raise ReleaseError(f"Das Feld „{label}“ ist zu lang (höchstens {limit} Zeichen).")
         out[name] = value
     if not out["headline"]:
         raise ReleaseError("Die Überschrift fehlt.")
+    if out["contact_email"]:
+        try:
+            out["contact_email"] = validate_email(out["contact_email"],
+                                                  check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise ReleaseError("Die E-Mail-Adresse des Kontakts ist ungültig.") from exc
     return out
 
 
@@ -48,10 +67,14 @@ def create_release(office: Office, author: User | None, data: dict[str, str]) ->
     fields = clean_fields(data)
     if not fields["dateline_place"]:
         fields["dateline_place"] = office.default_place
+    if not (fields["contact_name"] or fields["contact_phone"] or fields["contact_email"]):
+        fields.update(contact_name=office.contact_name, contact_phone=office.contact_phone,
+                      contact_email=office.contact_email)
     release = Release(office_id=office.id, created_by_id=author.id if author else None, **fields)
     release.office = office
     db.session.add(release)
     db.session.flush()
+    record(office.id, author, "release.created", "release", release.id, release.headline)
     return release
 
 
@@ -71,8 +94,31 @@ def office_release(office: Office, release_id: int) -> Release | None:
 
 
 def permalink(release: Release) -> str:
+    if release.number is None:  # a draft (preview, test mail): no public address yet
+        return ""
     return external_url("portal.release", office_slug=release.office.slug, year=release.year,
                         number=release.number, slug=release.slug)
+
+
+def _outlet_serializer():  # type: ignore[no-untyped-def]
+    from itsdangerous import URLSafeSerializer
+
+    return URLSafeSerializer(settings().secret_key, salt="pressdesk.outlet-files")
+
+
+def sign_file_id(public_id: str) -> str:
+    """A token for the outlets' links to images and attachments of an embargoed release: the
+    public routes serve only what the public may see, these links work for any published one."""
+    return _outlet_serializer().dumps(public_id)
+
+
+def unsign_file_id(token: str) -> str | None:
+    from itsdangerous import BadSignature
+
+    try:
+        return str(_outlet_serializer().loads(token))
+    except BadSignature:
+        return None
 
 
 def image_url(public_id: str, rendition: str) -> str:
@@ -94,19 +140,36 @@ def recipients_for(office: Office, list_ids: list[int] | None) -> list[Recipient
 def mail_for(version: ReleaseVersion, kind: str = "publish") -> ReleaseMail:
     release, office = version.release, version.release.office
     s = settings()
+    # While the Sperrfrist runs the public file routes answer 404: outlets get signed links.
+    embargoed = release.embargo_until is not None and release.embargo_until > version.created_at
     return ReleaseMail(
         office_name=office.name, sender_name=office.sender_name or office.name,
-        from_addr=s.mail_from, reply_to=office.contact_email,
+        from_addr=s.mail_from, reply_to=release.contact_email or office.contact_email,
         list_id=f"{office.slug}.{s.mail_domain}", headline=version.headline,
         subline=version.subline, dateline=version.dateline, lead=version.lead,
         body_markdown=version.body, permalink=permalink(release), reference=release.reference,
-        date=version.created_at, kind=kind, embargo_until=release.embargo_until,
-        contact_name=office.contact_name,
-        contact_phone=office.contact_phone, contact_email=office.contact_email,
+        date=version.created_at, kind=kind,
+        # SPERRFRIST only while it runs: a correction after the embargo must not carry it.
+        embargo_until=release.embargo_until if embargoed else None,
+        contact_name=release.contact_name or office.contact_name,
+        contact_phone=release.contact_phone or office.contact_phone,
+        contact_email=release.contact_email or office.contact_email,
         images=tuple(
-            MailImage(url=image_url(i.public_id, "original"), caption=i.caption, credit=i.credit,
+            MailImage(url=(external_url("release_files.outlet_image", rendition="original",
+                                        token=sign_file_id(i.public_id)) if embargoed
+                           else image_url(i.public_id, "original")),
+                      caption=i.caption, credit=i.credit,
                       alt=i.alt, rights=i.rights, width=i.width, height=i.height)
             for i in release.images
+        ),
+        attachments=tuple(
+            MailAttachment(url=(external_url("release_files.outlet_attachment",
+                                             token=sign_file_id(a.public_id), filename=a.filename)
+                                if embargoed else
+                                external_url("release_files.public_attachment",
+                                             public_id=a.public_id, filename=a.filename)),
+                           filename=a.filename, size_bytes=a.size_bytes)
+            for a in release.attachments
         ),
     )
 

@@ -1,117 +1,597 @@
-"""The editor desk: list, write, preview, publish. Thin: parse, call a service, render."""
+"""The editor desk: list, write, preview, review, publish, correct, withdraw. Thin views: parse,
+call a service (``services``, ``workflow``, ``images``, ``attachments``), render.
+
+Every release is looked up through ``services.office_release`` (scoped to the current office)
+and every state change goes through ``workflow.check`` (roles, 4-eyes) on the server.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from pressdesk.accounts.services import current_office
+from pressdesk.accounts.models import User
+from pressdesk.accounts.services import current_office, current_role
+from pressdesk.audit.models import AuditEntry
+from pressdesk.config import settings
+from pressdesk.db import utcnow
+from pressdesk.delivery.render import render_message
 from pressdesk.delivery.services import counts_by_state
 from pressdesk.extensions import db
 from pressdesk.media.models import DistributionList
-from pressdesk.releases import services
-from pressdesk.releases.forms import PublishForm, ReleaseForm
+from pressdesk.portal.services import visible
+from pressdesk.releases import attachments, images, services, workflow
+from pressdesk.releases.forms import (
+    ActionForm,
+    AttachmentForm,
+    ImageForm,
+    PublishForm,
+    ReleaseForm,
+    WithdrawForm,
+)
 from pressdesk.releases.markup import render_markdown
-from pressdesk.releases.models import Release
+from pressdesk.releases.models import (
+    Region,
+    Release,
+    ReleaseAttachment,
+    ReleaseImage,
+    ReleaseStatus,
+    Topic,
+)
+from pressdesk.security import public
+from pressdesk.text import german_date, german_datetime
 
 bp = Blueprint("releases", __name__, url_prefix="/desk")
+# Public downloads of attachments of visible releases (no /desk prefix, no login).
+files_bp = Blueprint("release_files", __name__)
+
+STATUS_ORDER = ("draft", "in_review", "approved", "scheduled", "published", "withdrawn")
+ACTION_LABELS = {
+    "release.created": "Angelegt", "release.submitted": "Zur Prüfung eingereicht",
+    "release.returned": "Zurück an die Redaktion", "release.approved": "Freigegeben",
+    "release.approval_voided": "Freigabe nach Änderung aufgehoben",
+    "release.scheduled": "Geplant", "release.unscheduled": "Planung aufgehoben",
+    "release.published": "Veröffentlicht", "release.embargo_ended": "Sperrfrist abgelaufen",
+    "release.corrected": "Korrigiert", "release.withdrawn": "Zurückgezogen",
+    "release.test_sent": "Testmail gesendet",
+}
+
+
+@bp.app_template_filter("release_action_label")
+def release_action_label(action: str) -> str:
+    return _(ACTION_LABELS[action]) if action in ACTION_LABELS else action
+
+
+def _user() -> User:
+    return current_user._get_current_object()  # type: ignore[attr-defined]
 
 
 def _release_or_404(release_id: int) -> Release:
+    current_role()  # a member of the current office, else 403
     release = services.office_release(current_office(), release_id)
     if release is None:
         abort(404)
     return release
 
 
+def _forbidden(exc: Exception) -> tuple[str, int]:
+    db.session.rollback()
+    return render_template("error.html", code=403, title=_("Kein Zugriff"), message=str(exc)), 403
+
+
+def _back(release: Release) -> Response:
+    return redirect(url_for(".show", release_id=release.id))
+
+
 def _form_data(form: ReleaseForm) -> dict[str, str]:
     return {k: getattr(form, k).data or "" for k in services.LIMITS}
+
+
+def _vocabulary_choices(form: ReleaseForm, office_id: int) -> None:
+    form.topics.choices = [(t.id, t.name) for t in db.session.scalars(
+        select(Topic).where(Topic.office_id == office_id).order_by(Topic.name))]
+    form.regions.choices = [(r.id, r.name) for r in db.session.scalars(
+        select(Region).where(Region.office_id == office_id).order_by(Region.name))]
+
+
+def _lists(office_id: int) -> list[DistributionList]:
+    return list(db.session.scalars(
+        select(DistributionList).where(DistributionList.office_id == office_id)
+        .order_by(DistributionList.name)))
+
+
+# --- List, write ---------------------------------------------------------------------------------
+
+
+@bp.errorhandler(413)
+def too_large(_exc: Exception):  # type: ignore[no-untyped-def]
+    """An upload beyond MAX_CONTENT_LENGTH: Werkzeug refuses it before any view ran, so
+    nothing was changed; say so, with the limits and the way back."""
+    from flask import current_app
+
+    limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    limit_text = (f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024
+                  else f"{max(1, limit // 1024)} KB")
+    release_id = (request.view_args or {}).get("release_id")
+    back = url_for(".show", release_id=release_id) if release_id else url_for(".index")
+    return render_template("desk/too_large.html", limit=limit_text, back=back,
+                           attachment_mb=settings().max_attachment_mb), 413
 
 
 @bp.route("/")
 def index():  # type: ignore[no-untyped-def]
     office = current_office()
-    releases = db.session.scalars(
-        select(Release).where(Release.office_id == office.id)
-        .order_by(Release.updated_at.desc()).limit(200)
-    ).all()
-    return render_template("desk/index.html", releases=releases, office=office)
+    status = request.args.get("status", "")
+    q = select(Release).where(Release.office_id == office.id)
+    if status in STATUS_ORDER:
+        q = q.where(Release.status == status)
+    releases = db.session.scalars(q.order_by(Release.updated_at.desc()).limit(200)).all()
+    counts = dict(db.session.execute(
+        select(Release.status, func.count()).where(Release.office_id == office.id)
+        .group_by(Release.status)).all())
+    authors = _names({r.created_by_id for r in releases})
+    return render_template("desk/index.html", releases=releases, office=office, status=status,
+                           counts=counts, statuses=STATUS_ORDER, authors=authors)
+
+
+def _names(user_ids: set[int | None]) -> dict[int, str]:
+    ids = {i for i in user_ids if i}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all())
 
 
 @bp.route("/releases/new", methods=["GET", "POST"])
 def new():  # type: ignore[no-untyped-def]
     office = current_office()
+    current_role()
     form = ReleaseForm()
+    _vocabulary_choices(form, office.id)
     if not form.is_submitted():
         form.dateline_place.data = office.default_place
+        form.contact_name.data = office.contact_name
+        form.contact_phone.data = office.contact_phone
+        form.contact_email.data = office.contact_email
     if form.validate_on_submit():
         try:
-            release = services.create_release(office, current_user, _form_data(form))
+            release = services.create_release(office, _user(), _form_data(form))
+            workflow.set_vocabulary(release, form.topics.data or [], form.regions.data or [])
         except services.ReleaseError as exc:
+            db.session.rollback()
             flash(str(exc), "error")
         else:
             db.session.commit()
             flash(_("Entwurf gespeichert."), "success")
             return redirect(url_for(".show", release_id=release.id))
-    return render_template("desk/edit.html", form=form, release=None, office=office)
+    return render_template("desk/edit.html", form=form, release=None, office=office,
+                           correction=False, today=german_date(utcnow())), 400 if form.is_submitted() else 200
 
 
 @bp.route("/releases/<int:release_id>/edit", methods=["GET", "POST"])
 def edit(release_id: int):  # type: ignore[no-untyped-def]
+    """Edit a draft; on a published release, the same form makes a correction."""
     release = _release_or_404(release_id)
+    correction = release.status == ReleaseStatus.PUBLISHED.value
+    try:
+        workflow.check(release, _user(), "correct" if correction else "edit")
+    except workflow.NotAllowed as exc:
+        return _forbidden(exc)
+    except workflow.WorkflowError as exc:
+        flash(str(exc), "error")
+        return _back(release)
     form = ReleaseForm(obj=release)
+    _vocabulary_choices(form, release.office_id)
+    if not form.is_submitted():
+        form.topics.data = [t.id for t in release.topics]
+        form.regions.data = [r.id for r in release.regions]
     if form.validate_on_submit():
         try:
-            services.update_release(release, _form_data(form))
+            workflow.set_vocabulary(release, form.topics.data or [], form.regions.data or [])
+            if correction:
+                version = workflow.correct(release, _user(), _form_data(form))
+            else:
+                services.update_release(release, _form_data(form))
+                voided = workflow.after_edit(release, _user())
+                db.session.commit()
+        except workflow.NotAllowed as exc:
+            return _forbidden(exc)
         except services.ReleaseError as exc:
+            db.session.rollback()
             flash(str(exc), "error")
         else:
-            db.session.commit()
+            if correction:
+                flash(_("Korrektur veröffentlicht. Die Redaktionen erhalten eine "
+                        "„Korrektur:“-E-Mail."), "success")
+                return redirect(url_for("delivery.report", version_id=version.id))
             flash(_("Gespeichert."), "success")
-            return redirect(url_for(".show", release_id=release.id))
-    return render_template("desk/edit.html", form=form, release=release,
-                           office=release.office)
+            if voided:
+                flash(_("Die Freigabe wurde aufgehoben: Der geänderte Text muss erneut "
+                        "geprüft werden."), "info")
+            return _back(release)
+    return render_template("desk/edit.html", form=form, release=release, office=release.office,
+                           correction=correction,
+                           today=german_date(release.published_at or utcnow())), \
+        400 if form.is_submitted() else 200
+
+
+# --- Show and preview --------------------------------------------------------------------------
+
+
+def _render_show(release: Release, status: int = 200, **forms: Any) -> tuple[str, int]:
+    office = release.office
+    lists = _lists(office.id)
+    publish_form = forms.get("publish_form") or PublishForm()
+    publish_form.lists.choices = [(dl.id, f"{dl.name} ({len(dl.outlets)})") for dl in lists]
+    if publish_form.lists.data is None or not publish_form.is_submitted():
+        publish_form.lists.data = [dl.id for dl in lists if dl.is_default]
+    counts = {v.id: counts_by_state([v.id]) for v in release.versions}
+    history = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.office_id == office.id,
+                                 AuditEntry.target_type == "release",
+                                 AuditEntry.target_id == release.id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(50)).all()
+    names = _names({release.created_by_id, release.submitted_by_id, release.approved_by_id})
+    return render_template(
+        "desk/show.html", release=release, office=office, body_html=render_markdown(release.body),
+        actions=workflow.allowed(release, _user()), counts=counts, history=history, names=names,
+        publish_form=publish_form, action_form=ActionForm(),
+        withdraw_form=forms.get("withdraw_form") or WithdrawForm(),
+        image_form=forms.get("image_form") or ImageForm(),
+        attachment_form=forms.get("attachment_form") or AttachmentForm(),
+        print_min=images.PRINT_MIN, is_print_quality=images.is_print_quality,
+        max_attachment_mb=settings().max_attachment_mb,
+    ), status
 
 
 @bp.route("/releases/<int:release_id>")
 def show(release_id: int):  # type: ignore[no-untyped-def]
     release = _release_or_404(release_id)
-    office = release.office
-    lists = db.session.scalars(
-        select(DistributionList).where(DistributionList.office_id == office.id)
-        .order_by(DistributionList.name)
-    ).all()
-    form = PublishForm()
-    form.lists.choices = [(dl.id, f"{dl.name} ({len(dl.outlets)})") for dl in lists]
-    form.lists.data = [dl.id for dl in lists if dl.is_default]
-    counts = counts_by_state([v.id for v in release.versions]) if release.versions else {}
-    return render_template("desk/show.html", release=release, form=form,
-                           body_html=render_markdown(release.body), counts=counts)
+    image_form = ImageForm()
+    image_form.rights.data = images.DEFAULT_RIGHTS
+    return _render_show(release, image_form=image_form)
 
 
 @bp.route("/releases/<int:release_id>/preview")
 def preview(release_id: int):  # type: ignore[no-untyped-def]
     release = _release_or_404(release_id)
-    return render_template("portal/release.html", release=release, version=release,
-                           body_html=render_markdown(release.body), preview=True)
+    version = workflow.preview_version(release)
+    return render_template("portal/release.html", release=release, version=version,
+                           body_html=render_markdown(release.body), preview=True,
+                           image_endpoint="releases.desk_image")
+
+
+def _preview_message(release: Release):  # type: ignore[no-untyped-def]
+    from flask import current_app
+
+    return render_message(services.mail_for(workflow.preview_version(release)),
+                          current_app.jinja_env)
+
+
+@bp.route("/releases/<int:release_id>/preview/email")
+def preview_email(release_id: int):  # type: ignore[no-untyped-def]
+    release = _release_or_404(release_id)
+    msg = _preview_message(release)
+    return render_template(
+        "desk/preview_email.html", release=release, subject=str(msg["Subject"]),
+        sender=str(msg["From"]), reply_to=str(msg.get("Reply-To", "")),
+        text=msg.get_body(("plain",)).get_content(), action_form=ActionForm(),
+        can_test="test_mail" in workflow.allowed(release, _user()))
+
+
+@bp.route("/releases/<int:release_id>/preview/email.html")
+def preview_email_html(release_id: int):  # type: ignore[no-untyped-def]
+    """The HTML part alone, for the preview's sandboxed frame. Email HTML needs inline styles,
+    so this answer (and only this) gets its own CSP: styles yes, scripts never."""
+    release = _release_or_404(release_id)
+    html = _preview_message(release).get_body(("html",)).get_content()
+    resp = make_response(html)
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self' data: http: https:; style-src 'unsafe-inline'; "
+        "frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+    resp.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return resp
+
+
+@bp.route("/releases/<int:release_id>/test-mail", methods=["POST"])
+def test_mail(release_id: int):  # type: ignore[no-untyped-def]
+    release = _release_or_404(release_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        to = workflow.send_test(release, _user())
+    except workflow.NotAllowed as exc:
+        return _forbidden(exc)
+    except services.ReleaseError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(_("Testmail an %(to)s gesendet. Sie zählt nicht als Versand.", to=to), "success")
+    return redirect(url_for(".preview_email", release_id=release.id))
+
+
+# --- Workflow buttons --------------------------------------------------------------------------
+
+
+def _act(release_id: int, fn: Any, ok: str) -> Any:
+    release = _release_or_404(release_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        fn(release, _user())
+    except workflow.NotAllowed as exc:
+        return _forbidden(exc)
+    except services.ReleaseError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        flash(ok, "success")
+    return _back(release)
+
+
+@bp.route("/releases/<int:release_id>/submit", methods=["POST"])
+def submit(release_id: int):  # type: ignore[no-untyped-def]
+    return _act(release_id, workflow.submit, _("Zur Prüfung eingereicht."))
+
+
+@bp.route("/releases/<int:release_id>/approve", methods=["POST"])
+def approve(release_id: int):  # type: ignore[no-untyped-def]
+    return _act(release_id, workflow.approve, _("Freigegeben."))
+
+
+@bp.route("/releases/<int:release_id>/reject", methods=["POST"])
+def reject(release_id: int):  # type: ignore[no-untyped-def]
+    return _act(release_id, workflow.reject, _("Zurück an die Redaktion gegeben."))
+
+
+@bp.route("/releases/<int:release_id>/unschedule", methods=["POST"])
+def unschedule(release_id: int):  # type: ignore[no-untyped-def]
+    return _act(release_id, workflow.unschedule, _("Planung aufgehoben."))
 
 
 @bp.route("/releases/<int:release_id>/publish", methods=["POST"])
 def publish(release_id: int):  # type: ignore[no-untyped-def]
     release = _release_or_404(release_id)
-    lists = db.session.scalars(
-        select(DistributionList).where(DistributionList.office_id == release.office_id)
-    ).all()
     form = PublishForm()
-    form.lists.choices = [(dl.id, dl.name) for dl in lists]
+    form.lists.choices = [(dl.id, dl.name) for dl in _lists(release.office_id)]
+    if not form.validate_on_submit():
+        abort(400)
+    user = _user()
+    try:
+        embargo = workflow.parse_berlin(form.embargo_until.data)
+        if form.when.data == "later":
+            at = workflow.parse_berlin(form.scheduled_at.data)
+            if at is None:
+                raise workflow.WorkflowError("Bitte den Veröffentlichungszeitpunkt angeben.")
+            workflow.schedule(release, user, at, form.lists.data or None, embargo)
+        else:
+            version = workflow.publish(release, user, form.lists.data or None, embargo)
+    except workflow.NotAllowed as exc:
+        return _forbidden(exc)
+    except services.ReleaseError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _render_show(release, status=400, publish_form=form)
+    if form.when.data == "later":
+        flash(_("Geplant: wird am %(at)s veröffentlicht.",
+                at=german_datetime(release.scheduled_at)), "success")
+        return _back(release)
+    if embargo:
+        flash(_("Versand an die Redaktionen läuft, mit SPERRFRIST bis %(at)s. Im Portal "
+                "erscheint die Mitteilung erst danach.", at=german_datetime(embargo)), "success")
+    else:
+        flash(_("Veröffentlicht. Der Versand an die Redaktionen läuft."), "success")
+    return redirect(url_for("delivery.report", version_id=version.id))
+
+
+@bp.route("/releases/<int:release_id>/withdraw", methods=["POST"])
+def withdraw(release_id: int):  # type: ignore[no-untyped-def]
+    release = _release_or_404(release_id)
+    form = WithdrawForm()
     if not form.validate_on_submit():
         abort(400)
     try:
-        version = services.publish_release(release, current_user, form.lists.data or None)
+        version = workflow.withdraw(release, _user(), form.reason.data or "")
+    except workflow.NotAllowed as exc:
+        return _forbidden(exc)
     except services.ReleaseError as exc:
+        db.session.rollback()
         flash(str(exc), "error")
-        return redirect(url_for(".show", release_id=release.id))
-    flash(_("Veröffentlicht. Der Versand an die Redaktionen läuft."), "success")
+        return _back(release)
+    flash(_("Zurückgezogen. Die Redaktionen erhalten eine „Zurückgezogen:“-E-Mail; im Portal "
+            "ist die Mitteilung nicht mehr abrufbar."), "success")
     return redirect(url_for("delivery.report", version_id=version.id))
+
+
+# --- Images and attachments --------------------------------------------------------------------
+
+
+def _check_upload(release: Release) -> Any:
+    try:
+        workflow.check(release, _user(), "upload")
+    except workflow.NotAllowed as exc:
+        return _forbidden(exc)
+    except workflow.WorkflowError as exc:
+        flash(str(exc), "error")
+        return _back(release)
+    return None
+
+
+@bp.route("/releases/<int:release_id>/images", methods=["POST"])
+def upload_image(release_id: int):  # type: ignore[no-untyped-def]
+    release = _release_or_404(release_id)
+    if (refused := _check_upload(release)) is not None:
+        return refused
+    form = ImageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    file = request.files.get("file")
+    try:
+        _img, warning = images.add_image(
+            release, file.filename if file else "", file.read() if file else b"",
+            form.caption.data or "", form.credit.data or "", form.alt.data or "",
+            form.rights.data or "")
+        workflow.after_edit(release, _user())
+    except images.ImageError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _render_show(release, status=400, image_form=form)  # keeps the typed texts
+    db.session.commit()
+    flash(_("Bild gespeichert."), "success")
+    if warning:
+        flash(warning, "info")
+    return _back(release)
+
+
+@bp.route("/releases/<int:release_id>/images/<int:image_id>/delete", methods=["POST"])
+def delete_image(release_id: int, image_id: int):  # type: ignore[no-untyped-def]
+    release = _release_or_404(release_id)
+    if (refused := _check_upload(release)) is not None:
+        return refused
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    img = next((i for i in release.images if i.id == image_id), None) or abort(404)
+    images.remove_image(release, img)
+    workflow.after_edit(release, _user())
+    db.session.commit()
+    flash(_("Bild entfernt."), "success")
+    return _back(release)
+
+
+@bp.route("/releases/<int:release_id>/attachments", methods=["POST"])
+def upload_attachment(release_id: int):  # type: ignore[no-untyped-def]
+    release = _release_or_404(release_id)
+    if (refused := _check_upload(release)) is not None:
+        return refused
+    form = AttachmentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    file = request.files.get("file")
+    try:
+        attachments.add_attachment(release, file.filename if file else "",
+                                   file.read() if file else b"")
+        workflow.after_edit(release, _user())
+    except attachments.AttachmentError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _render_show(release, status=400)
+    db.session.commit()
+    flash(_("Anhang gespeichert."), "success")
+    return _back(release)
+
+
+@bp.route("/releases/<int:release_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
+def delete_attachment(release_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+    release = _release_or_404(release_id)
+    if (refused := _check_upload(release)) is not None:
+        return refused
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    att = next((a for a in release.attachments if a.id == attachment_id), None) or abort(404)
+    attachments.remove_attachment(release, att)
+    workflow.after_edit(release, _user())
+    db.session.commit()
+    flash(_("Anhang entfernt."), "success")
+    return _back(release)
+
+
+@bp.route("/images/<public_id>/<rendition>.jpg")
+def desk_image(public_id: str, rendition: str):  # type: ignore[no-untyped-def]
+    """Images of any release of the current office, drafts included (members only)."""
+    if rendition not in ("web", "original"):
+        abort(404)
+    img = db.session.scalar(
+        select(ReleaseImage).join(Release)
+        .where(ReleaseImage.public_id == public_id, Release.office_id == current_office().id))
+    if img is None:
+        abort(404)
+    path = images.image_path(img, rendition)
+    if not path.exists():
+        abort(404)
+    resp = send_file(path, conditional=True)
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+@bp.route("/attachments/<public_id>")
+def desk_attachment(public_id: str):  # type: ignore[no-untyped-def]
+    att = db.session.scalar(
+        select(ReleaseAttachment).join(Release)
+        .where(ReleaseAttachment.public_id == public_id,
+               Release.office_id == current_office().id))
+    if att is None:
+        abort(404)
+    return _send_attachment(att, private=True)
+
+
+def _send_attachment(att: ReleaseAttachment, private: bool) -> Response:
+    path = attachments.attachment_path(att)
+    if not path.exists():
+        abort(404)
+    resp = send_file(path, mimetype=att.content_type, as_attachment=True,
+                     download_name=att.filename, conditional=True)
+    resp.headers["Cache-Control"] = "private, no-store" if private else "public, max-age=86400"
+    return resp
+
+
+@files_bp.route("/anhaenge/<public_id>/<path:filename>")
+@public
+def public_attachment(public_id: str, filename: str):  # type: ignore[no-untyped-def]
+    """Attachments of releases the public may see (same rule as the portal)."""
+    att = db.session.scalar(
+        select(ReleaseAttachment).join(Release)
+        .where(ReleaseAttachment.public_id == public_id, visible()))
+    if att is None:
+        abort(404)
+    return _send_attachment(att, private=False)
+
+
+def _published_file(model, token: str):  # type: ignore[no-untyped-def]
+    public_id = services.unsign_file_id(token)
+    if public_id is None:
+        abort(404)
+    row = db.session.scalar(
+        select(model).join(Release)
+        .where(model.public_id == public_id, Release.status == ReleaseStatus.PUBLISHED.value))
+    if row is None:
+        abort(404)
+    return row
+
+
+@files_bp.route("/redaktionen/bilder/<token>/<rendition>.jpg")
+@public
+def outlet_image(token: str, rendition: str):  # type: ignore[no-untyped-def]
+    """Images for the outlets' email of a published release, embargo or not (signed link)."""
+    if rendition not in ("web", "original"):
+        abort(404)
+    img = _published_file(ReleaseImage, token)
+    path = images.image_path(img, rendition)
+    if not path.exists():
+        abort(404)
+    resp = send_file(path, conditional=True,
+                     download_name=f"{img.release.slug or 'bild'}-{img.position + 1}{path.suffix}")
+    resp.headers["Cache-Control"] = "private, max-age=3600"
+    resp.headers["X-Robots-Tag"] = "noindex"
+    return resp
+
+
+@files_bp.route("/redaktionen/anhaenge/<token>/<path:filename>")
+@public
+def outlet_attachment(token: str, filename: str):  # type: ignore[no-untyped-def]
+    resp = _send_attachment(_published_file(ReleaseAttachment, token), private=True)
+    resp.headers["X-Robots-Tag"] = "noindex"
+    return resp
