@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine, pool, text
+from sqlalchemy import create_engine, pool
 
 import pressdesk.models  # noqa: F401  (loads every model onto the metadata)
 from pressdesk.db import Base
