@@ -15,6 +15,7 @@ from pressdesk.config import Settings
 
 DELIVER_TASK = "pressdesk.deliver_version"
 SWEEP_TASK = "pressdesk.sweep"
+BOUNCES_TASK = "pressdesk.bounces"
 
 
 def celery_config(s: Settings) -> dict[str, Any]:
@@ -23,8 +24,12 @@ def celery_config(s: Settings) -> dict[str, Any]:
         # kombu's SQLAlchemy transport hands these to create_engine: wait on SQLite's lock
         # rather than fail while the desk and the worker write at the same time.
         transport_options = {"connect_args": {"timeout": 30}}
+    schedule: dict[str, Any] = {"sweep": {"task": SWEEP_TASK, "schedule": s.sweep_seconds}}
+    if s.bounce_seconds > 0 and (s.bounce_maildir or s.bounce_imap_url):
+        schedule["bounces"] = {"task": BOUNCES_TASK, "schedule": s.bounce_seconds}
     return {
         "broker_url": s.broker_url,
+        "task_default_queue": s.queue,
         "broker_connection_retry_on_startup": True,
         "broker_transport_options": transport_options,
         "task_ignore_result": True,
@@ -41,9 +46,7 @@ def celery_config(s: Settings) -> dict[str, Any]:
         "timezone": "Europe/Berlin",
         "enable_utc": True,
         "worker_hijack_root_logger": False,
-        "beat_schedule": {
-            "sweep": {"task": SWEEP_TASK, "schedule": s.sweep_seconds},
-        },
+        "beat_schedule": schedule,
     }
 
 

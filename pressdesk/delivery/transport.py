@@ -30,9 +30,13 @@ class SendResult:
     detail: str = ""
     # True when the connection is unusable afterwards and must be reopened.
     connection_lost: bool = False
+    # For permanent failures: the address is at fault (suppress it), not e.g. our sender.
+    suppress: bool = True
 
 
 class Transport(Protocol):
+    relay: str  # "host:port" or "outbox": the key for rate limits and error runs
+
     def open(self) -> None: ...
     def send(self, sender: str, recipient: str, data: bytes) -> SendResult: ...
     def close(self) -> None: ...
@@ -60,6 +64,7 @@ class SMTPTransport:
         self.password = unquote(parts.password) if parts.password else None
         self.timeout = timeout
         self.conn: smtplib.SMTP | None = None
+        self.relay = f"{self.host}:{self.port}"
 
     def open(self) -> None:
         ctx = ssl.create_default_context()
@@ -84,12 +89,24 @@ class SMTPTransport:
                 self.conn = None
                 return SendResult(Outcome.TEMPORARY, f"connect: {exc}", connection_lost=True)
         assert self.conn is not None
+        options: list[str] = []
+        if not (sender.isascii() and recipient.isascii()):
+            # Internationalised address: only over a server that offers SMTPUTF8 (RFC 6531).
+            if not self.conn.has_extn("smtputf8"):
+                return SendResult(Outcome.PERMANENT, "553 server does not offer SMTPUTF8",
+                                  suppress=False)
+            options = ["SMTPUTF8"]
         try:
-            refused = self.conn.sendmail(sender, [recipient], data)
+            # One recipient per transaction: a refusal always belongs to exactly this row.
+            refused = self.conn.sendmail(sender, [recipient], data, mail_options=options)
         except smtplib.SMTPRecipientsRefused as exc:
             code, msg = exc.recipients.get(recipient, (550, b"refused"))
             self._reset()
             return _classify_code(code, _text(msg))
+        except smtplib.SMTPSenderRefused as exc:
+            self._reset()
+            result = _classify_code(exc.smtp_code, f"MAIL FROM: {_text(exc.smtp_error)}")
+            return SendResult(result.outcome, result.detail, result.connection_lost, suppress=False)
         except smtplib.SMTPResponseException as exc:
             result = _classify_code(exc.smtp_code, _text(exc.smtp_error))
             if result.connection_lost:
@@ -141,6 +158,8 @@ def outbox_filename(message_id: str) -> str:
 
 class OutboxTransport:
     """Writes each message as an ``.eml`` file; the embedded default, shown by the desk."""
+
+    relay = "outbox"
 
     def __init__(self, directory: str | Path) -> None:
         self.dir = Path(directory)
