@@ -125,7 +125,11 @@ def personalise(shared: bytes, to_name: str, to_email: str, message_id: str,
     (RFC 8058 one-click).
     """
     to_email = one_line(to_email)
-    to = formataddr((one_line(to_name), to_email), charset="utf-8")
+    if to_email.isascii():
+        to = formataddr((one_line(to_name), to_email), charset="utf-8")
+    else:  # formataddr refuses non-ASCII addresses; encode the name alone, keep the address
+        to = formataddr((one_line(to_name), "x@x.invalid"), charset="utf-8").replace(
+            "x@x.invalid", to_email)
     head = f"To: {to}\r\nMessage-ID: {one_line(message_id)}\r\n"
     if unsubscribe_url:
         targets = [f"<{one_line(unsubscribe_url)}>"]

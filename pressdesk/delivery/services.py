@@ -648,8 +648,11 @@ def _stop(pending: Iterable[Claimed], state: str) -> None:
 
 
 def _send_one(tp: Transport, row: Claimed, parts: SharedParts) -> SendResult:
-    shared = parts.get(row.kind, row.variant)
-    data = _personalised(row, shared)
+    try:
+        data = _personalised(row, parts.get(row.kind, row.variant))
+    except Exception as exc:  # noqa: BLE001 - a row that cannot be built must not block the rest
+        log.exception("cannot build message for delivery %s", row.id)
+        return SendResult(Outcome.PERMANENT, f"cannot build message: {exc}", suppress=False)
     return tp.send(return_path(row.id), row.email, data)
 
 
