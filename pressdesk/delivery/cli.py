@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import mailbox
+
 import click
 from flask.cli import with_appcontext
 
@@ -25,7 +27,7 @@ def bounces_command(maildir: str, imap_url: str) -> None:
     if maildir:
         try:
             click.echo(f"{maildir}: {process_maildir(maildir)}")
-        except (FileNotFoundError, OSError) as exc:
+        except (OSError, mailbox.Error) as exc:
             raise click.ClickException(f"cannot read Maildir {maildir}: {exc}") from exc
     if imap_url:
         click.echo(f"IMAP: {process_imap(imap_url)}")
