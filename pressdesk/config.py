@@ -45,6 +45,7 @@ class Settings:
     visibility_timeout: int = 3600
     # Delivery engine (issue 4)
     queue: str = "celery"  # the Celery queue the desk wakes and the workers consume
+    fanout_tasks: int = 2  # wake-ups per version at publish, so several processes share a big list
     auto_pause_errors: int = 50  # consecutive errors against one relay pause a version; 0 = off
     rate_limit_per_second: float = 0.0  # per relay, shared by all workers; 0 = unlimited
     verp: bool = True  # return path bounce+<row token>@mail_domain, so a bounce maps to its row
@@ -160,8 +161,9 @@ def validate(s: Settings) -> None:
         )
     if s.batch_size < 1 or s.max_attempts < 1:
         raise ConfigError("batch_size and max_attempts must be positive")
-    if s.rate_limit_per_second < 0 or s.auto_pause_errors < 0:
-        raise ConfigError("rate_limit_per_second and auto_pause_errors must not be negative")
+    if s.rate_limit_per_second < 0 or s.auto_pause_errors < 0 or s.fanout_tasks < 1:
+        raise ConfigError("rate_limit_per_second and auto_pause_errors must not be negative, "
+                          "fanout_tasks must be positive")
     if s.dkim_key_file and not Path(s.dkim_key_file).is_file():
         raise ConfigError(f"{PREFIX}DKIM_KEY_FILE does not exist: {s.dkim_key_file!r}")
     if s.bounce_imap_url and urlsplit(s.bounce_imap_url).scheme not in {"imap", "imaps"}:
