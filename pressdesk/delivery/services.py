@@ -654,7 +654,8 @@ def deliver_version(version_id: int, transport: Transport | None = None) -> int:
                 else:
                     mark_temporary(row, result.detail)
                 if run.error():
-                    reason = f"auto-paused: {s.auto_pause_errors} errors in a row at {tp.relay}"
+                    # Shown in the desk (German UI): "automatically: N errors in a row at relay".
+                    reason = f"automatisch: {s.auto_pause_errors} Fehler in Folge bei {tp.relay}"
                     pause(version_id, reason)
                     db.session.commit()
                     _stop(pending, "paused")

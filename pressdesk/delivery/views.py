@@ -78,13 +78,13 @@ def _control(version_id: int, action: str):  # type: ignore[no-untyped-def]
     version = _version_or_404(version_id)
     user_id = current_user.id
     if action == "pause":
-        services.pause(version.id, _("Angehalten von %(name)s", name=current_user.name), user_id)
+        services.pause(version.id, current_user.name, user_id)
         message = _("Der Versand ist angehalten.")
     elif action == "resume":
         services.resume(version.id, user_id)
         message = _("Der Versand läuft weiter.")
     elif action == "cancel":
-        n = services.cancel(version.id, _("Abgebrochen von %(name)s", name=current_user.name), user_id)
+        n = services.cancel(version.id, current_user.name, user_id)
         message = _("Der Versand ist abgebrochen (%(n)d Empfänger nicht mehr beliefert).", n=n)
     else:
         n = services.retry_failed(version.id)
