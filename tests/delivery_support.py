@@ -54,11 +54,23 @@ def parse(data: bytes) -> email.message.EmailMessage:
     return email.message_from_bytes(data, policy=policy.default)  # type: ignore[return-value]
 
 
-class OwnSMTP:
-    """An aiosmtpd server of the test's own, with the shared handler's programmable replies."""
+class PipeliningHandler(SMTPHandler):
+    """Advertises PIPELINING (as Postfix does); aiosmtpd reads commands line by line anyway."""
 
-    def __init__(self, smtputf8: bool = False) -> None:
-        self.handler = SMTPHandler()
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # type: ignore[no-untyped-def]
+        session.host_name = hostname
+        return [responses[0], "250-PIPELINING", *responses[1:]]
+
+
+class OwnSMTP:
+    """An aiosmtpd server of the test's own, with the shared handler's programmable replies.
+
+    It advertises PIPELINING by default, so the engine's pipelined path is the one under test
+    (the session's ``smtp`` fixture does not, which covers smtplib's plain ``sendmail``).
+    """
+
+    def __init__(self, smtputf8: bool = False, pipelining: bool = True) -> None:
+        self.handler = PipeliningHandler() if pipelining else SMTPHandler()
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
                                      decode_data=False, enable_SMTPUTF8=smtputf8)
@@ -85,7 +97,8 @@ class DroppingSMTP:
     the message; otherwise it accepts and records each message.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, pipelining: bool = False) -> None:
+        self.pipelining = pipelining
         self.port = free_port()
         self.drop_in_data = True
         self.dropped = 0
@@ -136,7 +149,7 @@ class DroppingSMTP:
                 cmd = line.decode().strip()
                 verb = cmd.split(" ", 1)[0].upper()
                 if verb in ("EHLO", "HELO"):
-                    say("250 dropping.test")
+                    say("250-dropping.test\r\n250 PIPELINING" if self.pipelining else "250 dropping.test")
                 elif verb == "MAIL":
                     rcpts = []
                     say("250 OK")

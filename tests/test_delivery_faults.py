@@ -39,12 +39,14 @@ def _settings(app, monkeypatch, **changes):
     monkeypatch.setitem(app.extensions, "pressdesk.settings", dataclasses.replace(s, **changes))
 
 
-def test_451_then_recovery_delivers_all_and_records_attempts(app, demo):
-    with OwnSMTP() as server:
+@pytest.mark.parametrize("pipelining", [True, False])
+def test_451_then_recovery_delivers_all_and_records_attempts(app, demo, pipelining):
+    with OwnSMTP(pipelining=pipelining) as server:
         version = publish_to(recipients(12))
         server.handler.data_reply = "451 4.3.0 try again later"
         tp = server.transport()
         delivery.deliver_version(version.id, transport=tp)
+        assert tp.conn is not None and tp.conn.has_extn("pipelining") is pipelining
         tp.close()
         assert states(version.id) == {"retrying": 12}
         assert all(r.attempts == 1 and r.last_error.startswith("451") for r in rows(version.id))
@@ -57,8 +59,9 @@ def test_451_then_recovery_delivers_all_and_records_attempts(app, demo):
         assert all(r.attempts >= 2 for r in rows(version.id))
 
 
-def test_421_closes_the_connection_and_hands_the_batch_back(app, demo):
-    with OwnSMTP() as server:
+@pytest.mark.parametrize("pipelining", [True, False])
+def test_421_closes_the_connection_and_hands_the_batch_back(app, demo, pipelining):
+    with OwnSMTP(pipelining=pipelining) as server:
         version = publish_to(recipients(10))
         server.handler.data_reply = "421 4.7.0 too busy, closing"
         tp = server.transport()
@@ -73,10 +76,11 @@ def test_421_closes_the_connection_and_hands_the_batch_back(app, demo):
         assert set(received_by_address(server.handler.messages).values()) == {1}
 
 
-def test_550_fails_those_at_once_suppresses_them_and_delivers_the_rest(app, demo):
+@pytest.mark.parametrize("pipelining", [True, False])
+def test_550_fails_those_at_once_suppresses_them_and_delivers_the_rest(app, demo, pipelining):
     rcpts = recipients(8)
     bad = {rcpts[2].email, rcpts[5].email}
-    with OwnSMTP() as server:
+    with OwnSMTP(pipelining=pipelining) as server:
         for addr in bad:
             server.handler.rcpt_replies[addr] = "550 5.1.1 no such user"
         version = publish_to(rcpts)
@@ -110,8 +114,9 @@ def test_550_fails_those_at_once_suppresses_them_and_delivers_the_rest(app, demo
         drive(version.id, server.transport, lambda: states(version.id) == {"sent": 7, "failed": 1})
 
 
-def test_connection_dropped_mid_data_is_retried_without_loss(app, demo):
-    with DroppingSMTP() as server:
+@pytest.mark.parametrize("pipelining", [False, True])
+def test_connection_dropped_mid_data_is_retried_without_loss(app, demo, pipelining):
+    with DroppingSMTP(pipelining) as server:
         version = publish_to(recipients(6))
         tp = server.transport()
         delivery.deliver_version(version.id, transport=tp)

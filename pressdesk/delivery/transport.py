@@ -98,7 +98,10 @@ class SMTPTransport:
             options = ["SMTPUTF8"]
         try:
             # One recipient per transaction: a refusal always belongs to exactly this row.
-            refused = self.conn.sendmail(sender, [recipient], data, mail_options=options)
+            if self.conn.has_extn("pipelining"):
+                refused = _pipelined_sendmail(self.conn, sender, recipient, data, options)
+            else:
+                refused = self.conn.sendmail(sender, [recipient], data, mail_options=options)
         except smtplib.SMTPRecipientsRefused as exc:
             code, msg = exc.recipients.get(recipient, (550, b"refused"))
             self._reset()
@@ -147,6 +150,43 @@ class SMTPTransport:
             except (smtplib.SMTPException, OSError):
                 pass
         self._drop()
+
+
+def _pipelined_sendmail(conn: smtplib.SMTP, sender: str, recipient: str, data: bytes,
+                       options: list[str]) -> dict[str, tuple[int, bytes]]:
+    """MAIL, RCPT and DATA in one write (RFC 2920 PIPELINING), then the message.
+
+    Saves two round trips per message over smtplib's ``sendmail`` and raises the same smtplib
+    exceptions, so the classification above does not change. If MAIL or RCPT fails but the
+    server still answered DATA with 354, an empty message is ended with "." and thrown away
+    by the RSET that follows.
+    """
+    mail = f"MAIL FROM:{smtplib.quoteaddr(sender)}" + "".join(f" {o}" for o in options)
+    cmds = f"{mail}\r\nRCPT TO:{smtplib.quoteaddr(recipient)}\r\nDATA\r\n"
+    conn.send(cmds.encode("utf-8" if options else "ascii"))
+    mail_code, mail_msg = conn.getreply()
+    rcpt_code, rcpt_msg = conn.getreply()
+    data_code, data_msg = conn.getreply()
+    if mail_code != 250 or rcpt_code not in (250, 251):
+        if data_code == 354:
+            conn.send(b".\r\n")
+            conn.getreply()
+        if mail_code == 421 or rcpt_code == 421 or data_code == 421:
+            conn.close()
+            raise smtplib.SMTPResponseException(421, mail_msg if mail_code == 421 else rcpt_msg)
+        if mail_code != 250:
+            raise smtplib.SMTPSenderRefused(mail_code, mail_msg, sender)
+        raise smtplib.SMTPRecipientsRefused({recipient: (rcpt_code, rcpt_msg)})
+    if data_code != 354:
+        raise smtplib.SMTPDataError(data_code, data_msg)
+    body = re.sub(rb"(?m)^\.", b"..", data)  # dot-stuffing, as smtplib does
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    conn.send(body + b".\r\n")
+    code, msg = conn.getreply()
+    if code != 250:
+        raise smtplib.SMTPDataError(code, msg)
+    return {}
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
