@@ -202,7 +202,7 @@ def _prepare_and_publish(app, args, workers, tmp: Path, n: int):  # type: ignore
         db.session.execute(insert(list_outlets), [{"list_id": dl.id, "outlet_id": i} for i in ids])
     db.session.commit()
     text_ = _leer_release_text()
-    text_["body"] = "\n\n".join([text_["body"]] * 2)  # about 20 KB on the wire, text + HTML
+    text_["body"] = "\n\n".join([text_["body"]] * 3)  # about 20 KB on the wire, text + HTML
     release = services.create_release(office, None, text_)
     db.session.commit()
 

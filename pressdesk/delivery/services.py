@@ -396,6 +396,8 @@ def retry_failed(version_id: int) -> int:
 
 
 def _ensure_relay(relay: str) -> None:
+    if db.session.scalar(select(RelayState.relay).where(RelayState.relay == relay)) is not None:
+        return
     db.session.execute(_insert_ignore(RelayState, {
         "relay": relay, "next_slot": 0.0, "consecutive_errors": 0, "updated_at": utcnow()}))
     db.session.commit()
@@ -500,7 +502,7 @@ class ErrorRun:
 
 def open_transport() -> Transport:
     s = settings()
-    return make_transport(s.smtp_url, s.outbox_dir, timeout=s.smtp_timeout)
+    return make_transport(s.smtp_url, s.outbox_dir, timeout=s.smtp_timeout, helo=s.mail_domain)
 
 
 def verp_token(row_id: int) -> str:
