@@ -95,7 +95,8 @@ def main() -> None:
     ap.add_argument("--database-url", default="")
     ap.add_argument("--broker-url", default="")
     ap.add_argument("--processes", type=int, default=1, help="worker processes (celery worker commands)")
-    ap.add_argument("--concurrency", type=int, default=os.cpu_count() or 2, help="pool size per worker")
+    ap.add_argument("--concurrency", type=int, default=2 * (os.cpu_count() or 1),
+                    help="pool processes per worker (default: 2 per core; sending mostly waits)")
     ap.add_argument("--raw-count", type=int, default=5000, help="messages for each raw smtplib run")
     ap.add_argument("--timeout", type=float, default=900)
     args = ap.parse_args()
