@@ -139,3 +139,24 @@ def test_another_office_sees_and_touches_nothing(app, demo):
     assert other.post(f"/desk/suppressions/{sid}/lift", data={"csrf_token": token}).status_code == 404
     assert delivery.control_state(version.id) == "active"
     assert db.session.query(Suppression).count() == 1
+
+
+def test_progress_json_since_returns_only_changed_rows(app, demo):
+    from datetime import timedelta
+
+    from pressdesk.db import utcnow
+
+    version = publish_to(recipients(5))
+    client = _client(app, LEER)
+    url = f"/desk/versions/{version.id}/progress.json"
+    first = client.get(url).get_json()
+    assert len(first["rows"]) == 5 and first["total"] == 5
+    db.session.execute(update(Delivery).where(Delivery.email == "redaktion00002@zeitung.example")
+                       .values(state="sent", updated_at=utcnow() + timedelta(seconds=5)))
+    db.session.commit()
+    later = client.get(url, query_string={"since": (utcnow() + timedelta(seconds=1)).isoformat()})
+    data = later.get_json()
+    assert [r["state"] for r in data["rows"]] == ["sent"] and data["total"] == 5
+    assert data["counts"] == {"queued": 4, "sent": 1}
+    assert client.get(url, query_string={"since": "gestern"}).status_code == 400
+    assert client.get(url, query_string={"since": "2026-11-23T10:00:00"}).status_code == 400

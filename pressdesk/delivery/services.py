@@ -223,7 +223,7 @@ def claim_batch(version_id: int, limit: int) -> list[Claimed]:
         .where(Delivery.id.in_(pick.scalar_subquery()))
         .values(state=DeliveryState.SENDING.value,
                 claimed_until=now + timedelta(seconds=s.claim_seconds),
-                claim_token=token, attempts=Delivery.attempts + 1)
+                claim_token=token, attempts=Delivery.attempts + 1, updated_at=now)
         .returning(Delivery.id, Delivery.email, Delivery.name, Delivery.message_id,
                    Delivery.attempts, Delivery.kind, Delivery.unsubscribe_url, Delivery.variant,
                    Delivery.office_id)

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, url_for
+from datetime import datetime, timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,6 +22,7 @@ from sqlalchemy import select
 from pressdesk.accounts.models import Role
 from pressdesk.accounts.services import current_office, current_role, require_role
 from pressdesk.audit.services import record
+from pressdesk.db import utcnow
 from pressdesk.delivery import services
 from pressdesk.delivery.models import Delivery, SendControl, Suppression
 from pressdesk.extensions import db
@@ -59,13 +72,25 @@ def progress(version_id: int):  # type: ignore[no-untyped-def]
     """Counts, the pause/cancel state and every row's state, for the live report."""
     version = _version_or_404(version_id)
     control = db.session.get(SendControl, version.id)
-    rows = db.session.execute(
-        select(Delivery.id, Delivery.state, Delivery.attempts, Delivery.sent_at,
+    now = utcnow()
+    q = select(Delivery.id, Delivery.state, Delivery.attempts, Delivery.sent_at,
                Delivery.updated_at, Delivery.last_error).where(Delivery.version_id == version.id)
-    ).all()
+    since = request.args.get("since", "")
+    if since:  # only rows changed since the previous poll (long lists)
+        try:
+            after = datetime.fromisoformat(since)
+        except ValueError:
+            abort(400)
+        if after.tzinfo is None:
+            abort(400)
+        q = q.where(Delivery.updated_at >= after)
+    rows = db.session.execute(q).all()
+    counts = services.counts_by_state([version.id])
     return jsonify({
-        "counts": services.counts_by_state([version.id]),
-        "total": len(rows),
+        "counts": counts,
+        "total": sum(counts.values()),
+        # A little overlap with the next poll: a row marked during this query is not missed.
+        "now": (now - timedelta(seconds=2)).isoformat(),
         "control": control.state if control else "active",
         "rows": [{"id": r.id, "state": r.state, "label": _label(r.state), "attempts": r.attempts,
                   "time": german_datetime(r.sent_at or r.updated_at) if (r.sent_at or r.updated_at)

@@ -14,9 +14,11 @@
   function setText(el, value) {
     if (el && el.textContent !== value) el.textContent = value;
   }
+  var since = "";
   function tick() {
-    fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
+    fetch(since ? url + "?since=" + encodeURIComponent(since) : url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
       var c = data.counts, total = data.total, done = 0;
+      since = data.now;
       FINAL.forEach(function (s) { done += c[s] || 0; });
       bar.max = total || 1;
       bar.value = done;
