@@ -18,6 +18,7 @@ DELIVER_TASK = "pressdesk.deliver_version"
 SWEEP_TASK = "pressdesk.sweep"
 PUBLISH_DUE_TASK = "pressdesk.publish_due"
 EMBARGO_ENDED_TASK = "pressdesk.embargo_ended"
+BOUNCES_TASK = "pressdesk.bounces"
 
 
 def celery_config(s: Settings) -> dict[str, Any]:
@@ -26,8 +27,19 @@ def celery_config(s: Settings) -> dict[str, Any]:
         # kombu's SQLAlchemy transport hands these to create_engine: wait on SQLite's lock
         # rather than fail while the desk and the worker write at the same time.
         transport_options = {"connect_args": {"timeout": 30}}
+    schedule: dict[str, Any] = {"sweep": {"task": SWEEP_TASK, "schedule": s.sweep_seconds}}
+    if s.bounce_seconds > 0 and (s.bounce_maildir or s.bounce_imap_url):
+        schedule["bounces"] = {"task": BOUNCES_TASK, "schedule": s.bounce_seconds}
+    # Reader alerts (branch feeds): lost wake-ups, and the daily digest at 06:30 Berlin.
+    schedule["alerts-sweep"] = {"task": "pressdesk.alerts_sweep", "schedule": 300.0}
+    schedule["alerts-digest"] = {"task": "pressdesk.alerts_digest",
+                                 "schedule": crontab(hour=6, minute=30)}
+    # desk: scheduled publications and ended embargoes, checked by beat (no ETA tasks)
+    schedule["publish-due"] = {"task": PUBLISH_DUE_TASK, "schedule": 30.0}
+    schedule["embargo-ended"] = {"task": EMBARGO_ENDED_TASK, "schedule": 30.0}
     return {
         "broker_url": s.broker_url,
+        "task_default_queue": s.queue,
         "broker_connection_retry_on_startup": True,
         "broker_transport_options": transport_options,
         "task_ignore_result": True,
@@ -44,16 +56,7 @@ def celery_config(s: Settings) -> dict[str, Any]:
         "timezone": "Europe/Berlin",
         "enable_utc": True,
         "worker_hijack_root_logger": False,
-        "beat_schedule": {
-            "sweep": {"task": SWEEP_TASK, "schedule": s.sweep_seconds},
-            # Reader alerts (branch feeds): lost wake-ups, and the daily digest at 06:30 Berlin.
-            "alerts-sweep": {"task": "pressdesk.alerts_sweep", "schedule": 300.0},
-            "alerts-digest": {"task": "pressdesk.alerts_digest",
-                              "schedule": crontab(hour=6, minute=30)},
-            # desk: scheduled publications and ended embargoes, checked by beat (no ETA tasks)
-            "publish-due": {"task": PUBLISH_DUE_TASK, "schedule": 30.0},
-            "embargo-ended": {"task": EMBARGO_ENDED_TASK, "schedule": 30.0},
-        },
+        "beat_schedule": schedule,
     }
 
 

@@ -31,6 +31,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(dev_command)
+    from pressdesk.delivery.cli import bounces_command
+
+    app.cli.add_command(bounces_command)
 
 
 @click.group("db")

@@ -43,6 +43,18 @@ class Settings:
     smtp_timeout: float = 30.0
     task_time_limit: int = 600
     visibility_timeout: int = 3600
+    # Delivery engine (issue 4)
+    queue: str = "celery"  # the Celery queue the desk wakes and the workers consume
+    fanout_tasks: int = 2  # wake-ups per version at publish, so several processes share a big list
+    auto_pause_errors: int = 50  # consecutive errors against one relay pause a version; 0 = off
+    rate_limit_per_second: float = 0.0  # per relay, shared by all workers; 0 = unlimited
+    verp: bool = True  # return path bounce+<row token>@mail_domain, so a bounce maps to its row
+    bounce_maildir: str = ""  # Maildir folder where DSN bounces arrive
+    bounce_imap_url: str = ""  # imaps://user:password@host/INBOX
+    bounce_seconds: float = 0.0  # when > 0 (and a mailbox is set), beat checks bounces this often
+    dkim_key_file: str = ""  # PEM private key; signing is off when empty
+    dkim_selector: str = "pressdesk"
+    dkim_domain: str = ""  # defaults to mail_domain
     # Login throttle: at most N failures per window per account and per client address.
     login_max_failures: int = 5
     login_window_seconds: int = 900
@@ -169,6 +181,13 @@ def validate(s: Settings) -> None:
         raise ConfigError(f"{PREFIX}FEED_PAGE_SIZE must be between 20 and 50")
     if s.websub_hub and urlsplit(s.websub_hub).scheme not in {"http", "https"}:
         raise ConfigError(f"{PREFIX}WEBSUB_HUB must be an http(s) URL: {s.websub_hub!r}")
+    if s.rate_limit_per_second < 0 or s.auto_pause_errors < 0 or s.fanout_tasks < 1:
+        raise ConfigError("rate_limit_per_second and auto_pause_errors must not be negative, "
+                          "fanout_tasks must be positive")
+    if s.dkim_key_file and not Path(s.dkim_key_file).is_file():
+        raise ConfigError(f"{PREFIX}DKIM_KEY_FILE does not exist: {s.dkim_key_file!r}")
+    if s.bounce_imap_url and urlsplit(s.bounce_imap_url).scheme not in {"imap", "imaps"}:
+        raise ConfigError(f"{PREFIX}BOUNCE_IMAP_URL must start with imap:// or imaps://")
 
 
 def settings() -> Settings:

@@ -15,6 +15,7 @@ STATE_LABELS = {
     "scheduled": "Geplant", "published": "Veröffentlicht", "withdrawn": "Zurückgezogen",
     "queued": "Wartet", "sending": "Wird gesendet", "sent": "Gesendet", "retrying": "Neuer Versuch",
     "failed": "Fehlgeschlagen", "suppressed": "Gesperrt", "cancelled": "Abgebrochen",
+    "bounced": "Unzustellbar",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from pressdesk.celery_app import DELIVER_TASK, SWEEP_TASK
+from pressdesk.celery_app import BOUNCES_TASK, DELIVER_TASK, SWEEP_TASK
 from pressdesk.delivery import services
 
 
@@ -51,6 +51,8 @@ def alerts_sweep() -> int:
 @shared_task(name=alerts.DIGEST_TASK)
 def alerts_digest() -> int:
     return alerts.queue_digests()
+
+
 # --- desk: release workflow (beat) ---------------------------------------------------------------
 
 from pressdesk.celery_app import EMBARGO_ENDED_TASK, PUBLISH_DUE_TASK  # noqa: E402
@@ -65,3 +67,18 @@ def publish_due() -> list[int]:
 @shared_task(name=EMBARGO_ENDED_TASK)
 def embargo_ended() -> list[int]:
     return workflow.end_embargoes()
+
+
+@shared_task(name=BOUNCES_TASK)
+def bounces() -> int:
+    """Periodic (beat, when PRESSDESK_BOUNCE_SECONDS and a mailbox are set)."""
+    from pressdesk.config import settings
+    from pressdesk.delivery.bounces import process_imap, process_maildir
+
+    s = settings()
+    n = 0
+    if s.bounce_maildir:
+        n += process_maildir(s.bounce_maildir).bounced
+    if s.bounce_imap_url:
+        n += process_imap(s.bounce_imap_url).bounced
+    return n

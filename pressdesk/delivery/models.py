@@ -1,7 +1,12 @@
 """Delivery rows: the outbox. One row per (release version, recipient, kind).
 
 A row is written in the publishing transaction with its Message-ID fixed; broker messages only
-wake workers up. States: queued -> sending -> sent | retrying -> ... | failed | suppressed.
+wake workers up. States: queued -> sending -> sent | retrying -> ... | failed; suppressed (address
+on the office's suppression list when queued); bounced (a DSN arrived later); cancelled.
+
+Also here: the per-office ``Suppression`` list, the per-version ``SendControl`` (pause/cancel),
+shared message ``MessageVariant``s (e.g. images attached) and per-relay ``RelayState`` (rate
+limit slots and the run of consecutive errors for auto-pause).
 """
 
 from __future__ import annotations
@@ -9,7 +14,16 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pressdesk.db import Base, UTCDateTime, utcnow
@@ -24,9 +38,14 @@ class DeliveryState(enum.StrEnum):
     FAILED = "failed"
     SUPPRESSED = "suppressed"
     CANCELLED = "cancelled"
+    BOUNCED = "bounced"
 
 
 PENDING_STATES = (DeliveryState.QUEUED.value, DeliveryState.RETRYING.value)
+# States in which nothing more will happen to a row.
+FINAL_STATES = (DeliveryState.SENT.value, DeliveryState.FAILED.value,
+                DeliveryState.SUPPRESSED.value, DeliveryState.CANCELLED.value,
+                DeliveryState.BOUNCED.value)
 
 
 class Delivery(Base):
@@ -56,5 +75,64 @@ class Delivery(Base):
     payload: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Which shared message this row gets: "" (the kind's bytes) or a MessageVariant name.
+    variant: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Random per claim: a worker only extends or marks rows it still holds.
+    claim_token: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # When the last attempt ended (sent, failed, retry scheduled, bounced).
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     version: Mapped[ReleaseVersion] = relationship(lazy="joined")
+
+
+class Suppression(Base):
+    """An address the office no longer sends to (5xx answer, bounce, or by hand)."""
+
+    __tablename__ = "suppressions"
+    __table_args__ = (UniqueConstraint("office_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))  # stored lower-case
+    reason: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(20), default="smtp")  # smtp | bounce | manual
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SendControl(Base):
+    """Pause or cancel the sending of one release version (absent row = active)."""
+
+    __tablename__ = "send_controls"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("release_versions.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20), default="active")  # active|paused|cancelled
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MessageVariant(Base):
+    """A second shared message per version (e.g. images attached), stored like ``mail_bytes``."""
+
+    __tablename__ = "message_variants"
+    __table_args__ = (UniqueConstraint("version_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("release_versions.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    mail_bytes: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RelayState(Base):
+    """Per relay (host:port): rate-limit slots (database mode) and the current error run."""
+
+    __tablename__ = "relay_states"
+
+    relay: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # Unix time of the next free send slot (GCRA); used when the broker is not Redis.
+    next_slot: Mapped[float] = mapped_column(Float, default=0.0)
+    consecutive_errors: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

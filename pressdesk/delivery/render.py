@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from email import message_from_bytes
 from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -133,7 +134,12 @@ def personalise(shared: bytes, to_name: str, to_email: str, message_id: str,
     Reader mail also gets List-Unsubscribe (https and mailto) with List-Unsubscribe-Post
     (RFC 8058 one-click).
     """
-    to = formataddr((one_line(to_name), to_email), charset="utf-8")
+    to_email = one_line(to_email)
+    if to_email.isascii():
+        to = formataddr((one_line(to_name), to_email), charset="utf-8")
+    else:  # formataddr refuses non-ASCII addresses; encode the name alone, keep the address
+        to = formataddr((one_line(to_name), "x@x.invalid"), charset="utf-8").replace(
+            "x@x.invalid", to_email)
     head = f"To: {to}\r\nMessage-ID: {one_line(message_id)}\r\n"
     if unsubscribe_url:
         targets = [f"<{one_line(unsubscribe_url)}>"]
@@ -141,4 +147,69 @@ def personalise(shared: bytes, to_name: str, to_email: str, message_id: str,
             targets.append(f"<{one_line(unsubscribe_mailto)}>")
         head += f"List-Unsubscribe: {', '.join(targets)}\r\n"
         head += "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
-    return head.encode("ascii") + shared
+    # A non-ASCII address (sent only with SMTPUTF8) is written as UTF-8 (RFC 6532).
+    return head.encode("ascii" if head.isascii() else "utf-8") + shared
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+_BODY_HEADERS = {b"content-type", b"content-transfer-encoding", b"mime-version"}
+
+
+def _header_blocks(head: bytes) -> list[bytes]:
+    """Split a CRLF header section into whole (possibly folded) header fields."""
+    blocks: list[bytes] = []
+    for line in head.split(b"\r\n"):
+        if line[:1] in (b" ", b"\t") and blocks:
+            blocks[-1] += b"\r\n" + line
+        elif line:
+            blocks.append(line)
+    return blocks
+
+
+def with_attachments(shared: bytes, files: list[Attachment]) -> bytes:
+    """The shared message with files attached: ``multipart/mixed`` around the original body.
+
+    The original headers (Subject, From, ...) are kept byte for byte; the original body becomes
+    the first part unchanged. Filenames are RFC 2231-encoded by the email package (umlauts).
+    """
+    head, body = shared.split(b"\r\n\r\n", 1)
+    kept, inner_head = [], []
+    for block in _header_blocks(head):
+        name = block.split(b":", 1)[0].strip().lower()
+        if name == b"mime-version":
+            continue  # the new container carries it
+        (inner_head if name in _BODY_HEADERS else kept).append(block)
+    inner = message_from_bytes(b"\r\n".join(inner_head) + b"\r\n\r\n" + body, policy=SMTP)
+    outer = EmailMessage(policy=SMTP)
+    outer["MIME-Version"] = "1.0"
+    outer.make_mixed()
+    outer.attach(inner)
+    for f in files:
+        maintype, _, subtype = f.content_type.partition("/")
+        outer.add_attachment(f.data, maintype=maintype, subtype=subtype or "octet-stream",
+                             filename=f.filename)
+    return b"\r\n".join(kept) + b"\r\n" + outer.as_bytes(policy=SMTP)
+
+
+# Headers that are the same for every recipient of a shared message, so one DKIM signature
+# per version and variant serves all of them (To and Message-ID are added later, unsigned).
+DKIM_HEADERS = (b"from", b"reply-to", b"subject", b"date", b"list-id", b"mime-version",
+                b"content-type", b"content-transfer-encoding")
+
+
+def dkim_sign(shared: bytes, selector: str, domain: str, private_key: bytes) -> bytes:
+    """Prepend a DKIM-Signature over the shared headers and the body (dkimpy, relaxed)."""
+    import dkim
+
+    head = shared.split(b"\r\n\r\n", 1)[0]
+    present = {b.split(b":", 1)[0].strip().lower() for b in _header_blocks(head)}
+    include = [h for h in DKIM_HEADERS if h in present]
+    sig = dkim.sign(shared, selector.encode(), domain.encode(), private_key,
+                    canonicalize=(b"relaxed", b"relaxed"), include_headers=include, linesep=b"\r\n")
+    return sig + shared

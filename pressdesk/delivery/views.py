@@ -1,17 +1,39 @@
-"""Delivery report per release version and the message as sent."""
+"""Delivery report per release version, its live JSON, pause/resume/cancel/retry, suppressions."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, render_template
+from datetime import datetime, timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
-from pressdesk.accounts.services import current_office
+from pressdesk.accounts.models import Role
+from pressdesk.accounts.services import current_office, current_role, require_role
+from pressdesk.audit.services import record
+from pressdesk.db import utcnow
 from pressdesk.delivery import services
-from pressdesk.delivery.models import Delivery
+from pressdesk.delivery.models import Delivery, SendControl, Suppression
 from pressdesk.extensions import db
 from pressdesk.releases.models import Release, ReleaseVersion
+from pressdesk.templating import STATE_LABELS
+from pressdesk.text import german_datetime
 
 bp = Blueprint("delivery", __name__, url_prefix="/desk")
+
+REPORT_STATES = ("sent", "queued", "sending", "retrying", "failed", "suppressed", "bounced",
+                 "cancelled")
 
 
 def _version_or_404(version_id: int) -> ReleaseVersion:
@@ -24,22 +46,101 @@ def _version_or_404(version_id: int) -> ReleaseVersion:
     return version
 
 
+def _rows(version: ReleaseVersion) -> list[Delivery]:
+    return list(db.session.scalars(
+        # Outlets only: reader subscribers' addresses are not the press office's to see.
+        select(Delivery).where(Delivery.version_id == version.id, Delivery.kind == "outlet")
+        .order_by(Delivery.name, Delivery.id)
+    ))
+
+
 @bp.route("/versions/<int:version_id>/deliveries")
 def report(version_id: int):  # type: ignore[no-untyped-def]
     version = _version_or_404(version_id)
-    rows = db.session.scalars(
-        # Outlets only: reader subscribers' addresses are not the press office's to see.
-        select(Delivery).where(Delivery.version_id == version.id, Delivery.kind == "outlet")
-        .order_by(Delivery.name)
-    ).all()
+    control = db.session.get(SendControl, version.id)
     return render_template("desk/deliveries.html", version=version, release=version.release,
-                           rows=rows, counts=services.counts_by_state([version.id]))
+                           rows=_rows(version), counts=services.counts_by_state([version.id]),
+                           states=REPORT_STATES, control=control,
+                           can_control=current_role().rank >= Role.PUBLISHER.rank,
+                           is_admin=current_role() is Role.ADMIN)
+
+
+def _label(state: str) -> str:
+    return _(STATE_LABELS.get(state, state))
 
 
 @bp.route("/versions/<int:version_id>/progress.json")
 def progress(version_id: int):  # type: ignore[no-untyped-def]
+    """Counts, the pause/cancel state and every row's state, for the live report."""
     version = _version_or_404(version_id)
-    return jsonify(services.counts_by_state([version.id]))
+    control = db.session.get(SendControl, version.id)
+    now = utcnow()
+    q = select(Delivery.id, Delivery.state, Delivery.attempts, Delivery.sent_at,
+               Delivery.updated_at, Delivery.last_error).where(Delivery.version_id == version.id)
+    since = request.args.get("since", "")
+    if since:  # only rows changed since the previous poll (long lists)
+        try:
+            after = datetime.fromisoformat(since)
+        except ValueError:
+            abort(400)
+        if after.tzinfo is None:
+            abort(400)
+        q = q.where(Delivery.updated_at >= after)
+    rows = db.session.execute(q).all()
+    counts = services.counts_by_state([version.id])
+    return jsonify({
+        "counts": counts,
+        "total": sum(counts.values()),
+        # A little overlap with the next poll: a row marked during this query is not missed.
+        "now": (now - timedelta(seconds=2)).isoformat(),
+        "control": control.state if control else "active",
+        "rows": [{"id": r.id, "state": r.state, "label": _label(r.state), "attempts": r.attempts,
+                  "time": german_datetime(r.sent_at or r.updated_at) if (r.sent_at or r.updated_at)
+                  else "", "error": r.last_error} for r in rows],
+    })
+
+
+def _control(version_id: int, action: str):  # type: ignore[no-untyped-def]
+    require_role(Role.PUBLISHER)
+    version = _version_or_404(version_id)
+    user_id = current_user.id
+    if action == "pause":
+        services.pause(version.id, current_user.name, user_id)
+        message = _("Der Versand ist angehalten.")
+    elif action == "resume":
+        services.resume(version.id, user_id)
+        message = _("Der Versand läuft weiter.")
+    elif action == "cancel":
+        n = services.cancel(version.id, current_user.name, user_id)
+        message = _("Der Versand ist abgebrochen (%(n)d Empfänger nicht mehr beliefert).", n=n)
+    else:
+        n = services.retry_failed(version.id)
+        message = _("%(n)d fehlgeschlagene Empfänger werden erneut versucht.", n=n)
+    record(version.release.office_id, current_user, f"delivery.{action}", "release_version",
+           version.id, version.release.reference)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("delivery.report", version_id=version.id))
+
+
+@bp.post("/versions/<int:version_id>/pause")
+def pause(version_id: int):  # type: ignore[no-untyped-def]
+    return _control(version_id, "pause")
+
+
+@bp.post("/versions/<int:version_id>/resume")
+def resume(version_id: int):  # type: ignore[no-untyped-def]
+    return _control(version_id, "resume")
+
+
+@bp.post("/versions/<int:version_id>/cancel")
+def cancel(version_id: int):  # type: ignore[no-untyped-def]
+    return _control(version_id, "cancel")
+
+
+@bp.post("/versions/<int:version_id>/retry-failed")
+def retry_failed(version_id: int):  # type: ignore[no-untyped-def]
+    return _control(version_id, "retry")
 
 
 @bp.route("/deliveries/<int:delivery_id>.eml")
@@ -51,3 +152,26 @@ def message(delivery_id: int):  # type: ignore[no-untyped-def]
     if row is None:
         abort(404)
     return Response(services.message_as_sent(row), mimetype="text/plain; charset=utf-8")
+
+
+@bp.route("/suppressions")
+def suppressions():  # type: ignore[no-untyped-def]
+    rows = db.session.scalars(
+        select(Suppression).where(Suppression.office_id == current_office().id)
+        .order_by(Suppression.created_at.desc())
+    ).all()
+    return render_template("desk/suppressions.html", rows=rows,
+                           is_admin=current_role() is Role.ADMIN)
+
+
+@bp.post("/suppressions/<int:suppression_id>/lift")
+def lift(suppression_id: int):  # type: ignore[no-untyped-def]
+    require_role(Role.ADMIN)
+    office = current_office()
+    row = services.lift_suppression(office.id, suppression_id)
+    if row is None:
+        abort(404)
+    record(office.id, current_user, "suppression.lifted", "suppression", suppression_id, row.email)
+    db.session.commit()
+    flash(_("Die Sperre für %(email)s ist aufgehoben.", email=row.email), "success")
+    return redirect(url_for("delivery.suppressions"))

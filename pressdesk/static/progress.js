@@ -1,18 +1,42 @@
-// Live delivery progress: polls the counts until nothing is left to send.
+// Live delivery report: polls progress.json and updates the counts and every row's state,
+// time, attempts and last error without a reload. Stops when nothing is left to happen.
 (function () {
   var box = document.querySelector("[data-progress-url]");
   if (!box) return;
   var url = box.getAttribute("data-progress-url");
-  var total = parseInt(box.getAttribute("data-total"), 10) || 0;
   var bar = box.querySelector("progress");
+  var figure = box.querySelector("[data-done]");
+  var FINAL = ["sent", "failed", "suppressed", "bounced", "cancelled"];
+  var rows = {};
+  document.querySelectorAll("tr[data-row]").forEach(function (tr) {
+    rows[tr.getAttribute("data-row")] = tr;
+  });
+  function setText(el, value) {
+    if (el && el.textContent !== value) el.textContent = value;
+  }
+  var since = "";
   function tick() {
-    fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (c) {
-      var done = (c.sent || 0) + (c.failed || 0) + (c.suppressed || 0) + (c.cancelled || 0);
+    fetch(since ? url + "?since=" + encodeURIComponent(since) : url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
+      var c = data.counts, total = data.total, done = 0;
+      since = data.now;
+      FINAL.forEach(function (s) { done += c[s] || 0; });
+      bar.max = total || 1;
       bar.value = done;
+      setText(figure, done + " / " + total);
       box.querySelectorAll("[data-state]").forEach(function (el) {
-        el.querySelector("b").textContent = c[el.getAttribute("data-state")] || 0;
+        setText(el.querySelector("b"), String(c[el.getAttribute("data-state")] || 0));
       });
-      if (done < total) setTimeout(tick, 1000);
+      data.rows.forEach(function (row) {
+        var tr = rows[String(row.id)];
+        if (!tr) return;
+        var st = tr.querySelector("[data-cell=state]");
+        st.className = "state state-" + row.state;
+        setText(st, row.label);
+        setText(tr.querySelector("[data-cell=time]"), row.time);
+        setText(tr.querySelector("[data-cell=attempts]"), String(row.attempts));
+        setText(tr.querySelector("[data-cell=error]"), row.error);
+      });
+      if (done < total && data.control !== "cancelled") setTimeout(tick, 1000);
     }).catch(function () { setTimeout(tick, 3000); });
   }
   tick();

@@ -1,0 +1,159 @@
+"""Crashes of real processes: a Celery worker killed with SIGKILL in the middle of a
+2,000-recipient release, and the broker losing its messages (Redis restarted without
+persistence; embedded: the SQLite broker's queue emptied) during a send.
+
+The workers are real subprocesses (``celery -A workers.celery_app worker -B``) configured through
+PRESSDESK_* variables to this test's database, broker and SMTP server, on a queue of their own so
+the session's in-process worker never takes part.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from pressdesk.config import settings
+from pressdesk.delivery.models import Delivery
+from pressdesk.extensions import db
+from tests.conftest import wait_for
+from tests.delivery_support import parse, publish_to, recipients, states
+
+ROOT = Path(__file__).resolve().parent.parent
+QUEUE = "pressdesk-crash-test"
+
+
+@pytest.fixture(autouse=True)
+def no_wakeups_to_the_session_worker(monkeypatch):
+    # Publishing would wake the default queue; the subprocess workers find the rows by sweeping.
+    monkeypatch.setattr("pressdesk.delivery.services.send_task", lambda *a: None)
+
+
+class Workers:
+    def __init__(self, tmp_path: Path) -> None:
+        s = settings()
+        self.tmp = tmp_path
+        self.env = dict(os.environ)
+        self.env.update({
+            "PRESSDESK_DATABASE_URL": s.database_url, "PRESSDESK_BROKER_URL": s.broker_url,
+            "PRESSDESK_SMTP_URL": s.smtp_url, "PRESSDESK_SECRET_KEY": s.secret_key,
+            "PRESSDESK_BASE_URL": s.base_url, "PRESSDESK_INSTANCE_DIR": s.instance_dir,
+            "PRESSDESK_QUEUE": QUEUE, "PRESSDESK_CLAIM_SECONDS": "3",
+            "PRESSDESK_SWEEP_SECONDS": "1", "PRESSDESK_RETRY_BASE_SECONDS": "1",
+            "PRESSDESK_BATCH_SIZE": "50", "PRESSDESK_SMTP_TIMEOUT": "5",
+        })
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, name: str) -> subprocess.Popen:
+        log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-B",
+             "--schedule", str(self.tmp / f"{name}-beat"), "-Q", QUEUE, "--concurrency", "2",
+             "--pool", "prefork", "--hostname", f"{name}@%h", "--loglevel", "WARNING",
+             "--without-mingle", "--without-gossip"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.procs.append(proc)
+        return proc
+
+    def kill(self, proc: subprocess.Popen) -> None:
+        os.killpg(proc.pid, signal.SIGKILL)  # the main process and its pool children
+        proc.wait(10)
+
+    def stop_all(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def workers(app, tmp_path):
+    w = Workers(tmp_path)
+    yield w
+    w.stop_all()
+
+
+def _sent_count(version_id: int) -> int:
+    db.session.remove()
+    return db.session.scalar(select(func.count()).where(Delivery.version_id == version_id,
+                                                        Delivery.state == "sent"))
+
+
+def _check_exactly_once(smtp, expected: set[str], processes_killed: int) -> None:
+    got: dict[str, list[str]] = defaultdict(list)
+    for m in list(smtp.messages):
+        got[m.rcpt_tos[0]].append(parse(m.data)["Message-ID"])
+    assert set(got) == expected, "every recipient got the release"
+    doubled = {a: ids for a, ids in got.items() if len(ids) > 1}
+    assert len(doubled) <= processes_killed, doubled
+    for ids in doubled.values():
+        assert len(ids) == 2 and len(set(ids)) == 1, "a doubled message keeps its Message-ID"
+
+
+def test_sigkill_in_the_middle_of_2000_recipients(app, demo, smtp, workers):
+    rcpts = recipients(2000)
+    version = publish_to(rcpts)
+    first = workers.start("crash-a")
+    wait_for(lambda: _sent_count(version.id) >= 300, timeout=120, interval=0.05)
+    workers.kill(first)
+    killed_at = _sent_count(version.id)
+    st = states(version.id)
+    assert killed_at < 2000 and st["sending"] + st["queued"] > 0, st
+
+    workers.start("crash-b")
+    wait_for(lambda: _sent_count(version.id) == 2000, timeout=240, interval=0.5)
+    assert states(version.id) == {"sent": 2000}
+    # Two pool processes were killed: at most one doubled message each.
+    _check_exactly_once(smtp, {r.email for r in rcpts}, processes_killed=2)
+
+
+def _redis_up() -> bool:
+    return subprocess.run(["redis-cli", "-p", "6379", "ping"], capture_output=True,
+                          text=True).stdout.strip() == "PONG"
+
+
+def _start_redis() -> None:
+    subprocess.run(["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1",
+                    "--port", "6379", "--save", "", "--appendonly", "no", "--dir",
+                    "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"], check=True)
+    wait_for(_redis_up, timeout=20, interval=0.2)
+
+
+def test_broker_loses_its_messages_during_a_send(app, demo, smtp, workers):
+    rcpts = recipients(1000)
+    version = publish_to(rcpts)
+    workers.start("broker-a")
+    wait_for(lambda: _sent_count(version.id) >= 150, timeout=120, interval=0.05)
+    broker = settings().broker_url
+    if broker.startswith("redis"):
+        try:
+            subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"], capture_output=True)
+            wait_for(lambda: not _redis_up(), timeout=10, interval=0.1)
+            time.sleep(1.0)
+        finally:
+            if not _redis_up():
+                _start_redis()
+    else:
+        # Embedded: the SQLite broker loses every queued and unacknowledged message.
+        from sqlalchemy import create_engine
+
+        engine = create_engine(broker.removeprefix("sqla+"))
+        with engine.begin() as conn:
+            n = conn.execute(text("DELETE FROM kombu_message")).rowcount
+        engine.dispose()
+        assert n is not None
+    wait_for(lambda: _sent_count(version.id) == 1000, timeout=240, interval=0.5)
+    assert states(version.id) == {"sent": 1000}
+    got = Counter(m.rcpt_tos[0] for m in smtp.messages)
+    assert set(got) == {r.email for r in rcpts} and set(got.values()) == {1}

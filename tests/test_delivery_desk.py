@@ -1,0 +1,162 @@
+"""The delivery report in the desk: per-row JSON, pause/resume/cancel/retry for publishers and
+admins only, suppressions lifted by admins only, another office sees nothing of it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import update
+
+from pressdesk.accounts.models import Membership
+from pressdesk.delivery import services as delivery
+from pressdesk.delivery.models import Delivery, Suppression
+from pressdesk.extensions import db
+from tests.conftest import csrf_token, login
+from tests.delivery_support import publish_to, recipients, states
+from tests.helpers import office
+
+LEER = "redaktion.leer@pressdesk.example"
+ADMIN = "admin@pressdesk.example"
+EMSLAND = "redaktion.emsland@pressdesk.example"
+
+
+@pytest.fixture(autouse=True)
+def no_wakeups(monkeypatch):
+    monkeypatch.setattr("pressdesk.delivery.services.send_task", lambda *a: None)
+
+
+def _client(app, who):
+    client = app.test_client()
+    assert login(client, who).status_code == 302
+    return client
+
+
+def _post(client, url, page_url):
+    token = csrf_token(client.get(page_url).get_data(as_text=True))
+    return client.post(url, data={"csrf_token": token})
+
+
+def test_progress_json_has_counts_control_and_every_row(app, demo):
+    version = publish_to(recipients(3))
+    db.session.execute(update(Delivery).where(Delivery.email == "redaktion00001@zeitung.example")
+                       .values(state="failed", last_error="550 nope"))
+    db.session.commit()
+    data = _client(app, LEER).get(f"/desk/versions/{version.id}/progress.json").get_json()
+    assert data["counts"] == {"queued": 2, "failed": 1} and data["total"] == 3
+    assert data["control"] == "active"
+    failed = [r for r in data["rows"] if r["state"] == "failed"]
+    assert len(failed) == 1 and failed[0]["label"] == "Fehlgeschlagen"
+    assert failed[0]["error"] == "550 nope"
+
+
+def test_editor_sees_report_but_cannot_control(app, demo):
+    version = publish_to(recipients(3))
+    client = _client(app, LEER)  # demo editors are editors
+    page = client.get(f"/desk/versions/{version.id}/deliveries").get_data(as_text=True)
+    assert "Versandbericht" in page and "pause-button" not in page
+    base = f"/desk/versions/{version.id}"
+    for action in ("pause", "cancel", "retry-failed", "resume"):
+        assert _post(client, f"{base}/{action}", f"{base}/deliveries").status_code == 403
+    assert delivery.control_state(version.id) == "active"
+
+
+def test_admin_pauses_resumes_cancels_and_retries(app, demo):
+    version = publish_to(recipients(4))
+    client = _client(app, ADMIN)
+    base = f"/desk/versions/{version.id}"
+    page = client.get(f"{base}/deliveries").get_data(as_text=True)
+    assert "pause-button" in page and "cancel-button" in page
+    resp = _post(client, f"{base}/pause", f"{base}/deliveries")
+    assert resp.status_code == 302
+    page = client.get(f"{base}/deliveries").get_data(as_text=True)
+    assert "Der Versand ist angehalten." in page and "resume-button" in page
+    assert delivery.control_state(version.id) == "paused"
+    assert delivery.sweep() == []
+    _post(client, f"{base}/resume", f"{base}/deliveries")
+    assert delivery.control_state(version.id) == "active"
+
+    db.session.execute(update(Delivery).where(Delivery.version_id == version.id,
+                                              Delivery.email.like("redaktion00000%"))
+                       .values(state="failed", attempts=8, last_error="451 (gave up)"))
+    db.session.commit()
+    _post(client, f"{base}/retry-failed", f"{base}/deliveries")
+    assert states(version.id) == {"queued": 4}
+
+    _post(client, f"{base}/cancel", f"{base}/deliveries")
+    assert states(version.id) == {"cancelled": 4}
+    page = client.get(f"{base}/deliveries").get_data(as_text=True)
+    assert "Abgebrochen" in page and "pause-button" not in page and "resume-button" not in page
+    # Without a CSRF token nothing happens.
+    assert client.post(f"{base}/resume").status_code == 400
+
+
+def test_publisher_may_control(app, demo):
+    version = publish_to(recipients(2))
+    m = db.session.query(Membership).join(Membership.user).filter_by(email=LEER).one()
+    m.role = "publisher"
+    db.session.commit()
+    client = _client(app, LEER)
+    base = f"/desk/versions/{version.id}"
+    assert _post(client, f"{base}/pause", f"{base}/deliveries").status_code == 302
+    assert delivery.control_state(version.id) == "paused"
+
+
+def test_suppressions_listed_and_lifted_by_admin_only(app, demo):
+    leer = office("landkreis-leer")
+    delivery.suppress(leer.id, "Weg@Zeitung.example", "550 5.1.1 unknown", "smtp")
+    db.session.commit()
+    sid = db.session.query(Suppression).one().id
+    editor = _client(app, LEER)
+    page = editor.get("/desk/suppressions").get_data(as_text=True)
+    assert "weg@zeitung.example" in page and "/lift" not in page
+    assert _post(editor, f"/desk/suppressions/{sid}/lift", "/desk/suppressions").status_code == 403
+    admin = _client(app, ADMIN)
+    resp = _post(admin, f"/desk/suppressions/{sid}/lift", "/desk/suppressions")
+    assert resp.status_code == 302
+    assert db.session.query(Suppression).count() == 0
+    assert "Keine gesperrten Adressen" in admin.get("/desk/suppressions").get_data(as_text=True)
+
+
+def test_another_office_sees_and_touches_nothing(app, demo):
+    version = publish_to(recipients(2))
+    leer = office("landkreis-leer")
+    delivery.suppress(leer.id, "weg@zeitung.example", "550", "smtp")
+    db.session.commit()
+    sid = db.session.query(Suppression).one().id
+    row_id = db.session.query(Delivery).first().id
+    other = _client(app, EMSLAND)
+    base = f"/desk/versions/{version.id}"
+    assert other.get(f"{base}/deliveries").status_code == 404
+    assert other.get(f"{base}/progress.json").status_code == 404
+    assert other.get(f"/desk/deliveries/{row_id}.eml").status_code == 404
+    assert "weg@zeitung.example" not in other.get("/desk/suppressions").get_data(as_text=True)
+    # Even an admin of both offices acts only within the office chosen in the desk.
+    m = db.session.query(Membership).join(Membership.user).filter_by(email=EMSLAND).one()
+    m.role = "admin"
+    db.session.commit()
+    other = _client(app, EMSLAND)
+    token = csrf_token(other.get("/desk/suppressions").get_data(as_text=True))
+    assert other.post(f"{base}/pause", data={"csrf_token": token}).status_code == 404
+    assert other.post(f"/desk/suppressions/{sid}/lift", data={"csrf_token": token}).status_code == 404
+    assert delivery.control_state(version.id) == "active"
+    assert db.session.query(Suppression).count() == 1
+
+
+def test_progress_json_since_returns_only_changed_rows(app, demo):
+    from datetime import timedelta
+
+    from pressdesk.db import utcnow
+
+    version = publish_to(recipients(5))
+    client = _client(app, LEER)
+    url = f"/desk/versions/{version.id}/progress.json"
+    first = client.get(url).get_json()
+    assert len(first["rows"]) == 5 and first["total"] == 5
+    db.session.execute(update(Delivery).where(Delivery.email == "redaktion00002@zeitung.example")
+                       .values(state="sent", updated_at=utcnow() + timedelta(seconds=5)))
+    db.session.commit()
+    later = client.get(url, query_string={"since": (utcnow() + timedelta(seconds=1)).isoformat()})
+    data = later.get_json()
+    assert [r["state"] for r in data["rows"]] == ["sent"] and data["total"] == 5
+    assert data["counts"] == {"queued": 4, "sent": 1}
+    assert client.get(url, query_string={"since": "gestern"}).status_code == 400
+    assert client.get(url, query_string={"since": "2026-11-23T10:00:00"}).status_code == 400
