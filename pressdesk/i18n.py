@@ -16,7 +16,7 @@ RUNTIME_MSGIDS = (
     # pressdesk.templating.STATE_LABELS
     N_("Entwurf"), N_("In Prüfung"), N_("Freigegeben"), N_("Geplant"), N_("Veröffentlicht"),
     N_("Zurückgezogen"), N_("Wartet"), N_("Wird gesendet"), N_("Gesendet"), N_("Neuer Versuch"),
-    N_("Fehlgeschlagen"), N_("Gesperrt"), N_("Abgebrochen"), N_("Korrigiert"),
+    N_("Fehlgeschlagen"), N_("Gesperrt"), N_("Abgebrochen"), N_("Korrigiert"), N_("Unzustellbar"),
     # pressdesk.app.ERRORS
     N_("Ungültige Anfrage"),
     N_("Die Anfrage war unvollständig oder abgelaufen. Bitte erneut versuchen."),
