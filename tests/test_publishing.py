@@ -92,3 +92,16 @@ def test_inactive_outlets_get_nothing(app, demo):
     emails = set(db.session.scalars(select(Delivery.email)
                                     .where(Delivery.version_id == version.id)))
     assert len(emails) == 8 and "redaktion@borkum-aktuell.example" not in emails
+
+
+def test_extra_outlet_addresses_get_their_own_message(app, demo):
+    from pressdesk.media.models import Outlet
+
+    outlet = db.session.scalar(select(Outlet).where(Outlet.name == "Ostfriesen-Zeitung"))
+    outlet.extra_emails = "lokales@ostfriesen-zeitung.example"
+    db.session.commit()
+    version = services.publish_release(draft(), None)
+    rows = db.session.scalars(select(Delivery).where(Delivery.version_id == version.id)).all()
+    oz = sorted(r.email for r in rows if r.outlet_id == outlet.id)
+    assert oz == ["lokales@ostfriesen-zeitung.example", "redaktion@ostfriesen-zeitung.example"]
+    assert len(rows) == 10

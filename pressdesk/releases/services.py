@@ -20,7 +20,6 @@ from pressdesk.delivery.render import (
 )
 from pressdesk.delivery.services import Recipient, queue_deliveries
 from pressdesk.extensions import db
-from pressdesk.media.models import DistributionList
 from pressdesk.offices.models import Office
 from pressdesk.releases.models import Release, ReleaseStatus, ReleaseVersion
 from pressdesk.signals import release_changed, release_public, send_after_commit
@@ -126,15 +125,10 @@ def image_url(public_id: str, rendition: str) -> str:
 
 
 def recipients_for(office: Office, list_ids: list[int] | None) -> list[Recipient]:
-    q = select(DistributionList).where(DistributionList.office_id == office.id)
-    q = q.where(DistributionList.id.in_(list_ids)) if list_ids else q.where(
-        DistributionList.is_default.is_(True))
-    seen: dict[str, Recipient] = {}
-    for dl in db.session.scalars(q):
-        for o in dl.outlets:
-            if o.active and o.office_id == office.id and o.email.lower() not in seen:
-                seen[o.email.lower()] = Recipient(email=o.email, name=o.name, outlet_id=o.id)
-    return sorted(seen.values(), key=lambda r: r.name.lower())
+    """Who gets a release: the media domain's rule (active outlets, every address)."""
+    from pressdesk.media.services import recipients
+
+    return recipients(office, list_ids)
 
 
 def mail_for(version: ReleaseVersion, kind: str = "publish") -> ReleaseMail:
