@@ -57,6 +57,7 @@ def test_pages_advertise_feeds(app, demo):
         html = client.get(path).get_data(as_text=True)
         assert 'rel="alternate" type="application/rss+xml"' in html, path
         assert 'rel="alternate" type="application/atom+xml"' in html, path
+        assert 'rel="alternate" type="application/feed+json"' in html, path
     office_page = client.get("/presse/landkreis-leer").get_data(as_text=True)
     assert "/presse/landkreis-leer/feed.rss" in office_page
 

@@ -25,12 +25,16 @@ def feed_links(office: Office | None = None) -> list[tuple[str, str, str]]:
              external_url("feeds.office_feed", office_slug=office.slug, fmt="rss")),
             ("application/atom+xml", f"{office.name} (Atom)",
              external_url("feeds.office_feed", office_slug=office.slug, fmt="atom")),
+            ("application/feed+json", f"{office.name} (JSON Feed)",
+             external_url("feeds.office_feed", office_slug=office.slug, fmt="json")),
         ]
     links += [
         ("application/rss+xml", "Alle Pressestellen (RSS)",
          external_url("feeds.all_feed", fmt="rss")),
         ("application/atom+xml", "Alle Pressestellen (Atom)",
          external_url("feeds.all_feed", fmt="atom")),
+        ("application/feed+json", "Alle Pressestellen (JSON Feed)",
+         external_url("feeds.all_feed", fmt="json")),
     ]
     return links
 
