@@ -398,7 +398,11 @@ def upgrade() -> None:
 
 # The SQL twin of pressdesk.search.text.fold() (lower() first, then the umlauts); a test keeps the two
 # in step. Written out here because migrations import no application code.
-FOLD_SQL = "replace(replace(replace(replace(lower({col}), 'ä', 'ae'), 'ö', 'oe'), 'ü', 'ue'), 'ß', 'ss')"
+# Then other accents dropped ("Café" -> "cafe", as SQLite's remove_diacritics and fold() do).
+_FROM = "àáâãåçèéêëìíîïñòóôõùúûýÿāăąćĉċčďēĕėęěĝğġģĥĩīĭįĵķĺļľńņňōŏőŕŗřśŝşšţťũūŭůűųŵŷźżžſ"
+_TO = "aaaaaceeeeiiiinoooouuuyyaaaccccdeeeeegggghiiiijklllnnnooorrrssssttuuuuuuwyzzzs"
+FOLD_SQL = ("translate(replace(replace(replace(replace(lower({col}), 'ä', 'ae'), 'ö', 'oe'), "
+            "'ü', 'ue'), 'ß', 'ss'), '" + _FROM + "', '" + _TO + "')")
 
 
 def _create_full_text() -> None:
