@@ -127,7 +127,7 @@ def scope_search(params: SearchParams) -> Scope:
     # Named by the words it searches for: nothing else of the query is searched, and no markup
     # typed into the query is reflected into the feed.
     label = " ".join(WORD.findall(params.q)) or "alle Mitteilungen"
-    args = tuple((k, params.raw[k]) for k in SEARCH_FILTERS if params.raw.get(k))
+    args = tuple((k, v) for k, v in params.args(page=1) if k in SEARCH_FILTERS)
     digest = hashlib.sha256(repr(args).encode()).hexdigest()[:16]
     return Scope(key=f"search:{digest}", title=f"Suche: {label}",
                  subtitle=f"Pressemitteilungen zur Suche „{label}“",
