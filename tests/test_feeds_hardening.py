@@ -44,7 +44,7 @@ def test_rss_descriptions_carry_no_markup_from_text_fields(app, demo):
         resp = client.get(path)
         assert resp.status_code == 200, path
         texts = _descriptions(resp.data)
-        assert len(texts) >= 2, path
+        assert len(texts) >= (1 if "onerror" in path else 2), path  # the channel's, at least
         for text in texts:
             assert _no_elements(text), (path, text)
     office_feed = client.get("/presse/landkreis-leer/feed.rss").data
