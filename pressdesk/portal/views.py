@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from pressdesk.extensions import db
@@ -49,14 +52,14 @@ def _page() -> int:
 @bp.app_template_global()
 def page_url(number: int) -> str:
     """The current URL with another ``seite``: paging keeps every other parameter."""
-    args = request.args.to_dict()
-    args["seite"] = str(number)
-    return url_for(request.endpoint or "portal.home", **(request.view_args or {}), **args)
+    args: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(),
+                            "seite": str(number)}
+    return url_for(request.endpoint or "portal.home", **args)
 
 
 @bp.route("/")
 @public
-def home():  # type: ignore[no-untyped-def]
+def home() -> ResponseReturnValue:
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
     page = services.page_of(services.public_releases(), _page())
     return render_template("portal/home.html", releases=page.items, page=page, offices=offices,
@@ -66,7 +69,7 @@ def home():  # type: ignore[no-untyped-def]
 
 @bp.route("/presse/<office_slug>")
 @public
-def office(office_slug: str):  # type: ignore[no-untyped-def]
+def office(office_slug: str) -> ResponseReturnValue:
     office = services.office_by_slug(office_slug) or abort(404)
     page = services.page_of(services.public_releases(office.id), _page())
     return render_template("portal/office.html", office=office, releases=page.items, page=page,
@@ -78,7 +81,7 @@ def office(office_slug: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/thema/<slug>")
 @public
-def topic(slug: str):  # type: ignore[no-untyped-def]
+def topic(slug: str) -> ResponseReturnValue:
     name = services.topic_name(slug) or abort(404)
     page = services.page_of(services.with_topic(slug), _page())
     return render_template("portal/listing.html", kind="topic", slug=slug, name=name,
@@ -88,7 +91,7 @@ def topic(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/region/<slug>")
 @public
-def region(slug: str):  # type: ignore[no-untyped-def]
+def region(slug: str) -> ResponseReturnValue:
     name = services.region_name(slug) or abort(404)
     page = services.page_of(services.with_region(slug), _page())
     return render_template("portal/listing.html", kind="region", slug=slug, name=name,
@@ -98,14 +101,14 @@ def region(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/archiv")
 @public
-def archive():  # type: ignore[no-untyped-def]
+def archive() -> ResponseReturnValue:
     return render_template("portal/archive.html", months=services.archive_months(),
                            feed_links=feed_links())
 
 
 @bp.route("/archiv/<int:year>/<int:month>")
 @public
-def archive_month(year: int, month: int):  # type: ignore[no-untyped-def]
+def archive_month(year: int, month: int) -> ResponseReturnValue:
     if not (1 <= month <= 12 and 2000 <= year <= 2100):
         abort(404)
     page = services.page_of(services.in_month(year, month), _page())
@@ -126,7 +129,7 @@ def month_name(month: int) -> str:
 @bp.route("/einbetten/<office_slug>")
 @public
 @frameable
-def embed(office_slug: str):  # type: ignore[no-untyped-def]
+def embed(office_slug: str) -> ResponseReturnValue:
     """A small page other sites may frame: the office's latest releases, links open on top."""
     office = services.office_by_slug(office_slug) or abort(404)
     try:
@@ -139,7 +142,7 @@ def embed(office_slug: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/presse/<office_slug>/<int:year>/<int:number>-<slug>")
 @public
-def release(office_slug: str, year: int, number: int, slug: str):  # type: ignore[no-untyped-def]
+def release(office_slug: str, year: int, number: int, slug: str) -> ResponseReturnValue:
     office = services.office_by_slug(office_slug) or abort(404)
     rel = services.public_release(office, year, number)
     if rel is None:
@@ -158,7 +161,7 @@ def release(office_slug: str, year: int, number: int, slug: str):  # type: ignor
 @bp.route("/bilder/<public_id>/<rendition>.png", defaults={"ext": "png"})
 @bp.route("/bilder/<public_id>/<rendition>.jpg", defaults={"ext": "jpg"})
 @public
-def image(public_id: str, rendition: str, ext: str = "jpg"):  # type: ignore[no-untyped-def]
+def image(public_id: str, rendition: str, ext: str = "jpg") -> ResponseReturnValue:
     if rendition not in ("web", "original"):
         abort(404)
     img = db.session.scalar(
