@@ -5,10 +5,10 @@ An office always keeps at least one active admin: the last one cannot be demoted
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from pressdesk import addresses
 from pressdesk.accounts.models import Membership, Role, User
 from pressdesk.accounts.services import create_user, find_user
 from pressdesk.audit.services import record
@@ -59,9 +59,9 @@ def add_member(office: Office, actor: User | None, email: str, name: str, role: 
                password: str) -> Membership:
     """Add an existing user to the office, or create the user with an initial password."""
     try:
-        address = validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        raise MemberError(_("Ungültige E-Mail-Adresse: {reason}").format(reason=exc)) from exc
+        address = addresses.key(email)
+    except addresses.InvalidAddress as exc:
+        raise MemberError(_("Ungültige E-Mail-Adresse: {reason}").format(reason=exc.reason)) from exc
     user = find_user(address)
     if user is not None:
         existing = next((m for m in user.memberships if m.office_id == office.id), None)

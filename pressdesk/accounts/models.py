@@ -1,4 +1,4 @@
-"""Users, their roles per office, and the login throttle's record of failures."""
+"""Users and their roles per office."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, true
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pressdesk.db import Base, UTCDateTime, utcnow
@@ -61,14 +61,3 @@ class Membership(Base):
 
     user: Mapped[User] = relationship(back_populates="memberships")
     office: Mapped[Office] = relationship(lazy="joined")
-
-
-class LoginFailure(Base):
-    """One failed login, kept for the throttle window (shared by all web processes)."""
-
-    __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(300))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, g, session
 from flask_login import current_user
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 
-from pressdesk.accounts.models import LoginFailure, Membership, Role, User
+from pressdesk import addresses
+from pressdesk.accounts.models import Membership, Role, User
 from pressdesk.config import settings
-from pressdesk.db import utcnow
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
+from pressdesk.throttle import Throttle, client_network
 
 _hasher = PasswordHasher()
 # Verified against when the account does not exist, so timing does not reveal which emails exist.
@@ -36,13 +35,9 @@ def verify_password(user: User | None, password: str) -> bool:
     return ok and user is not None and user.active
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
 def create_user(email: str, name: str, password: str, office: Office | None = None,
                 role: Role = Role.EDITOR) -> User:
-    user = User(email=normalise_email(email), name=name, password_hash=hash_password(password))
+    user = User(email=addresses.key(email), name=name, password_hash=hash_password(password))
     db.session.add(user)
     if office is not None:
         user.memberships.append(Membership(office=office, role=role.value))
@@ -51,40 +46,35 @@ def create_user(email: str, name: str, password: str, office: Office | None = No
 
 
 def find_user(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    address = addresses.key_or_none(email)
+    if address is None:
+        return None
+    return db.session.scalar(select(User).where(User.email == address))
 
 
-def _throttle_keys(email: str, client: str) -> list[str]:
-    return [f"user:{normalise_email(email)}", f"ip:{client}"]
+# Login throttles. The per-client limit is looser: an office shares one NAT address.
+LOGIN_ACCOUNT = Throttle("login-account", limit=lambda: settings().login_max_failures,
+                         window=lambda: settings().login_window_seconds)
+LOGIN_CLIENT = Throttle("login-client", limit=lambda: 4 * settings().login_max_failures,
+                        window=lambda: settings().login_window_seconds)
+
+
+def _account(email: str) -> str:
+    return addresses.key_or_none(email) or email.strip().lower()
 
 
 def login_blocked(email: str, client: str) -> bool:
     """True when the account or the client address used up its failures in the window."""
-    s = settings()
-    since = utcnow() - timedelta(seconds=s.login_window_seconds)
-    for key in _throttle_keys(email, client):
-        n = db.session.scalar(
-            select(func.count()).select_from(LoginFailure)
-            .where(LoginFailure.key == key, LoginFailure.at >= since)
-        )
-        # The per-address limit is looser: an office shares one NAT address.
-        limit = s.login_max_failures * (4 if key.startswith("ip:") else 1)
-        if (n or 0) >= limit:
-            return True
-    return False
+    return LOGIN_ACCOUNT.blocked(_account(email)) or LOGIN_CLIENT.blocked(client_network(client))
 
 
 def record_failure(email: str, client: str) -> None:
-    s = settings()
-    cutoff = utcnow() - timedelta(seconds=s.login_window_seconds)
-    db.session.execute(delete(LoginFailure).where(LoginFailure.at < cutoff))
-    for key in _throttle_keys(email, client):
-        db.session.add(LoginFailure(key=key))
-    db.session.commit()
+    LOGIN_ACCOUNT.hit(_account(email))
+    LOGIN_CLIENT.hit(client_network(client))
 
 
 def clear_failures(email: str) -> None:
-    db.session.execute(delete(LoginFailure).where(LoginFailure.key == f"user:{normalise_email(email)}"))
+    LOGIN_ACCOUNT.clear(_account(email))
 
 
 def current_office() -> Office:

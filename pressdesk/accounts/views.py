@@ -55,6 +55,7 @@ def login():  # type: ignore[no-untyped-def]
                 login_user(user)
                 return redirect(_safe_next(request.args.get("next")))
             services.record_failure(email, client)
+            db.session.commit()
             flash(_("E-Mail-Adresse oder Passwort ist falsch."), "error")
             status = 401
     return render_template("accounts/login.html", form=form), status

@@ -9,11 +9,12 @@ from pressdesk.offices.models import Office
 from pressdesk.releases.markup import render_markdown
 from pressdesk.releases.models import Release
 from pressdesk.releases.services import image_url, permalink
+from pressdesk.text import iso_utc
 from pressdesk.urls import external_url
 
 
 def iso(dt: datetime | None) -> str | None:
-    return dt.isoformat().replace("+00:00", "Z") if dt else None
+    return iso_utc(dt) if dt else None
 
 
 def office(o: Office) -> dict[str, Any]:
