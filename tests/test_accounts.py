@@ -73,3 +73,26 @@ def test_security_headers(app):
     assert resp.headers["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
+
+
+def _login_from(app, addr: str, email: str, password: str = "pressdesk-demo"):  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    page = client.get("/login", environ_base={"REMOTE_ADDR": addr})
+    return client.post("/login", environ_base={"REMOTE_ADDR": addr}, data={
+        "email": email, "password": password,
+        "csrf_token": csrf_token(page.get_data(as_text=True))})
+
+
+def test_a_stranger_cannot_lock_the_owner_out(app, demo):
+    for _ in range(5):
+        assert _login_from(app, "203.0.113.9", LEER, "wrong").status_code == 401
+    assert _login_from(app, "203.0.113.9", LEER).status_code == 429  # the attacker's client
+    # The owner, from a client that has not failed, logs in at once.
+    assert _login_from(app, "198.51.100.4", LEER).status_code == 302
+
+
+def test_one_client_cannot_guess_across_many_accounts(app, demo):
+    for i in range(20):
+        assert _login_from(app, "203.0.113.9", f"nobody{i}@example.org", "x").status_code == 401
+    assert _login_from(app, "203.0.113.9", LEER).status_code == 429
+    assert _login_from(app, "198.51.100.4", LEER).status_code == 302

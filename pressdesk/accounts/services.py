@@ -52,29 +52,35 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == address))
 
 
-# Login throttles. The per-client limit is looser: an office shares one NAT address.
-LOGIN_ACCOUNT = Throttle("login-account", limit=lambda: settings().login_max_failures,
-                         window=lambda: settings().login_window_seconds)
+# Login throttles. Failures count per (account, client), never per account alone: a stranger's
+# wrong passwords must not lock the owner out of a client that has not failed. A client that
+# guesses across many accounts is stopped by the looser per-client limit (an office shares one
+# NAT address).
+LOGIN_ACCOUNT_CLIENT = Throttle("login-account-client",
+                                limit=lambda: settings().login_max_failures,
+                                window=lambda: settings().login_window_seconds)
 LOGIN_CLIENT = Throttle("login-client", limit=lambda: 4 * settings().login_max_failures,
                         window=lambda: settings().login_window_seconds)
 
 
-def _account(email: str) -> str:
-    return addresses.key_or_none(email) or email.strip().lower()
+def _account_client(email: str, client: str) -> str:
+    account = addresses.key_or_none(email) or email.strip().lower()
+    return f"{account}|{client_network(client)}"
 
 
 def login_blocked(email: str, client: str) -> bool:
-    """True when the account or the client address used up its failures in the window."""
-    return LOGIN_ACCOUNT.blocked(_account(email)) or LOGIN_CLIENT.blocked(client_network(client))
+    """True when this client used up its failures for the account, or for all accounts."""
+    return (LOGIN_ACCOUNT_CLIENT.blocked(_account_client(email, client))
+            or LOGIN_CLIENT.blocked(client_network(client)))
 
 
 def record_failure(email: str, client: str) -> None:
-    LOGIN_ACCOUNT.hit(_account(email))
+    LOGIN_ACCOUNT_CLIENT.hit(_account_client(email, client))
     LOGIN_CLIENT.hit(client_network(client))
 
 
-def clear_failures(email: str) -> None:
-    LOGIN_ACCOUNT.clear(_account(email))
+def clear_failures(email: str, client: str) -> None:
+    LOGIN_ACCOUNT_CLIENT.clear(_account_client(email, client))
 
 
 def current_office() -> Office:

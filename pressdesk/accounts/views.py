@@ -49,7 +49,7 @@ def login():  # type: ignore[no-untyped-def]
             user = services.find_user(email)
             if services.verify_password(user, form.password.data or ""):
                 assert user is not None
-                services.clear_failures(email)
+                services.clear_failures(email, client)
                 db.session.commit()
                 session.clear()
                 login_user(user)
