@@ -9,10 +9,10 @@ from pressdesk.offices.models import Office
 from pressdesk.releases.models import Region, Release, ReleaseImage, ReleaseVersion, Topic
 from pressdesk.search import index as _search_index  # noqa: F401  (keeps the search index in step)
 from pressdesk.search.models import SearchDocument
-from pressdesk.subscriptions.models import AlertRun, ConsentRecord, SubscribeAttempt, Subscriber
+from pressdesk.subscriptions.models import AlertRun, ConsentRecord, Subscriber
 from pressdesk.throttle import ThrottleHit
 
 __all__ = ["AuditEntry", "Delivery", "DistributionList", "Membership", "Office", "Outlet",
            "Region", "Release", "ReleaseImage", "ReleaseVersion", "Topic", "User"]
 __all__ += ["SearchDocument"]
-__all__ += ["AlertRun", "ConsentRecord", "SubscribeAttempt", "Subscriber", "ThrottleHit"]
+__all__ += ["AlertRun", "ConsentRecord", "Subscriber", "ThrottleHit"]

@@ -23,9 +23,8 @@ from pressdesk.extensions import db
 class ThrottleHit(Base):
     """One counted event (a failed login, a subscription request) of one throttle key."""
 
-    # The table keeps the login throttle's old name until the schema is squashed.
-    __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+    __tablename__ = "throttle_hits"
+    __table_args__ = (Index("ix_throttle_hits_key_at", "key", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300))
