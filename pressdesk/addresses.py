@@ -9,6 +9,8 @@ found whatever case is typed.
 
 from __future__ import annotations
 
+import re
+
 from email_validator import EmailNotValidError, validate_email
 
 
@@ -53,3 +55,24 @@ def mailbox(address: str) -> str:
     local, _, domain = key(address).rpartition("@")
     base = local.split("+", 1)[0] or local
     return f"{base}@{domain}"
+
+
+_BRACKETED = re.compile(r"<[^>]*>?")
+_ADDRESS_CHARS = re.compile(r"[<>@\"]")
+
+
+def looks_like_address(text: str) -> bool:
+    """True when a name holds something a mail client could show as an address."""
+    return bool(_ADDRESS_CHARS.search(text or ""))
+
+
+def display_name(text: str) -> str:
+    """A display name (From, List-Id) as plain text on one line.
+
+    Mail clients show ``"Landrat <landrat@evil.example>" <pm@platform>`` as if the first part were
+    the sender's address. Bracketed parts and words with an ``@`` are dropped, so the platform's
+    address is the only address in the header; names are refused on input (see
+    :func:`looks_like_address`), this guards what is already stored."""
+    text = _BRACKETED.sub(" ", text or "")
+    words = [w for w in text.split() if "@" not in w]
+    return " ".join(_ADDRESS_CHARS.sub("", " ".join(words)).split())

@@ -1,6 +1,6 @@
 """Imports every domain's models, so the metadata (and Alembic) sees all tables."""
 
-from pressdesk.accounts.models import Membership, User
+from pressdesk.accounts.models import Membership, User, UserSession
 from pressdesk.audit.models import AuditEntry
 from pressdesk.delivery.models import Delivery
 from pressdesk.feeds import models as _feed_indexes  # noqa: F401  (indexes on release tables)
@@ -12,7 +12,7 @@ from pressdesk.search.models import SearchDocument
 from pressdesk.subscriptions.models import AlertRun, ConsentRecord, Subscriber
 from pressdesk.throttle import ThrottleHit
 
-__all__ = ["AuditEntry", "Delivery", "DistributionList", "Membership", "Office", "Outlet",
+__all__ = ["AuditEntry", "Delivery", "DistributionList", "Membership", "Office", "UserSession", "Outlet",
            "Region", "Release", "ReleaseImage", "ReleaseVersion", "Topic", "User"]
 __all__ += ["SearchDocument"]
 __all__ += ["AlertRun", "ConsentRecord", "Subscriber", "ThrottleHit"]

@@ -61,3 +61,16 @@ class Membership(Base):
 
     user: Mapped[User] = relationship(back_populates="memberships")
     office: Mapped[Office] = relationship(lazy="joined")
+
+
+class UserSession(Base):
+    """One signed-in browser. The session cookie carries a random token whose hash is stored
+    here, and every request checks that the row still exists: logging out deletes it, so a
+    cookie copied before is worthless afterwards (a signed cookie alone cannot be revoked)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, g, session
+from flask_babel import gettext as _gettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from pressdesk import addresses
-from pressdesk.accounts.models import Membership, Role, User
+from pressdesk.accounts.models import Membership, Role, User, UserSession
 from pressdesk.config import settings
+from pressdesk.db import utcnow
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
 from pressdesk.throttle import Throttle, client_network
@@ -33,6 +40,57 @@ def verify_password(user: User | None, password: str) -> bool:
     if ok and user and _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return ok and user is not None and user.active
+
+
+# --- password policy ---------------------------------------------------------------------------
+
+MIN_PASSWORD = 12
+MAX_PASSWORD = 1000
+# zxcvbn's score: 3 resists an offline attack on a slow hash for a long time; 0-2 are common
+# passwords, keyboard walks, repeats, dates and words with the usual substitutions.
+MIN_SCORE = 3
+_ZXCVBN_CHARS = 100  # zxcvbn's cost grows fast with length; a longer password is long enough
+
+
+class PasswordRejected(ValueError):
+    """The message says why, for the person choosing the password."""
+
+
+def check_password(password: str, *hints: str) -> None:
+    """Refuse short, common and trivial passwords. ``hints`` are words of the account (address,
+    name, office) that make a password easy to guess for someone who knows the person."""
+    from zxcvbn import zxcvbn
+
+    if len(password) < MIN_PASSWORD:
+        raise PasswordRejected(_gettext("Das Passwort muss mindestens {n} Zeichen lang sein.")
+                               .format(n=MIN_PASSWORD))
+    if len(password) > MAX_PASSWORD:
+        raise PasswordRejected(_gettext("Das Passwort ist zu lang."))
+    words = ["pressdesk", "presse", "pressestelle"]
+    for hint in hints:
+        words += [w for w in re.split(r"[^\w]+", hint.lower()) if len(w) > 2]
+    # zxcvbn scores "redaktion.leer2026" as strong although it is the address plus a year:
+    # what is left without the account's own words must be strong on its own.
+    rest = password[:_ZXCVBN_CHARS].lower()
+    for word in sorted(set(words), key=len, reverse=True):
+        rest = rest.replace(word, "")
+    if min(zxcvbn(password[:_ZXCVBN_CHARS], user_inputs=words)["score"],
+           zxcvbn(rest, user_inputs=words)["score"] if rest else 0) < MIN_SCORE:
+        raise PasswordRejected(_gettext(
+            "Dieses Passwort ist zu leicht zu erraten: es ist verbreitet, zu einfach (etwa "
+            "Wiederholungen, Tastaturfolgen, Jahreszahlen) oder enthält Ihren Namen oder Ihre "
+            "Adresse. Wählen Sie zum Beispiel mehrere zufällige Wörter."))
+
+
+def change_password(user: User, current: str, new: str, keep_session: str | None) -> None:
+    """The user's own change: needs the current password, ends every other session."""
+    if not verify_password(user, current):
+        raise PasswordRejected(_gettext("Das bisherige Passwort ist falsch."))
+    check_password(new, user.email, user.name)
+    if new == current:
+        raise PasswordRejected(_gettext("Das neue Passwort ist dasselbe wie das bisherige."))
+    user.password_hash = hash_password(new)
+    end_sessions(user, keep=keep_session)
 
 
 def create_user(email: str, name: str, password: str, office: Office | None = None,
@@ -81,6 +139,52 @@ def record_failure(email: str, client: str) -> None:
 
 def clear_failures(email: str, client: str) -> None:
     LOGIN_ACCOUNT_CLIENT.clear(_account_client(email, client))
+
+
+# --- sessions ----------------------------------------------------------------------------------
+
+SESSION_KEY = "sid"
+# A desk session lasts at most this long, however often it is used: then log in again.
+SESSION_MAX_AGE = timedelta(days=30)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User) -> str:
+    """Record a new signed-in browser; the returned token goes into the session cookie."""
+    token = secrets.token_urlsafe(32)
+    db.session.execute(delete(UserSession).where(UserSession.user_id == user.id,
+                                                 UserSession.created_at < utcnow() - SESSION_MAX_AGE))
+    db.session.add(UserSession(token_hash=_token_hash(token), user_id=user.id))
+    db.session.flush()
+    return token
+
+
+def session_user(user_id: int, token: str | None) -> User | None:
+    """The user of a session cookie, if that session was not ended (logout, password change,
+    deactivation) and has not outlived SESSION_MAX_AGE."""
+    if not token:
+        return None
+    user = db.session.scalar(
+        select(User).join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == user_id, UserSession.token_hash == _token_hash(token),
+               UserSession.created_at >= utcnow() - SESSION_MAX_AGE))
+    return user if user is not None and user.active else None
+
+
+def end_session(token: str | None) -> None:
+    if token:
+        db.session.execute(delete(UserSession).where(UserSession.token_hash == _token_hash(token)))
+
+
+def end_sessions(user: User, keep: str | None = None) -> None:
+    """Log the user out everywhere (except the session ``keep``, the one acting now)."""
+    stmt = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep:
+        stmt = stmt.where(UserSession.token_hash != _token_hash(keep))
+    db.session.execute(stmt)
 
 
 def current_office() -> Office:

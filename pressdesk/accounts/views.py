@@ -1,4 +1,4 @@
-"""Login, logout, choosing the office and the language."""
+"""Login, logout, one's own password, choosing the office and the language."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from pressdesk.accounts import services
-from pressdesk.accounts.forms import LoginForm
+from pressdesk.accounts.forms import LoginForm, PasswordChangeForm
 from pressdesk.accounts.models import User
 from pressdesk.extensions import db, login_manager
 from pressdesk.security import public
@@ -19,8 +19,8 @@ bp = Blueprint("accounts", __name__)
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    return user if user and user.active else None
+    # Every request: the session must still exist server-side, not just carry a valid signature.
+    return services.session_user(int(user_id), session.get(services.SESSION_KEY))
 
 
 def _safe_next(target: str | None) -> str:
@@ -50,8 +50,9 @@ def login():  # type: ignore[no-untyped-def]
             if services.verify_password(user, form.password.data or ""):
                 assert user is not None
                 services.clear_failures(email, client)
-                db.session.commit()
                 session.clear()
+                session[services.SESSION_KEY] = services.start_session(user)
+                db.session.commit()
                 login_user(user)
                 return redirect(_safe_next(request.args.get("next")))
             services.record_failure(email, client)
@@ -63,9 +64,34 @@ def login():  # type: ignore[no-untyped-def]
 
 @bp.route("/logout", methods=["POST"])
 def logout():  # type: ignore[no-untyped-def]
+    services.end_session(session.get(services.SESSION_KEY))
+    db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("portal.home"))
+
+
+@bp.route("/desk/account/password", methods=["GET", "POST"])
+def change_password():  # type: ignore[no-untyped-def]
+    """The signed-in person's own password; every other session of theirs ends with the change."""
+    form = PasswordChangeForm()
+    status = 200
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data or "", form.new.data or "",
+                                     keep_session=session.get(services.SESSION_KEY))
+        except services.PasswordRejected as exc:
+            db.session.rollback()
+            error, status = str(exc), 422
+        else:
+            db.session.commit()
+            flash(_("Ihr Passwort wurde geändert. Alle anderen Anmeldungen sind beendet."),
+                  "success")
+            return redirect(url_for("releases.index"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("accounts/password.html", form=form, error=error), status
 
 
 @bp.route("/desk/office", methods=["POST"])

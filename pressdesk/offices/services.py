@@ -46,6 +46,9 @@ def update_settings(office: Office, user: User | None, data: dict[str, object]) 
         clean[key] = text
     if not clean["sender_name"]:
         raise OfficeError(_("Bitte einen Absendernamen angeben."))
+    if addresses.looks_like_address(str(clean["sender_name"])):
+        # Shown as the sender in every mail client: an address in it would impersonate.
+        raise OfficeError(_("Der Absendername ist ein Name, keine Adresse: bitte ohne @, < und >."))
     if clean["contact_email"]:
         try:
             clean["contact_email"] = addresses.normalise(str(clean["contact_email"]))

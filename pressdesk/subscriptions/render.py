@@ -12,6 +12,7 @@ from email.utils import format_datetime
 
 from jinja2 import Environment
 
+from pressdesk.addresses import display_name
 from pressdesk.delivery.render import ReleaseMail, shared_bytes
 from pressdesk.text import german_date, german_datetime, one_line
 
@@ -54,7 +55,7 @@ def _message(sender: Sender, subject: str, date: datetime, text: str, html: str 
              reply_to: str = "") -> bytes:
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = one_line(subject)
-    msg["From"] = Address(one_line(sender.name), addr_spec=sender.address)
+    msg["From"] = Address(display_name(sender.name), addr_spec=sender.address)
     if reply_to:
         msg["Reply-To"] = reply_to
     msg["Date"] = format_datetime(date)
