@@ -41,9 +41,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         TESTING=s.testing,
     )
 
+    from pressdesk.db import init_request_transactions
     from pressdesk.extensions import babel, csrf, db, login_manager
 
     db.configure(s.database_url)
+    # First after_request registered = the last to run: every other hook's changes are included.
+    init_request_transactions(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)

@@ -108,7 +108,7 @@ def create_user_command(email: str, name: str, office_slug: str, role: str, pass
     except PasswordRejected as exc:
         raise click.BadParameter(str(exc), param_hint="password") from exc
     create_user(email, name, password, office, Role(role))
-    db.session.commit()
+    db.commit()  # a CLI command is its own unit of work
     click.echo(f"created {email} as {role} of {office.name}")
 
 

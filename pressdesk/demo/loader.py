@@ -226,7 +226,7 @@ def load_offices_and_users() -> tuple[dict[str, Office], list[str]]:
     for email, name, slug in PUBLISHERS:
         if find_user(email) is None:
             create_user(email, name, DEMO_PASSWORD, offices[slug], Role.PUBLISHER)
-    db.session.commit()
+    db.commit()
     return offices, report
 
 
@@ -289,5 +289,5 @@ def _tag_demo_releases(offices: dict[str, Office]) -> str:
                 release.topics = [topics[s] for s in topic_slugs if s in topics]
                 release.regions = [regions[s] for s in region_slugs if s in regions]
                 tagged += 1
-    db.session.commit()
+    db.commit()
     return f"topics and regions: {tagged} demo release(s) tagged"
