@@ -56,11 +56,10 @@ def index():  # type: ignore[no-untyped-def]
                                    form.name.data or "", Role(form.role.data),
                                    form.password.data or "")
         except members.MemberError as exc:
-            db.session.rollback()
+            db.rollback()
             flash(str(exc), "error")
             status = 422
         else:
-            db.session.commit()
             flash(_("{name} gehört jetzt zur Pressestelle.").format(name=m.user.name), "success")
             return redirect(url_for(".index"))
     elif form.is_submitted():
@@ -80,10 +79,9 @@ def change_role(membership_id: int):  # type: ignore[no-untyped-def]
     try:
         members.change_role(current_office(), current_user, m, Role(form.role.data))
     except members.MemberError as exc:
-        db.session.rollback()
+        db.rollback()
         flash(str(exc), "error")
     else:
-        db.session.commit()
         flash(_("Rolle von {name} gespeichert.").format(name=m.user.name), "success")
     return redirect(url_for(".index"))
 
@@ -97,10 +95,9 @@ def toggle(membership_id: int, action: str):  # type: ignore[no-untyped-def]
     try:
         members.set_active(current_office(), current_user, m, action == "activate")
     except members.MemberError as exc:
-        db.session.rollback()
+        db.rollback()
         flash(str(exc), "error")
     else:
-        db.session.commit()
         flash((_("{name} ist wieder aktiv.") if action == "activate" else
                _("{name} ist deaktiviert und hat keinen Zugang mehr zu dieser Pressestelle."))
               .format(name=m.user.name), "success")

@@ -52,11 +52,11 @@ def login():  # type: ignore[no-untyped-def]
                 services.clear_failures(email, client)
                 session.clear()
                 session[services.SESSION_KEY] = services.start_session(user)
-                db.session.commit()
                 login_user(user)
                 return redirect(_safe_next(request.args.get("next")))
             services.record_failure(email, client)
-            db.session.commit()
+            # Deliberate: the failure must count although the 401 rolls the request back.
+            db.commit()
             flash(_("E-Mail-Adresse oder Passwort ist falsch."), "error")
             status = 401
     return render_template("accounts/login.html", form=form), status
@@ -65,7 +65,6 @@ def login():  # type: ignore[no-untyped-def]
 @bp.route("/logout", methods=["POST"])
 def logout():  # type: ignore[no-untyped-def]
     services.end_session(session.get(services.SESSION_KEY))
-    db.session.commit()
     logout_user()
     session.clear()
     return redirect(url_for("portal.home"))
@@ -82,10 +81,8 @@ def change_password():  # type: ignore[no-untyped-def]
             services.change_password(current_user, form.current.data or "", form.new.data or "",
                                      keep_session=session.get(services.SESSION_KEY))
         except services.PasswordRejected as exc:
-            db.session.rollback()
             error, status = str(exc), 422
         else:
-            db.session.commit()
             flash(_("Ihr Passwort wurde geändert. Alle anderen Anmeldungen sind beendet."),
                   "success")
             return redirect(url_for("releases.index"))

@@ -131,6 +131,7 @@ def update_outlet(office: Office, user: User | None, outlet: Outlet, data: Outle
     clean = _clean(office, data, outlet.id)
     _apply(outlet, clean)
     record(office.id, user, "outlet.updated", "outlet", outlet.id, f"{outlet.name} <{outlet.email}>")
+    db.session.flush()  # a unique violation surfaces here, where the view can answer it
     return outlet
 
 

@@ -71,13 +71,12 @@ def new_outlet():  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             outlet = services.create_outlet(office, current_user, _data(form))
-            db.session.commit()
         except services.MediaError as exc:
-            db.session.rollback()
+            db.rollback()
             flash(str(exc), "error")
         except IntegrityError:
             # Someone saved the same address a moment ago; the unique constraint caught it.
-            db.session.rollback()
+            db.rollback()
             flash(_("Diese Adresse wurde gerade von jemand anderem eingetragen."), "error")
         else:
             flash(_("„{name}“ wurde angelegt.").format(name=outlet.name), "success")
@@ -98,12 +97,11 @@ def edit_outlet(outlet_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         try:
             services.update_outlet(office, current_user, outlet, _data(form))
-            db.session.commit()
         except services.MediaError as exc:
-            db.session.rollback()
+            db.rollback()
             flash(str(exc), "error")
         except IntegrityError:
-            db.session.rollback()
+            db.rollback()
             flash(_("Diese Adresse wurde gerade von jemand anderem eingetragen."), "error")
         else:
             flash(_("Gespeichert."), "success")
@@ -120,7 +118,6 @@ def delete_outlet(outlet_id: int):  # type: ignore[no-untyped-def]
         abort(400)
     name = outlet.name
     services.delete_outlet(current_office(), current_user, outlet)
-    db.session.commit()
     flash(_("„{name}“ wurde gelöscht.").format(name=name), "success")
     return redirect(url_for(".outlets"))
 
@@ -140,10 +137,9 @@ def lists():  # type: ignore[no-untyped-def]
                 dl = services.create_list(office, current_user, form.name.data or "",
                                           bool(form.is_default.data))
             except services.MediaError as exc:
-                db.session.rollback()
+                db.rollback()
                 flash(str(exc), "error")
             else:
-                db.session.commit()
                 flash(_("Verteiler „{name}“ angelegt. Wählen Sie jetzt seine Medien.").format(
                     name=dl.name), "success")
                 return redirect(url_for(".edit_list", list_id=dl.id))
@@ -168,11 +164,10 @@ def edit_list(list_id: int):  # type: ignore[no-untyped-def]
                 services.update_list(office, current_user, dl, form.name.data or "",
                                      form.outlets.data or [], bool(form.is_default.data))
             except services.MediaError as exc:
-                db.session.rollback()
+                db.rollback()
                 flash(str(exc), "error")
                 dl = _list_or_404(list_id)
             else:
-                db.session.commit()
                 flash(_("Verteiler gespeichert."), "success")
                 return redirect(url_for(".lists"))
     selected = set(form.outlets.data or [])
@@ -192,7 +187,6 @@ def delete_list(list_id: int):  # type: ignore[no-untyped-def]
     except services.MediaError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".edit_list", list_id=list_id))
-    db.session.commit()
     flash(_("Verteiler gelöscht."), "success")
     return redirect(url_for(".lists"))
 
@@ -246,14 +240,13 @@ def import_review(token: str):  # type: ignore[no-untyped-def]
             try:
                 count, skipped = services.confirm_import(office, current_user, pending,
                                                          form.list_id.data or None)
-                db.session.commit()
             except services.MediaError as exc:
-                db.session.rollback()
+                db.rollback()
                 flash(str(exc), "error")
             except IntegrityError:
                 # A concurrent confirm or edit saved one of these addresses first: nothing of
                 # this import was written; the user checks again and confirms once more.
-                db.session.rollback()
+                db.rollback()
                 flash(_("Die Medienliste wurde gleichzeitig geändert. Es wurde nichts "
                         "importiert; bitte erneut bestätigen."), "error")
             else:
