@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 from pressdesk.accounts import members
 from pressdesk.accounts.models import Role
 from pressdesk.accounts.services import current_office, require_role
-from pressdesk.extensions import db
+from pressdesk.refusal import Refusal
 
 bp = Blueprint("members", __name__, url_prefix="/desk/members")
 
@@ -51,18 +51,14 @@ def index():  # type: ignore[no-untyped-def]
     form = AddMemberForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        with Refusal(members.MemberError) as change:
             m = members.add_member(office, current_user, form.email.data or "",
                                    form.name.data or "", Role(form.role.data),
                                    form.password.data or "")
-        except members.MemberError as exc:
-            db.rollback()
-            flash(str(exc), "error")
-            status = 422
-        else:
+        if change.ok:
             flash(_("{name} gehört jetzt zur Pressestelle.").format(name=m.user.name), "success")
             return redirect(url_for(".index"))
-    elif form.is_submitted():
+    if form.is_submitted():
         status = 422
     return render_template("admin/members.html", office=office, members=members.members(office),
                            form=form, role_form=RoleForm(), toggle_form=ToggleForm(),
@@ -76,12 +72,9 @@ def change_role(membership_id: int):  # type: ignore[no-untyped-def]
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with Refusal(members.MemberError) as change:
         members.change_role(current_office(), current_user, m, Role(form.role.data))
-    except members.MemberError as exc:
-        db.rollback()
-        flash(str(exc), "error")
-    else:
+    if change.ok:
         flash(_("Rolle von {name} gespeichert.").format(name=m.user.name), "success")
     return redirect(url_for(".index"))
 
@@ -92,12 +85,9 @@ def toggle(membership_id: int, action: str):  # type: ignore[no-untyped-def]
     m = _membership_or_404(membership_id)
     if not ToggleForm().validate_on_submit():
         abort(400)
-    try:
+    with Refusal(members.MemberError) as change:
         members.set_active(current_office(), current_user, m, action == "activate")
-    except members.MemberError as exc:
-        db.rollback()
-        flash(str(exc), "error")
-    else:
+    if change.ok:
         flash((_("{name} ist wieder aktiv.") if action == "activate" else
                _("{name} ist deaktiviert und hat keinen Zugang mehr zu dieser Pressestelle."))
               .format(name=m.user.name), "success")
