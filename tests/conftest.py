@@ -120,6 +120,11 @@ def _test_config(instance: Path, smtp_port: int) -> dict[str, Any]:
         "sweep_seconds": 1.0,
         "retry_base_seconds": 1,
         "smtp_timeout": 5.0,
+        # The cheapest argon2 parameters: hashing is not under test, and the default costs
+        # about half a second per hash on this machine.
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 8,
+        "argon2_parallelism": 1,
         # Tests reset the database between tests; the feeds' 1 s state micro-cache would outlive
         # that. Feed tests that exercise the micro-cache turn it on themselves.
         "feed_state_ttl": 0.0,

@@ -2,6 +2,7 @@
 once per version, never under embargo; unsubscribing cancels what is still queued."""
 
 import email
+import re
 from datetime import timedelta
 from email import policy
 
@@ -105,3 +106,21 @@ def test_press_office_does_not_see_reader_addresses(app, demo):
     report = client.get(f"/desk/versions/{v.id}/deliveries").get_data(as_text=True)
     assert "Ostfriesen-Zeitung" in report and "privat@example.org" not in report
     assert client.get(f"/desk/deliveries/{reader_row.id}.eml").status_code == 404
+
+
+def test_saved_search_alerts_match_like_the_search_page(app, demo):
+    """An alert fires exactly when the same query on the search page shows the release."""
+    _active("plural@example.org", query="Radwege")
+    _active("prefix@example.org", query="Rad")
+    _active("umlaut@example.org", query="Buerger")
+    v = publish("Neuer Radweg nach Bunde", lead="Der Radweg ist fertig.", body="Für Bürger.")
+    assert alerts.queue_instant_alerts(v.id) == 2
+    assert sorted(r.email for r in _reader_rows(v.id)) == ["plural@example.org",
+                                                          "umlaut@example.org"]
+    w = publish("Fahrrad-Aktionstag", lead="Das Fahrrad steht im Mittelpunkt.", body="Mit Fahrrad.")
+    assert alerts.queue_instant_alerts(w.id) == 0
+    client = app.test_client()
+    for q, shown in (("Radwege", True), ("Rad", False)):
+        page = re.sub(r"</?mark>", "", client.get(f"/suche?q={q}").get_data(as_text=True))
+        assert ("Neuer Radweg nach Bunde" in page) is shown, q
+        assert "Fahrrad-Aktionstag" not in page, q

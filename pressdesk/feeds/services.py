@@ -31,6 +31,7 @@ from pressdesk.releases.models import Region, Release, ReleaseVersion, Topic
 from pressdesk.releases.services import image_url, permalink
 from pressdesk.search.params import SearchParams
 from pressdesk.search.services import search_releases
+from pressdesk.search.text import WORD
 from pressdesk.urls import external_url
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -63,8 +64,9 @@ class Scope:
 @dataclass(frozen=True)
 class FeedState:
     newest: datetime | None
-    last_modified: datetime
+    last_modified: datetime  # the document's own date (EPOCH for a scope that never had data)
     signature: str  # everything the document depends on
+    known: bool = True  # False: nothing was ever in the scope; no Last-Modified is claimed
 
 
 class PageNotFound(LookupError):
@@ -122,7 +124,9 @@ SEARCH_FILTERS = ("q", "stelle", "thema", "region", "von", "bis", "wortanfang")
 
 def scope_search(params: SearchParams) -> Scope:
     """The feed of a search as the search page parsed it (``pressdesk.search.params``)."""
-    label = params.q or "alle Mitteilungen"
+    # Named by the words it searches for: nothing else of the query is searched, and no markup
+    # typed into the query is reflected into the feed.
+    label = " ".join(WORD.findall(params.q)) or "alle Mitteilungen"
     args = tuple((k, v) for k, v in params.args(page=1) if k in SEARCH_FILTERS)
     digest = hashlib.sha256(repr(args).encode()).hexdigest()[:16]
     return Scope(key=f"search:{digest}", title=f"Suche: {label}",
@@ -218,7 +222,8 @@ def compute_state(scope: Scope) -> FeedState:
     signature = "|".join(str(x) for x in (
         scope.key, scope.search_args, newest_at, embargo_at,
         withdrawn_at, s.base_url, s.websub_hub, s.feed_page_size))
-    return FeedState(newest=newest_at, last_modified=last_modified, signature=signature)
+    return FeedState(newest=newest_at, last_modified=last_modified, signature=signature,
+                     known=any((newest_at, embargo_at, withdrawn_at)))
 
 
 def visible_count(scope: Scope) -> int:
@@ -229,7 +234,12 @@ def visible_count(scope: Scope) -> int:
 
 
 def etag_for(st: FeedState, fmt: str, page: int) -> str:
+    """The document's ETag; the gzip body gets its own (``gzip_etag``): the bytes differ."""
     return hashlib.sha256(f"{st.signature}|{fmt}|{page}".encode()).hexdigest()[:32]
+
+
+def gzip_etag(etag: str) -> str:
+    return etag + "-gz"
 
 
 def last_page(count: int) -> int:
@@ -261,8 +271,18 @@ def releases_page(scope: Scope, page: int) -> tuple[list[Release], int]:
     return list(rows), -1
 
 
+def public_time(release: Release) -> datetime:
+    """When the release became public: the publish time, or the embargo's end."""
+    if release.went_public_at is not None:
+        return release.went_public_at
+    if release.embargo_until is not None:
+        return release.embargo_until
+    return release.published_at or release.versions[0].created_at
+
+
 def entry_for(release: Release) -> FeedEntry:
     v = release.versions[-1]
+    published = public_time(release)
     lead = (f"**{v.dateline}** – " if v.dateline else "") + v.lead
     enclosure = None
     if release.images:
@@ -273,8 +293,10 @@ def entry_for(release: Release) -> FeedEntry:
         id=tag_uri(release), title=v.headline, link=permalink(release),
         summary=v.subline or v.lead[:300],
         content_html=str(render_markdown(lead + "\n\n" + v.body)),
-        published=release.went_public_at or release.versions[0].created_at,
-        updated=v.created_at, author=release.office.name, enclosure=enclosure,
+        # A version made under embargo is older than the release's public time; the entry was
+        # not updated before it was published.
+        published=published, updated=max(published, v.created_at),
+        author=release.office.name, enclosure=enclosure,
         tags=tuple(t.name for t in release.topics),
     )
 

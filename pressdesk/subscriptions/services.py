@@ -28,11 +28,11 @@ from pressdesk.delivery.render import personalise
 from pressdesk.delivery.services import Recipient, open_transport, queue_deliveries
 from pressdesk.delivery.transport import Outcome
 from pressdesk.extensions import db
-from pressdesk.feeds.search_adapter import matches
 from pressdesk.offices.models import Office
 from pressdesk.portal import services as portal
 from pressdesk.releases.models import Release, ReleaseVersion, Topic
 from pressdesk.releases.services import mail_for, permalink
+from pressdesk.search.matching import query_matches
 from pressdesk.subscriptions import render
 from pressdesk.subscriptions.models import (
     AlertRun,
@@ -327,16 +327,12 @@ def send_service_mail(sub_id: int, nonce: str, kind: str) -> bool:
     return True
 
 
-def _text_of(release: Release) -> str:
-    v = release.versions[-1]
-    return " ".join((v.headline, v.subline, v.lead, v.body))
-
-
 def _wants(sub: Subscriber, release: Release) -> bool:
     topic_ids = {t.id for t in release.topics}
     return (any(o.id == release.office_id for o in sub.offices)
             or any(t.id in topic_ids for t in sub.topics)
-            or bool(sub.query and matches(_text_of(release), sub.query)))
+            # exactly when the search page would show the release for the saved words
+            or bool(sub.query and query_matches(sub.query, release)))
 
 
 def subscribers_for(release: Release, frequency: str) -> list[Subscriber]:
