@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 PARAM = "seite"
 PER_PAGE_PARAM = "pro_seite"
@@ -113,16 +113,16 @@ def page_url(number: int) -> str:
     """The current URL with another page number; every other query argument is kept."""
     from flask import request, url_for
 
-    args = request.args.to_dict()
-    args[PARAM] = str(number)
-    return url_for(request.endpoint or "portal.home", **(request.view_args or {}), **args)
+    values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict()}
+    values[PARAM] = str(number)
+    return url_for(request.endpoint or "portal.home", **values)
 
 
 def offset(number: int, size: int) -> int:
     return (clamp(number, 1, MAX_PAGE) - 1) * size
 
 
-def paginate(session: Session, stmt: Select[tuple[T]], number: int, size: int,
+def paginate(session: Session | scoped_session[Session], stmt: Select[T], number: int, size: int,
              count: bool = True) -> Page[T]:
     """Run ``stmt`` for one page. ``count=False`` skips the COUNT and fetches one extra row to
     learn whether a next page exists."""

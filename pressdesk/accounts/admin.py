@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,7 +12,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from pressdesk.accounts import members
-from pressdesk.accounts.models import Role
+from pressdesk.accounts.models import Membership, Role
 from pressdesk.accounts.services import current_office, require_role
 from pressdesk.refusal import Refusal
 
@@ -37,7 +38,7 @@ class ToggleForm(FlaskForm):
     """Only the CSRF token."""
 
 
-def _membership_or_404(membership_id: int):  # type: ignore[no-untyped-def]
+def _membership_or_404(membership_id: int) -> Membership:
     m = members.office_membership(current_office(), membership_id)
     if m is None:
         abort(404)
@@ -45,7 +46,7 @@ def _membership_or_404(membership_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/", methods=["GET", "POST"])
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     require_role(Role.ADMIN)
     office = current_office()
     form = AddMemberForm()
@@ -66,7 +67,7 @@ def index():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<int:membership_id>/role", methods=["POST"])
-def change_role(membership_id: int):  # type: ignore[no-untyped-def]
+def change_role(membership_id: int) -> ResponseReturnValue:
     require_role(Role.ADMIN)
     m = _membership_or_404(membership_id)
     form = RoleForm()
@@ -80,7 +81,7 @@ def change_role(membership_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<int:membership_id>/<any(activate, deactivate):action>", methods=["POST"])
-def toggle(membership_id: int, action: str):  # type: ignore[no-untyped-def]
+def toggle(membership_id: int, action: str) -> ResponseReturnValue:
     require_role(Role.ADMIN)
     m = _membership_or_404(membership_id)
     if not ToggleForm().validate_on_submit():

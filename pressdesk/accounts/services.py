@@ -45,12 +45,14 @@ def verify_password(user: User | None, password: str) -> bool:
     hasher, dummy = _hasher()
     target = user.password_hash if user else dummy
     try:
-        ok = hasher.verify(target, password)
+        hasher.verify(target, password)  # True or raises
     except (VerificationError, InvalidHashError):
         return False
-    if ok and user and hasher.check_needs_rehash(user.password_hash):
+    if user is None:
+        return False
+    if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
-    return ok and user is not None and user.active
+    return user.active
 
 
 # --- password policy ---------------------------------------------------------------------------
@@ -201,7 +203,8 @@ def end_sessions(user: User, keep: str | None = None) -> None:
 def current_office() -> Office:
     """The office the logged-in user works in now (chosen in the header, else the first)."""
     if "office" in g:
-        return g.office
+        chosen: Office = g.office
+        return chosen
     # Memberships an office admin deactivated grant nothing.
     # The first office joined is the default (the relationship has no order of its own).
     memberships = sorted((m for m in current_user.memberships if m.active is not False),
@@ -210,12 +213,13 @@ def current_office() -> Office:
         abort(403)
     wanted = session.get("office_id")
     membership = next((m for m in memberships if m.office_id == wanted), memberships[0])
-    g.office = membership.office
-    return g.office
+    office: Office = membership.office
+    g.office = office
+    return office
 
 
 def current_role() -> Role:
-    role = current_user.role_in(current_office().id)
+    role: Role | None = current_user.role_in(current_office().id)
     if role is None:
         abort(403)
     return role

@@ -12,7 +12,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
 
@@ -97,8 +97,8 @@ class Row:
                 "problems": self.problems}
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> Row:
-        return cls(**data)  # type: ignore[arg-type]
+    def from_dict(cls, data: dict[str, Any]) -> Row:  # read back from our own JSON
+        return cls(**data)
 
 
 def decode(data: bytes) -> str:
@@ -243,14 +243,24 @@ def _safe(value: str) -> str:
 
 
 class ExportedOutlet(Protocol):
-    name: str
-    kind: str
-    email: str
-    extra_list: list[str]
-    region: str
-    prefers_attachments: bool
-    max_attachment_kb: int
-    active: bool
+    """What the export reads of an outlet (read-only, so a model's properties qualify)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def extra_list(self) -> list[str]: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def prefers_attachments(self) -> bool: ...
+    @property
+    def max_attachment_kb(self) -> int: ...
+    @property
+    def active(self) -> bool: ...
 
 
 def write(outlets: Iterable[ExportedOutlet]) -> bytes:

@@ -9,6 +9,7 @@ import io
 from typing import TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -60,7 +61,7 @@ def _can_edit() -> bool:
 
 
 @bp.route("/")
-def outlets():  # type: ignore[no-untyped-def]
+def outlets() -> ResponseReturnValue:
     require_role(Role.PUBLISHER)
     office = current_office()
     rows = services.outlets(office)
@@ -73,7 +74,7 @@ def outlets():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/outlets/new", methods=["GET", "POST"])
-def new_outlet():  # type: ignore[no-untyped-def]
+def new_outlet() -> ResponseReturnValue:
     require_role(Role.ADMIN)
     office = current_office()
     form = OutletForm()
@@ -88,7 +89,7 @@ def new_outlet():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/outlets/<int:outlet_id>", methods=["GET", "POST"])
-def edit_outlet(outlet_id: int):  # type: ignore[no-untyped-def]
+def edit_outlet(outlet_id: int) -> ResponseReturnValue:
     require_role(Role.ADMIN)
     office = current_office()
     outlet = _outlet_or_404(outlet_id)
@@ -107,7 +108,7 @@ def edit_outlet(outlet_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/outlets/<int:outlet_id>/delete", methods=["POST"])
-def delete_outlet(outlet_id: int):  # type: ignore[no-untyped-def]
+def delete_outlet(outlet_id: int) -> ResponseReturnValue:
     require_role(Role.ADMIN)
     outlet = _outlet_or_404(outlet_id)
     if not DeleteForm().validate_on_submit():
@@ -122,7 +123,7 @@ def delete_outlet(outlet_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/lists", methods=["GET", "POST"])
-def lists():  # type: ignore[no-untyped-def]
+def lists() -> ResponseReturnValue:
     require_role(Role.PUBLISHER)
     office = current_office()
     form = ListForm()
@@ -141,7 +142,7 @@ def lists():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/lists/<int:list_id>", methods=["GET", "POST"])
-def edit_list(list_id: int):  # type: ignore[no-untyped-def]
+def edit_list(list_id: int) -> ResponseReturnValue:
     require_role(Role.PUBLISHER)
     office = current_office()
     dl = _list_or_404(list_id)
@@ -167,7 +168,7 @@ def edit_list(list_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/lists/<int:list_id>/delete", methods=["POST"])
-def delete_list(list_id: int):  # type: ignore[no-untyped-def]
+def delete_list(list_id: int) -> ResponseReturnValue:
     require_role(Role.ADMIN)
     dl = _list_or_404(list_id)
     if not DeleteForm().validate_on_submit():
@@ -184,7 +185,7 @@ def delete_list(list_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/import", methods=["GET", "POST"])
-def import_upload():  # type: ignore[no-untyped-def]
+def import_upload() -> ResponseReturnValue:
     require_role(Role.ADMIN)
     office = current_office()
     form = ImportForm()
@@ -207,7 +208,7 @@ def import_upload():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/import/<token>", methods=["GET", "POST"])
-def import_review(token: str):  # type: ignore[no-untyped-def]
+def import_review(token: str) -> ResponseReturnValue:
     require_role(Role.ADMIN)
     office = current_office()
     pending = services.load_import(office, token)
@@ -249,7 +250,7 @@ def import_review(token: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/export.csv")
-def export():  # type: ignore[no-untyped-def]
+def export() -> ResponseReturnValue:
     require_role(Role.PUBLISHER)
     office = current_office()
     data = services.export_csv(office)
