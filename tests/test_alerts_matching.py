@@ -8,8 +8,8 @@ from email import policy
 from sqlalchemy import select
 
 from pressdesk.db import utcnow
+from pressdesk.delivery.engine import message_as_sent
 from pressdesk.delivery.models import Delivery
-from pressdesk.delivery.services import message_as_sent
 from pressdesk.extensions import db
 from pressdesk.releases import services as releases
 from pressdesk.releases.models import Release, ReleaseVersion, Topic

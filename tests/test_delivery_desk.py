@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import update
 
 from pressdesk.accounts.models import Membership
-from pressdesk.delivery import services as delivery
+from pressdesk.delivery import controls, engine, suppressions
 from pressdesk.delivery.models import Delivery, Suppression
 from pressdesk.extensions import db
 from tests.conftest import csrf_token, login
@@ -21,7 +21,7 @@ EMSLAND = "redaktion.emsland@pressdesk.example"
 
 @pytest.fixture(autouse=True)
 def no_wakeups(monkeypatch):
-    monkeypatch.setattr("pressdesk.delivery.services.send_task", lambda *a: None)
+    monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: None)
 
 
 def _client(app, who):
@@ -56,7 +56,7 @@ def test_editor_sees_report_but_cannot_control(app, demo):
     base = f"/desk/versions/{version.id}"
     for action in ("pause", "cancel", "retry-failed", "resume"):
         assert _post(client, f"{base}/{action}", f"{base}/deliveries").status_code == 403
-    assert delivery.control_state(version.id) == "active"
+    assert controls.control_state(version.id) == "active"
 
 
 def test_admin_pauses_resumes_cancels_and_retries(app, demo):
@@ -69,10 +69,10 @@ def test_admin_pauses_resumes_cancels_and_retries(app, demo):
     assert resp.status_code == 302
     page = client.get(f"{base}/deliveries").get_data(as_text=True)
     assert "Der Versand ist angehalten." in page and "resume-button" in page
-    assert delivery.control_state(version.id) == "paused"
-    assert delivery.sweep() == []
+    assert controls.control_state(version.id) == "paused"
+    assert engine.sweep() == []
     _post(client, f"{base}/resume", f"{base}/deliveries")
-    assert delivery.control_state(version.id) == "active"
+    assert controls.control_state(version.id) == "active"
 
     db.session.execute(update(Delivery).where(Delivery.version_id == version.id,
                                               Delivery.email.like("redaktion00000%"))
@@ -97,12 +97,12 @@ def test_publisher_may_control(app, demo):
     client = _client(app, LEER)
     base = f"/desk/versions/{version.id}"
     assert _post(client, f"{base}/pause", f"{base}/deliveries").status_code == 302
-    assert delivery.control_state(version.id) == "paused"
+    assert controls.control_state(version.id) == "paused"
 
 
 def test_suppressions_listed_and_lifted_by_admin_only(app, demo):
     leer = office("landkreis-leer")
-    delivery.suppress(leer.id, "Weg@Zeitung.example", "550 5.1.1 unknown", "smtp")
+    suppressions.suppress(leer.id, "Weg@Zeitung.example", "550 5.1.1 unknown", "smtp")
     db.session.commit()
     sid = db.session.query(Suppression).one().id
     editor = _client(app, LEER)
@@ -119,7 +119,7 @@ def test_suppressions_listed_and_lifted_by_admin_only(app, demo):
 def test_another_office_sees_and_touches_nothing(app, demo):
     version = publish_to(recipients(2))
     leer = office("landkreis-leer")
-    delivery.suppress(leer.id, "weg@zeitung.example", "550", "smtp")
+    suppressions.suppress(leer.id, "weg@zeitung.example", "550", "smtp")
     db.session.commit()
     sid = db.session.query(Suppression).one().id
     row_id = db.session.query(Delivery).first().id
@@ -137,7 +137,7 @@ def test_another_office_sees_and_touches_nothing(app, demo):
     token = csrf_token(other.get("/desk/suppressions").get_data(as_text=True))
     assert other.post(f"{base}/pause", data={"csrf_token": token}).status_code == 404
     assert other.post(f"/desk/suppressions/{sid}/lift", data={"csrf_token": token}).status_code == 404
-    assert delivery.control_state(version.id) == "active"
+    assert controls.control_state(version.id) == "active"
     assert db.session.query(Suppression).count() == 1
 
 
