@@ -160,3 +160,28 @@ def test_progress_json_since_returns_only_changed_rows(app, demo):
     assert data["counts"] == {"queued": 4, "sent": 1}
     assert client.get(url, query_string={"since": "gestern"}).status_code == 400
     assert client.get(url, query_string={"since": "2026-11-23T10:00:00"}).status_code == 400
+
+
+def test_report_counts_only_newspapers_and_progress_shows_no_reader_rows(app, demo):
+    """Reader alerts of the same version are platform mail: not counted, not listed, no texts."""
+    from pressdesk.delivery.queue import Recipient, enqueue
+    from pressdesk.releases.models import ReleaseVersion
+
+    version = publish_to(recipients(9))
+    version = db.session.get(ReleaseVersion, version.id)
+    enqueue(version, [Recipient("leser@example.org", unsubscribe_url="https://x.example/u")],
+            kind="reader")
+    db.session.commit()
+    db.session.execute(update(Delivery).where(Delivery.kind == "reader")
+                       .values(state="failed", last_error="550 leser@example.org unknown"))
+    db.session.execute(update(Delivery).where(Delivery.kind == "outlet").values(state="sent"))
+    db.session.commit()
+    client = _client(app, LEER)
+    page = client.get(f"/desk/versions/{version.id}/deliveries").get_data(as_text=True)
+    assert "9 / 9" in page and "10 / 10" not in page
+    data = client.get(f"/desk/versions/{version.id}/progress.json").get_json()
+    assert data["counts"] == {"sent": 9} and data["total"] == 9
+    assert len(data["rows"]) == 9
+    assert "leser@example.org" not in str(data)
+    show = client.get(f"/desk/releases/{version.release_id}").get_data(as_text=True)
+    assert "9 von 9 gesendet" in show and "von 10 gesendet" not in show

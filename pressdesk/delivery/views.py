@@ -27,6 +27,7 @@ from pressdesk.delivery import controls, engine
 from pressdesk.delivery import report as delivery_report
 from pressdesk.delivery import suppressions as suppression_list
 from pressdesk.delivery.models import Delivery, SendControl, Suppression
+from pressdesk.delivery.queue import Kind
 from pressdesk.extensions import db
 from pressdesk.releases.models import Release, ReleaseVersion
 from pressdesk.templating import STATE_LABELS
@@ -51,7 +52,7 @@ def _version_or_404(version_id: int) -> ReleaseVersion:
 def _rows(version: ReleaseVersion) -> list[Delivery]:
     return list(db.session.scalars(
         # Outlets only: reader subscribers' addresses are not the press office's to see.
-        select(Delivery).where(Delivery.version_id == version.id, Delivery.kind == "outlet")
+        select(Delivery).where(Delivery.version_id == version.id, Delivery.kind == Kind.OUTLET.value)
         .order_by(Delivery.name, Delivery.id)
     ))
 
@@ -60,7 +61,7 @@ def _rows(version: ReleaseVersion) -> list[Delivery]:
 def report(version_id: int):  # type: ignore[no-untyped-def]
     version = _version_or_404(version_id)
     control = db.session.get(SendControl, version.id)
-    return render_template("desk/deliveries.html", version=version, release=version.release,
+    return render_template("delivery/report.html", version=version, release=version.release,
                            rows=_rows(version), counts=delivery_report.counts_by_state([version.id]),
                            states=REPORT_STATES, control=control,
                            can_control=current_role().rank >= Role.PUBLISHER.rank,
@@ -78,7 +79,8 @@ def progress(version_id: int):  # type: ignore[no-untyped-def]
     control = db.session.get(SendControl, version.id)
     now = utcnow()
     q = select(Delivery.id, Delivery.state, Delivery.attempts, Delivery.sent_at,
-               Delivery.updated_at, Delivery.last_error).where(Delivery.version_id == version.id)
+               Delivery.updated_at, Delivery.last_error).where(
+                   Delivery.version_id == version.id, Delivery.kind == Kind.OUTLET.value)
     since = request.args.get("since", "")
     if since:  # only rows changed since the previous poll (long lists)
         try:
@@ -148,7 +150,7 @@ def retry_failed(version_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/deliveries/<int:delivery_id>.eml")
 def message(delivery_id: int):  # type: ignore[no-untyped-def]
     row = db.session.scalar(
-        select(Delivery).where(Delivery.id == delivery_id, Delivery.kind == "outlet",
+        select(Delivery).where(Delivery.id == delivery_id, Delivery.kind == Kind.OUTLET.value,
                                Delivery.office_id == current_office().id)
     )
     if row is None:
@@ -162,7 +164,7 @@ def suppressions():  # type: ignore[no-untyped-def]
         select(Suppression).where(Suppression.office_id == current_office().id)
         .order_by(Suppression.created_at.desc())
     ).all()
-    return render_template("desk/suppressions.html", rows=rows,
+    return render_template("delivery/suppressions.html", rows=rows,
                            is_admin=current_role() is Role.ADMIN)
 
 
