@@ -106,10 +106,10 @@ def test_search_feed(app, demo):
     client = app.test_client()
     feed = _xml(client, "/suche/feed.atom?q=radweg")
     assert {e.title for e in feed.entries} == {"Radweg Bunde", "Radverkehr in Lingen"}
-    feed = _xml(client, "/suche/feed.rss?q=radweg&office=stadt-lingen")
+    feed = _xml(client, "/suche/feed.rss?q=radweg&stelle=stadt-lingen")
     assert [e.title for e in feed.entries] == ["Radverkehr in Lingen"]
     self_link = next(link.href for link in feed.feed.links if link.rel == "self")
-    assert self_link == f"{BASE}/suche/feed.rss?q=radweg&office=stadt-lingen"
+    assert self_link == f"{BASE}/suche/feed.rss?q=radweg&stelle=stadt-lingen"
     doc = _json(client, "/suche/feed.json?q=kita")
     assert [i["title"] for i in doc["items"]] == ["Kita Weener"]
     assert client.get("/suche/feed.rss?q=" + "x" * 300).status_code == 400
@@ -180,3 +180,22 @@ def test_empty_feeds_are_valid(app, demo, fmt):
         assert _json(client, "/feed.json")["items"] == []
     else:
         assert _xml(client, f"/presse/it-achse/feed.{fmt}").entries == []
+
+
+def test_search_page_feed_links_keep_the_filters(app, demo):
+    import re
+
+    publish("Radweg Bunde", body="Der Radweg wird verbreitert.")
+    publish("Radweg in Lingen", office_slug="stadt-lingen", body="Der Radweg wird neu gebaut.")
+    client = app.test_client()
+    page = client.get("/suche?q=radweg&stelle=stadt-lingen").get_data(as_text=True)
+    hrefs = re.findall(r'<a class="feed-link" href="([^"]+)"', page)
+    assert hrefs, "the search page links its feed"
+    for href in hrefs:
+        href = href.replace("&amp;", "&")
+        fmt = href.split("?")[0].rsplit(".", 1)[1]
+        if fmt == "json":
+            titles = [i["title"] for i in _json(client, href)["items"]]
+        else:
+            titles = [e.title for e in _xml(client, href).entries]
+        assert titles == ["Radweg in Lingen"], href

@@ -24,12 +24,13 @@ from pressdesk.config import settings
 from pressdesk.extensions import db
 from pressdesk.feeds.builder import Enclosure, FeedEntry, FeedMeta, Paging, build
 from pressdesk.feeds.cache import FeedCache, make_cache
-from pressdesk.feeds.search_adapter import SearchParams, search
 from pressdesk.offices.models import Office
 from pressdesk.portal import services as portal
 from pressdesk.releases.markup import render_markdown
 from pressdesk.releases.models import Region, Release, ReleaseVersion, Topic
 from pressdesk.releases.services import image_url, permalink
+from pressdesk.search.params import SearchParams
+from pressdesk.search.services import search_releases
 from pressdesk.urls import external_url
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -37,7 +38,8 @@ EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 @dataclass(frozen=True)
 class Scope:
-    """What a feed shows. ``condition`` filters releases; a search scope has ``search`` instead."""
+    """What a feed shows. ``condition`` filters releases; a search scope has ``search`` instead,
+    and ``search_args``, the search's own query-string pairs (the search page's names)."""
 
     key: str
     title: str
@@ -47,11 +49,12 @@ class Scope:
     values: dict[str, Any] = field(default_factory=dict)
     condition: ColumnElement[bool] | None = None
     search: SearchParams | None = None
+    search_args: tuple[tuple[str, str], ...] = ()
     office_id: int | None = None
 
     def url(self, fmt: str, page: int = 1) -> str:
         base = external_url(self.endpoint, fmt=fmt, **self.values)
-        args = self.search.args() if self.search else []
+        args = list(self.search_args)
         if page > 1:
             args = [*args, ("page", str(page))]
         return base + ("?" + urlencode(args) if args else "")
@@ -112,13 +115,20 @@ def scope_region(office: Office, region: Region) -> Scope:
                  condition=Release.regions.any(Region.id == region.id), office_id=office.id)
 
 
+# What a search is made of; sorting and the result page are the page's own business (a feed is
+# always newest first and pages with ``page``).
+SEARCH_FILTERS = ("q", "stelle", "thema", "region", "von", "bis", "wortanfang")
+
+
 def scope_search(params: SearchParams) -> Scope:
+    """The feed of a search as the search page parsed it (``pressdesk.search.params``)."""
     label = params.q or "alle Mitteilungen"
-    digest = hashlib.sha256(repr(params).encode()).hexdigest()[:16]
+    args = tuple((k, params.raw[k]) for k in SEARCH_FILTERS if params.raw.get(k))
+    digest = hashlib.sha256(repr(args).encode()).hexdigest()[:16]
     return Scope(key=f"search:{digest}", title=f"Suche: {label}",
                  subtitle=f"Pressemitteilungen zur Suche „{label}“",
-                 home_url=external_url("portal.home"), endpoint="feeds.search_feed",
-                 search=params)
+                 home_url=external_url("search.search", **dict(args)),
+                 endpoint="feeds.search_feed", search=params, search_args=args)
 
 
 def topic_by_slug(office: Office, slug: str) -> Topic | None:
@@ -151,7 +161,7 @@ def state(scope: Scope) -> FeedState:
     ttl = settings().feed_state_ttl
     if ttl <= 0:
         return compute_state(scope)
-    key = scope.key + "|" + repr(sorted(scope.search.args()) if scope.search else "")
+    key = scope.key + "|" + repr(scope.search_args)
     states = state_cache()
     hit = states.get(key)
     now = time.monotonic()
@@ -206,7 +216,7 @@ def compute_state(scope: Scope) -> FeedState:
     last_modified = max([d for d in (newest_at, embargo_at, withdrawn_at) if d] or [EPOCH])
     s = settings()
     signature = "|".join(str(x) for x in (
-        scope.key, sorted(scope.search.args()) if scope.search else "", newest_at, embargo_at,
+        scope.key, scope.search_args, newest_at, embargo_at,
         withdrawn_at, s.base_url, s.websub_hub, s.feed_page_size))
     return FeedState(newest=newest_at, last_modified=last_modified, signature=signature)
 
@@ -240,7 +250,9 @@ def cache() -> FeedCache:
 def releases_page(scope: Scope, page: int) -> tuple[list[Release], int]:
     size = settings().feed_page_size
     if scope.search is not None:
-        return search(scope.search, page, size)
+        p = scope.search
+        found = search_releases(p.q, page=page, per_page=size, **{**p.kwargs(), "sort": "date"})
+        return [hit.release for hit in found.items], found.total
     q = portal.public_releases()
     if scope.condition is not None:
         q = q.where(scope.condition)

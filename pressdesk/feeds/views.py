@@ -9,8 +9,8 @@ from flask import Blueprint, Response, abort, request
 from pressdesk.config import settings
 from pressdesk.feeds import opml, services
 from pressdesk.feeds.builder import FORMATS, MIME
-from pressdesk.feeds.search_adapter import MAX_QUERY, SearchParams
 from pressdesk.portal import services as portal
+from pressdesk.search import params as search_params
 from pressdesk.security import public
 
 bp = Blueprint("feeds", __name__)
@@ -111,10 +111,10 @@ def region_feed(office_slug: str, region_slug: str, fmt: str) -> Response:
 @bp.route("/suche/feed.<fmt>")
 @public
 def search_feed(fmt: str) -> Response:
-    args = {k: request.args.get(k, "").strip() for k in ("q", "office", "topic", "region")}
-    if any(len(v) > MAX_QUERY for v in args.values()):
-        abort(400)
-    return _serve(fmt, services.scope_search(SearchParams(**args)))
+    p = search_params.parse(request.args)
+    if any(len(v) > search_params.MAX_QUERY for v in p.raw.values()):
+        abort(400)  # the page cuts a long query; a feed URL must say what it searches
+    return _serve(fmt, services.scope_search(p))
 
 
 @bp.route("/feeds.opml")

@@ -1,46 +1,47 @@
-"""Alembic environment: the models' metadata, the URL from pressdesk's settings."""
+"""Alembic environment. Upgrades need nothing but the URL; the models' metadata is handed in
+(``config.attributes["target_metadata"]``) only by the commands that compare against it
+(``pressdesk.migrate.check`` and ``revision``), so migrations never import application code."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import create_engine, pool
-
-import pressdesk.models  # noqa: F401  (loads every model onto the metadata)
-from pressdesk.db import Base
+from sqlalchemy.types import TypeDecorator
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = config.attributes.get("target_metadata")
 
 
-def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
     """Leave the dialect-specific full-text objects (named fts_*) out of the comparison."""
     return not (name or "").startswith("fts_")
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    """Write application column types (``UTCDateTime``) as the plain SQLAlchemy type they store,
+    so a generated revision does not import pressdesk."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
 
 
 def run_migrations_offline() -> None:
     context.configure(url=config.get_main_option("sqlalchemy.url"),
                       target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)
+                      render_as_batch=True, render_item=render_item)
     with context.begin_transaction():
         context.run_migrations()
-
 
 
 def run_migrations_online() -> None:
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool)
     with engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            # Alembic's version table holds 32 characters; our descriptive revision ids are
-            # longer ("0002_topics_regions_embargo_audit" has 33). Create it wider up front.
-            connection.exec_driver_sql(
-                "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(128) NOT NULL, "
-                "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))")
-            connection.exec_driver_sql(
-                "ALTER TABLE alembic_version ALTER COLUMN version_num TYPE VARCHAR(128)")
-            connection.commit()
         context.configure(connection=connection, target_metadata=target_metadata,
                           render_as_batch=connection.dialect.name == "sqlite",
-                          compare_type=True, include_object=include_object)
+                          compare_type=True, include_object=include_object,
+                          render_item=render_item)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -1,23 +1,53 @@
-"""Reading a search from a query string (the results page, its Atom feed, the API share this)."""
+"""THE search parameters: read from a query string, written back to one, run as a search.
+
+One set of fields and one set of rules for every way into the search: the search page, its
+feeds, the JSON API and saved-search alerts. Portal URLs (page and feeds) use the German names
+``q, stelle, thema, region, von, bis, sortierung, wortanfang, seite``; the JSON API keeps the
+English names its OpenAPI document promises (``API_NAMES``), read by the same parser.
+
+    p = params.parse(request.args)
+    results = p.search(per_page=20)                   # search_releases with every filter
+    url_for("feeds.search_feed", fmt="atom") + p.query_string()   # the same search as a feed
+    p.query_string(page=3)                            # paging keeps every filter
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
-from pressdesk.search.services import SORTS
+from flask_babel import gettext as _
+
+from pressdesk.search.services import SORTS, SearchResults, search_releases
 
 MAX_QUERY = 200
+MAX_SLUG = 80
+MAX_PAGE = 500
+
+# Field -> name in the URL.
+PORTAL_NAMES: Mapping[str, str] = {
+    "q": "q", "office": "stelle", "topic": "thema", "region": "region", "date_from": "von",
+    "date_to": "bis", "sort": "sortierung", "prefix": "wortanfang", "page": "seite"}
+API_NAMES: Mapping[str, str] = {
+    "q": "q", "office": "office", "topic": "topic", "region": "region", "date_from": "from",
+    "date_to": "to", "sort": "sort", "prefix": "prefix", "page": "page"}
+# The values of ``sort`` in URLs (German in the portal, the internal names in the API).
+_PORTAL_SORTS = {"relevanz": "relevance", "datum": "date"}
+_TRUE = ("1", "on", "ja", "true")
 
 
-@dataclass
+@dataclass(frozen=True)
 class SearchParams:
-    """The reader's search as typed, plus what ``search_releases`` needs and any input errors."""
+    """One search: what the reader asked for, normalised, plus any input errors.
+
+    Frozen and hashable, so it can key a cache; ``errors`` are ``(field, message)`` pairs (the
+    message is for the reader, German by default)."""
 
     q: str = ""
-    office: str = ""
+    office: str = ""  # slugs
     topic: str = ""
     region: str = ""
     date_from: date | None = None
@@ -25,8 +55,17 @@ class SearchParams:
     sort: str = "relevance"
     prefix: bool = False
     page: int = 1
-    raw: dict[str, str] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
+    errors: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def searched(self) -> bool:
+        """Did the reader ask for anything (a word or a filter)?"""
+        return bool(self.q or self.office or self.topic or self.region or self.date_from
+                    or self.date_to)
+
+    @property
+    def messages(self) -> list[str]:
+        return [message for _field, message in self.errors]
 
     def kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``search_releases`` (without the query and paging)."""
@@ -34,38 +73,76 @@ class SearchParams:
                 "region": self.region or None, "date_from": self.date_from,
                 "date_to": self.date_to, "sort": self.sort, "prefix": self.prefix}
 
+    def search(self, per_page: int = 20, page: int | None = None, **extra: Any) -> SearchResults:
+        """Run this search (``extra``: e.g. ``since`` for the API)."""
+        return search_releases(self.q, page=page or self.page, per_page=per_page,
+                               **self.kwargs(), **extra)
 
-def _date(value: str, label: str, errors: list[str]) -> date | None:
+    def with_page(self, page: int) -> SearchParams:
+        return replace(self, page=page)
+
+    def args(self, page: int | None = None,
+             names: Mapping[str, str] = PORTAL_NAMES) -> list[tuple[str, str]]:
+        """This search as URL arguments, defaults left out; ``page`` (else this one's page) is
+        written only past the first page. ``parse(dict(p.args()))`` gives ``p`` back."""
+        portal = names is PORTAL_NAMES
+        sort = {v: k for k, v in _PORTAL_SORTS.items()}[self.sort] if portal else self.sort
+        page = self.page if page is None else page
+        pairs = [
+            ("q", self.q), ("office", self.office), ("topic", self.topic),
+            ("region", self.region),
+            ("date_from", self.date_from.isoformat() if self.date_from else ""),
+            ("date_to", self.date_to.isoformat() if self.date_to else ""),
+            ("sort", sort if self.sort != "relevance" else ""),
+            ("prefix", "1" if self.prefix else ""),
+            ("page", str(page) if page > 1 else ""),
+        ]
+        return [(names[k], v) for k, v in pairs if v]
+
+    def query_string(self, page: int | None = None,
+                     names: Mapping[str, str] = PORTAL_NAMES) -> str:
+        """``?…`` for this search (empty string when there is nothing to write)."""
+        args = self.args(page, names)
+        return "?" + urlencode(args) if args else ""
+
+
+def _date(value: str, field: str, label: str, errors: list[tuple[str, str]]) -> date | None:
     if not value:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        errors.append(f"{label}: „{value[:20]}“ ist kein Datum (JJJJ-MM-TT).")
+        errors.append((field, _("%(label)s: „%(value)s“ ist kein Datum (JJJJ-MM-TT).",
+                                label=label, value=value[:20])))
         return None
 
 
-def parse(args: Mapping[str, str]) -> SearchParams:
-    """German parameter names as they appear in the portal's URLs:
-    ``q``, ``stelle``, ``thema``, ``region``, ``von``, ``bis``, ``sortierung`` (relevanz|datum),
-    ``wortanfang`` (1), ``seite``."""
-    raw = {k: (args.get(k) or "").strip() for k in
-           ("q", "stelle", "thema", "region", "von", "bis", "sortierung", "wortanfang", "seite")}
-    p = SearchParams(q=raw["q"][:MAX_QUERY], office=raw["stelle"][:80], topic=raw["thema"][:80],
-                     region=raw["region"][:80], raw=raw)
-    p.date_from = _date(raw["von"], "Von", p.errors)
-    p.date_to = _date(raw["bis"], "Bis", p.errors)
-    if p.date_from and p.date_to and p.date_from > p.date_to:
-        p.errors.append("Das Startdatum liegt nach dem Enddatum.")
-        p.date_to = None
-    sort = {"": "relevance", "relevanz": "relevance", "datum": "date"}.get(raw["sortierung"])
-    if sort is None or sort not in SORTS:
-        p.errors.append("Unbekannte Sortierung; sortiert wird nach Relevanz.")
+def parse(args: Mapping[str, str], names: Mapping[str, str] = PORTAL_NAMES) -> SearchParams:
+    """Read a search from URL arguments (``request.args`` or a plain dict). Bad input never
+    raises: the value falls back to its default and ``errors`` says what was wrong."""
+    raw = {f: (args.get(n) or "").strip() for f, n in names.items()}
+    errors: list[tuple[str, str]] = []
+    date_from = _date(raw["date_from"], "date_from", _("Von"), errors)
+    date_to = _date(raw["date_to"], "date_to", _("Bis"), errors)
+    if date_from and date_to and date_from > date_to:
+        errors.append(("date_to", _("Das Startdatum liegt nach dem Enddatum.")))
+        date_to = None
+    sorts = _PORTAL_SORTS if names is PORTAL_NAMES else {s: s for s in SORTS}
+    sort = sorts.get(raw["sort"]) if raw["sort"] else "relevance"
+    if sort is None:
+        errors.append(("sort", _("Unbekannte Sortierung; sortiert wird nach Relevanz.")))
         sort = "relevance"
-    p.sort = sort
-    p.prefix = raw["wortanfang"] in ("1", "on", "ja", "true")
-    try:
-        p.page = max(1, min(int(raw["seite"] or 1), 500))
-    except ValueError:
-        p.errors.append("Ungültige Seitenzahl.")
-    return p
+    page = 1
+    if raw["page"]:
+        try:
+            page = int(raw["page"])
+        except ValueError:
+            page = 0
+        if page < 1:
+            errors.append(("page", _("Ungültige Seitenzahl.")))
+            page = 1
+        page = min(page, MAX_PAGE)
+    return SearchParams(q=raw["q"][:MAX_QUERY], office=raw["office"][:MAX_SLUG],
+                        topic=raw["topic"][:MAX_SLUG], region=raw["region"][:MAX_SLUG],
+                        date_from=date_from, date_to=date_to, sort=sort,
+                        prefix=raw["prefix"].lower() in _TRUE, page=page, errors=tuple(errors))

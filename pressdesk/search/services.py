@@ -19,7 +19,7 @@ from pressdesk.portal.services import LISTING_LOAD, visible
 from pressdesk.releases.models import Region, Release, Topic, release_regions, release_topics
 from pressdesk.search.index import FTS5_TABLE
 from pressdesk.search.models import SearchDocument
-from pressdesk.search.text import highlight, query_terms, snippet, stem
+from pressdesk.search.text import highlight, query_terms, query_words, snippet, stem
 from pressdesk.text import BERLIN
 
 SORTS = ("relevance", "date")
@@ -125,6 +125,8 @@ def search_releases(q: str | None, *, office: str | int | None = None, topic: st
         raise SearchError("Das Startdatum liegt nach dem Enddatum.")
     page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
     terms = query_terms(q)
+    if query_words(q) and not terms:  # stop words only: nothing to look for, as PostgreSQL
+        return SearchResults(items=[], total=0, page=page, per_page=per_page)
 
     stmt = select(SearchDocument, Release).join(Release, Release.id == SearchDocument.release_id)
     rank: Any = literal_column("0")

@@ -13,7 +13,9 @@ import html
 import re
 import threading
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
+from importlib.resources import files
 
 import nh3
 import snowballstemmer
@@ -25,8 +27,36 @@ _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "s
 WORD = re.compile(r"[^\W_]+")
 MAX_TERMS = 8
 
-# The SQL twin of fold() for PostgreSQL's generated column; lower() first, then the umlauts.
-FOLD_SQL = "replace(replace(replace(replace(lower({col}), 'ä', 'ae'), 'ö', 'oe'), 'ü', 'ue'), 'ß', 'ss')"
+
+
+def _accented() -> tuple[str, str]:
+    """Lower-case Latin letters with accents (Latin-1 and Extended-A) and their base letters,
+    as fold() maps them; the umlauts and ß are left to their own replacements."""
+    src, dst = [], []
+    for code in range(0xE0, 0x180):
+        ch = chr(code)
+        if ch != ch.lower() or ch in "äöüß":
+            continue
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch)
+                       if not unicodedata.combining(c))
+        if len(base) == 1 and base.isascii() and base != ch:
+            src.append(ch)
+            dst.append(base)
+    return "".join(src), "".join(dst)
+
+
+# The SQL twin of fold() for PostgreSQL's generated column: lower() first, then the umlauts,
+# then other accents dropped ("Café" -> "cafe", as SQLite's remove_diacritics and fold() do).
+_FROM, _TO = _accented()
+FOLD_SQL = ("translate(replace(replace(replace(replace(lower({col}), 'ä', 'ae'), 'ö', 'oe'), "
+            "'ü', 'ue'), 'ß', 'ss'), '" + _FROM + "', '" + _TO + "')")
+
+# PostgreSQL's ``german`` configuration drops Snowball's German stop words from documents and
+# queries; the same list (a copy of its german.stop) is dropped from queries here, so a query
+# means the same on both backends and in the alert matcher. Words are folded before the check,
+# as PostgreSQL sees them folded too ("für" -> "fuer" is not a stop word there either).
+STOP_WORDS = frozenset(
+    files("pressdesk.search").joinpath("german.stop").read_text("utf-8").split())
 
 # A Snowball stemmer keeps state while it works: one per thread (gthread workers, Celery threads).
 _local = threading.local()
@@ -54,13 +84,20 @@ def word_stem(word: str) -> str:
     return stem(fold(word))
 
 
-def query_terms(q: str | None) -> list[str]:
-    """The folded words of a reader's query (no operators: every word must match)."""
-    terms: list[str] = []
+def query_words(q: str | None) -> list[str]:
+    """The folded words of a reader's query, stop words included, each once."""
+    words: list[str] = []
     for word in WORD.findall(fold(q or "")):
-        if word not in terms:
-            terms.append(word)
-    return terms[:MAX_TERMS]
+        if word not in words:
+            words.append(word)
+    return words
+
+
+def query_terms(q: str | None) -> list[str]:
+    """The folded words of a reader's query that must match (no operators: every word must
+    match; stop words are ignored, as PostgreSQL ignores them). A query of stop words only
+    has words but no terms, and matches nothing."""
+    return [w for w in query_words(q) if w not in STOP_WORDS][:MAX_TERMS]
 
 
 def stems_of(text: str) -> str:
@@ -74,12 +111,18 @@ def plain_text(markdown: str) -> str:
     return " ".join(html.unescape(stripped).split())
 
 
-def _matcher(terms: list[str], prefix: bool):  # type: ignore[no-untyped-def]
+def stem_matches(word_stem: str, term_stem: str, prefix: bool) -> bool:
+    """THE word rule of search, snippets and alerts: equal stems, or with ``prefix`` a word
+    whose stem begins with the term's stem (FTS5's ``"stem"*``, PostgreSQL's ``term:*``)."""
+    return word_stem.startswith(term_stem) if prefix else word_stem == term_stem
+
+
+def _matcher(terms: list[str], prefix: bool) -> Callable[[str], bool]:
     stems = [stem(t) for t in terms]
 
     def hit(word: str) -> bool:
         s = word_stem(word)
-        return any(s.startswith(q) if prefix else s == q for q in stems)
+        return any(stem_matches(s, q, prefix) for q in stems)
 
     return hit
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from sqlalchemy import select
 
 from pressdesk.extensions import db
@@ -11,7 +11,6 @@ from pressdesk.portal import services as portal
 from pressdesk.portal.views import feed_links
 from pressdesk.releases.models import Region, Topic
 from pressdesk.search import params
-from pressdesk.search.services import search_releases
 from pressdesk.security import public
 
 bp = Blueprint("search", __name__)
@@ -22,12 +21,12 @@ PER_PAGE = 20
 @public
 def search():  # type: ignore[no-untyped-def]
     p = params.parse(request.args)
-    searched = any(p.raw[k] for k in ("q", "stelle", "thema", "region", "von", "bis"))
-    results = search_releases(p.q, page=p.page, per_page=PER_PAGE, **p.kwargs()) if searched else None
+    results = p.search(per_page=PER_PAGE) if p.searched else None
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
-    query = request.query_string.decode("latin-1")
+    # The feed of this search carries every filter but not the page.
     return render_template(
         "portal/search.html", p=p, results=results, offices=offices,
         topics=portal.vocabulary(Topic), regions=portal.vocabulary(Region),
-        feed_url="/suche/feed.atom" + (f"?{query}" if query else ""),
+        feed_url=url_for("feeds.search_feed", fmt="atom") + p.query_string(page=1),
+        page_href=lambda n: url_for("search.search") + p.query_string(page=n),
         feed_links=feed_links()), 200

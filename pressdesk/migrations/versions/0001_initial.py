@@ -1,15 +1,21 @@
-"""initial schema
+"""The initial schema: every table, plus the dialect-specific full-text search objects.
 
-Revision ID: 0001_initial
-Revises: 
-Create Date: 2026-11-23 12:56:57.413479
+PostgreSQL: a stored generated tsvector column on search_documents (German config, umlauts
+folded as pressdesk.search.text.fold does, headline weighted A) with a GIN index. SQLite: an FTS5
+table with stemmed text (rowid = release id), emptied by a trigger when a document goes. Both are
+named fts_* and left out of the autogenerate comparison (env.py).
+
+While no deployment exists, a model change edits this revision instead of adding one.
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-12-01
 """
 from alembic import op
 import sqlalchemy as sa
-import pressdesk.db
 
 
-revision = '0001_initial'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -20,12 +26,10 @@ def upgrade() -> None:
     op.create_table('login_failures',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('key', sa.String(length=300), nullable=False),
-    sa.Column('at', pressdesk.db.UTCDateTime(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_login_failures'))
     )
-    with op.batch_alter_table('login_failures', schema=None) as batch_op:
-        batch_op.create_index('ix_login_failures_key_at', ['key', 'at'], unique=False)
-
+    op.create_index('ix_login_failures_key_at', 'login_failures', ['key', 'at'], unique=False)
     op.create_table('offices',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('slug', sa.String(length=80), nullable=False),
@@ -39,20 +43,64 @@ def upgrade() -> None:
     sa.Column('contact_email', sa.String(length=254), nullable=False),
     sa.Column('default_place', sa.String(length=120), nullable=False),
     sa.Column('require_four_eyes', sa.Boolean(), nullable=False),
-    sa.Column('created_at', pressdesk.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_offices')),
     sa.UniqueConstraint('slug', name=op.f('uq_offices_slug'))
     )
+    op.create_table('relay_states',
+    sa.Column('relay', sa.String(length=200), nullable=False),
+    sa.Column('next_slot', sa.Float(), nullable=False),
+    sa.Column('consecutive_errors', sa.Integer(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('relay', name=op.f('pk_relay_states'))
+    )
+    op.create_table('subscribe_attempts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=300), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_subscribe_attempts'))
+    )
+    op.create_index('ix_subscribe_attempts_key_at', 'subscribe_attempts', ['key', 'at'], unique=False)
+    op.create_table('subscribers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('frequency', sa.String(length=20), nullable=False),
+    sa.Column('query', sa.String(length=200), nullable=False),
+    sa.Column('request_nonce', sa.String(length=32), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.Column('unsubscribed_at', sa.DateTime(), nullable=True),
+    sa.Column('last_digest_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_subscribers')),
+    sa.UniqueConstraint('email', name=op.f('uq_subscribers_email'))
+    )
+    op.create_index(op.f('ix_subscribers_status'), 'subscribers', ['status'], unique=False)
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', pressdesk.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
+    op.create_table('audit_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('user_name', sa.String(length=200), nullable=False),
+    sa.Column('action', sa.String(length=60), nullable=False),
+    sa.Column('target_type', sa.String(length=40), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=True),
+    sa.Column('detail', sa.Text(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_audit_entries_office_id_offices'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_audit_entries_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entries'))
+    )
+    op.create_index('ix_audit_entries_office_at', 'audit_entries', ['office_id', 'at'], unique=False)
     op.create_table('distribution_lists',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('office_id', sa.Integer(), nullable=False),
@@ -62,14 +110,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_distribution_lists')),
     sa.UniqueConstraint('office_id', 'name', name=op.f('uq_distribution_lists_office_id_name'))
     )
-    with op.batch_alter_table('distribution_lists', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_distribution_lists_office_id'), ['office_id'], unique=False)
-
+    op.create_index(op.f('ix_distribution_lists_office_id'), 'distribution_lists', ['office_id'], unique=False)
     op.create_table('memberships',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('office_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.String(length=20), nullable=False),
+    sa.Column('active', sa.Boolean(), server_default=sa.text('true'), nullable=False),
     sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_memberships_office_id_offices'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_memberships_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_memberships')),
@@ -81,18 +128,27 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('extra_emails', sa.Text(), server_default='', nullable=False),
     sa.Column('region', sa.String(length=120), nullable=False),
     sa.Column('prefers_attachments', sa.Boolean(), nullable=False),
     sa.Column('max_attachment_kb', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', pressdesk.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_outlets_office_id_offices'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outlets')),
     sa.UniqueConstraint('office_id', 'email', name=op.f('uq_outlets_office_id_email'))
     )
-    with op.batch_alter_table('outlets', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_outlets_office_id'), ['office_id'], unique=False)
-
+    op.create_index(op.f('ix_outlets_office_id'), 'outlets', ['office_id'], unique=False)
+    op.create_table('regions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=80), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_regions_office_id_offices'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_regions')),
+    sa.UniqueConstraint('office_id', 'slug', name=op.f('uq_regions_office_id_slug'))
+    )
+    op.create_index(op.f('ix_regions_office_id'), 'regions', ['office_id'], unique=False)
     op.create_table('releases',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('office_id', sa.Integer(), nullable=False),
@@ -107,21 +163,66 @@ def upgrade() -> None:
     sa.Column('lead', sa.Text(), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('published_at', pressdesk.db.UTCDateTime(), nullable=True),
+    sa.Column('published_at', sa.DateTime(), nullable=True),
+    sa.Column('embargo_until', sa.DateTime(), nullable=True),
+    sa.Column('scheduled_at', sa.DateTime(), nullable=True),
+    sa.Column('went_public_at', sa.DateTime(), nullable=True),
+    sa.Column('withdrawn_at', sa.DateTime(), nullable=True),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', pressdesk.db.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', pressdesk.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('contact_name', sa.String(length=200), server_default='', nullable=False),
+    sa.Column('contact_phone', sa.String(length=80), server_default='', nullable=False),
+    sa.Column('contact_email', sa.String(length=254), server_default='', nullable=False),
+    sa.Column('submitted_by_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(), nullable=True),
+    sa.Column('approved_by_id', sa.Integer(), nullable=True),
+    sa.Column('approved_at', sa.DateTime(), nullable=True),
+    sa.Column('publish_list_ids', sa.JSON(), nullable=True),
+    sa.ForeignKeyConstraint(['approved_by_id'], ['users.id'], name=op.f('fk_releases_approved_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_releases_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_releases_office_id_offices'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['submitted_by_id'], ['users.id'], name=op.f('fk_releases_submitted_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_releases')),
     sa.UniqueConstraint('office_id', 'year', 'number', name=op.f('uq_releases_office_id_year_number')),
     sa.UniqueConstraint('public_id', name=op.f('uq_releases_public_id'))
     )
-    with op.batch_alter_table('releases', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_releases_office_id'), ['office_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_releases_published_at'), ['published_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_releases_status'), ['status'], unique=False)
-
+    op.create_index(op.f('ix_releases_embargo_until'), 'releases', ['embargo_until'], unique=False)
+    op.create_index(op.f('ix_releases_office_id'), 'releases', ['office_id'], unique=False)
+    op.create_index('ix_releases_office_id_published_at', 'releases', ['office_id', 'published_at'], unique=False)
+    op.create_index(op.f('ix_releases_published_at'), 'releases', ['published_at'], unique=False)
+    op.create_index(op.f('ix_releases_scheduled_at'), 'releases', ['scheduled_at'], unique=False)
+    op.create_index(op.f('ix_releases_status'), 'releases', ['status'], unique=False)
+    op.create_index('ix_releases_withdrawn_at', 'releases', ['withdrawn_at'], unique=False)
+    op.create_table('subscriber_offices',
+    sa.Column('subscriber_id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_subscriber_offices_office_id_offices'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['subscriber_id'], ['subscribers.id'], name=op.f('fk_subscriber_offices_subscriber_id_subscribers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('subscriber_id', 'office_id', name=op.f('pk_subscriber_offices'))
+    )
+    op.create_table('subscription_consents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subscriber_id', sa.Integer(), nullable=False),
+    sa.Column('action', sa.String(length=20), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('ip', sa.String(length=64), nullable=False),
+    sa.Column('user_agent', sa.String(length=300), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['subscriber_id'], ['subscribers.id'], name=op.f('fk_subscription_consents_subscriber_id_subscribers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_subscription_consents'))
+    )
+    op.create_index(op.f('ix_subscription_consents_subscriber_id'), 'subscription_consents', ['subscriber_id'], unique=False)
+    op.create_table('topics',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('slug', sa.String(length=80), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_topics_office_id_offices'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_topics')),
+    sa.UniqueConstraint('office_id', 'slug', name=op.f('uq_topics_office_id_slug'))
+    )
+    op.create_index(op.f('ix_topics_office_id'), 'topics', ['office_id'], unique=False)
     op.create_table('list_outlets',
     sa.Column('list_id', sa.Integer(), nullable=False),
     sa.Column('outlet_id', sa.Integer(), nullable=False),
@@ -129,6 +230,19 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['outlet_id'], ['outlets.id'], name=op.f('fk_list_outlets_outlet_id_outlets'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('list_id', 'outlet_id', name=op.f('pk_list_outlets'))
     )
+    op.create_table('release_attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('release_id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('content_type', sa.String(length=120), nullable=False),
+    sa.Column('size_bytes', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['release_id'], ['releases.id'], name=op.f('fk_release_attachments_release_id_releases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_release_attachments')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_release_attachments_public_id'))
+    )
+    op.create_index(op.f('ix_release_attachments_release_id'), 'release_attachments', ['release_id'], unique=False)
     op.create_table('release_images',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('release_id', sa.Integer(), nullable=False),
@@ -143,14 +257,28 @@ def upgrade() -> None:
     sa.Column('credit', sa.String(length=200), nullable=False),
     sa.Column('alt', sa.String(length=300), nullable=False),
     sa.Column('rights', sa.String(length=300), nullable=False),
-    sa.Column('created_at', pressdesk.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['release_id'], ['releases.id'], name=op.f('fk_release_images_release_id_releases'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_release_images')),
     sa.UniqueConstraint('public_id', name=op.f('uq_release_images_public_id'))
     )
-    with op.batch_alter_table('release_images', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_release_images_release_id'), ['release_id'], unique=False)
-
+    op.create_index(op.f('ix_release_images_release_id'), 'release_images', ['release_id'], unique=False)
+    op.create_table('release_regions',
+    sa.Column('release_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_release_regions_region_id_regions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['release_id'], ['releases.id'], name=op.f('fk_release_regions_release_id_releases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('release_id', 'region_id', name=op.f('pk_release_regions'))
+    )
+    op.create_index('ix_release_regions_region_id', 'release_regions', ['region_id'], unique=False)
+    op.create_table('release_topics',
+    sa.Column('release_id', sa.Integer(), nullable=False),
+    sa.Column('topic_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['release_id'], ['releases.id'], name=op.f('fk_release_topics_release_id_releases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['topic_id'], ['topics.id'], name=op.f('fk_release_topics_topic_id_topics'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('release_id', 'topic_id', name=op.f('pk_release_topics'))
+    )
+    op.create_index('ix_release_topics_topic_id', 'release_topics', ['topic_id'], unique=False)
     op.create_table('release_versions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('release_id', sa.Integer(), nullable=False),
@@ -162,16 +290,43 @@ def upgrade() -> None:
     sa.Column('lead', sa.Text(), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', pressdesk.db.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('mail_bytes', sa.LargeBinary(), nullable=True),
+    sa.Column('reader_mail_bytes', sa.LargeBinary(), nullable=True),
+    sa.Column('change_summary', sa.Text(), server_default='', nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_release_versions_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['release_id'], ['releases.id'], name=op.f('fk_release_versions_release_id_releases'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_release_versions')),
     sa.UniqueConstraint('release_id', 'version', name=op.f('uq_release_versions_release_id_version'))
     )
-    with op.batch_alter_table('release_versions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_release_versions_release_id'), ['release_id'], unique=False)
-
+    op.create_index('ix_release_versions_created_at', 'release_versions', ['created_at'], unique=False)
+    op.create_index(op.f('ix_release_versions_release_id'), 'release_versions', ['release_id'], unique=False)
+    op.create_table('search_documents',
+    sa.Column('release_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('headline', sa.String(length=300), nullable=False),
+    sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('published_at', sa.DateTime(), nullable=True),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['release_id'], ['releases.id'], name=op.f('fk_search_documents_release_id_releases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('release_id', name=op.f('pk_search_documents'))
+    )
+    op.create_table('subscriber_topics',
+    sa.Column('subscriber_id', sa.Integer(), nullable=False),
+    sa.Column('topic_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['subscriber_id'], ['subscribers.id'], name=op.f('fk_subscriber_topics_subscriber_id_subscribers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['topic_id'], ['topics.id'], name=op.f('fk_subscriber_topics_topic_id_topics'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('subscriber_id', 'topic_id', name=op.f('pk_subscriber_topics'))
+    )
+    op.create_table('alert_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('recipients', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['version_id'], ['release_versions.id'], name=op.f('fk_alert_runs_version_id_release_versions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_runs')),
+    sa.UniqueConstraint('version_id', name=op.f('uq_alert_runs_version_id'))
+    )
     op.create_table('deliveries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('office_id', sa.Integer(), nullable=False),
@@ -182,12 +337,17 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('next_attempt_at', pressdesk.db.UTCDateTime(), nullable=False),
-    sa.Column('claimed_until', pressdesk.db.UTCDateTime(), nullable=True),
+    sa.Column('next_attempt_at', sa.DateTime(), nullable=False),
+    sa.Column('claimed_until', sa.DateTime(), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=False),
     sa.Column('message_id', sa.String(length=250), nullable=False),
-    sa.Column('sent_at', pressdesk.db.UTCDateTime(), nullable=True),
-    sa.Column('created_at', pressdesk.db.UTCDateTime(), nullable=False),
+    sa.Column('unsubscribe_url', sa.String(length=500), nullable=False),
+    sa.Column('payload', sa.LargeBinary(), nullable=True),
+    sa.Column('sent_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('variant', sa.String(length=40), server_default='', nullable=False),
+    sa.Column('claim_token', sa.String(length=32), server_default='', nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_deliveries_office_id_offices'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['outlet_id'], ['outlets.id'], name=op.f('fk_deliveries_outlet_id_outlets'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['version_id'], ['release_versions.id'], name=op.f('fk_deliveries_version_id_release_versions'), ondelete='CASCADE'),
@@ -195,50 +355,127 @@ def upgrade() -> None:
     sa.UniqueConstraint('message_id', name=op.f('uq_deliveries_message_id')),
     sa.UniqueConstraint('version_id', 'email', 'kind', name=op.f('uq_deliveries_version_id_email_kind'))
     )
-    with op.batch_alter_table('deliveries', schema=None) as batch_op:
-        batch_op.create_index('ix_deliveries_due', ['state', 'next_attempt_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_deliveries_office_id'), ['office_id'], unique=False)
-        batch_op.create_index('ix_deliveries_version_state', ['version_id', 'state'], unique=False)
-
+    op.create_index('ix_deliveries_due', 'deliveries', ['state', 'next_attempt_at'], unique=False)
+    op.create_index(op.f('ix_deliveries_office_id'), 'deliveries', ['office_id'], unique=False)
+    op.create_index('ix_deliveries_version_state', 'deliveries', ['version_id', 'state'], unique=False)
+    op.create_table('message_variants',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('mail_bytes', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['version_id'], ['release_versions.id'], name=op.f('fk_message_variants_version_id_release_versions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_variants')),
+    sa.UniqueConstraint('version_id', 'name', name=op.f('uq_message_variants_version_id_name'))
+    )
+    op.create_table('send_controls',
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('changed_by_id', sa.Integer(), nullable=True),
+    sa.Column('changed_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['changed_by_id'], ['users.id'], name=op.f('fk_send_controls_changed_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['version_id'], ['release_versions.id'], name=op.f('fk_send_controls_version_id_release_versions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('version_id', name=op.f('pk_send_controls'))
+    )
+    op.create_table('suppressions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('delivery_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['delivery_id'], ['deliveries.id'], name=op.f('fk_suppressions_delivery_id_deliveries'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_suppressions_office_id_offices'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_suppressions')),
+    sa.UniqueConstraint('office_id', 'email', name=op.f('uq_suppressions_office_id_email'))
+    )
+    op.create_index(op.f('ix_suppressions_office_id'), 'suppressions', ['office_id'], unique=False)
     # ### end Alembic commands ###
+    _create_full_text()
+
+
+# The SQL twin of pressdesk.search.text.fold() (lower() first, then the umlauts); a test keeps the two
+# in step. Written out here because migrations import no application code.
+FOLD_SQL = "replace(replace(replace(replace(lower({col}), 'ä', 'ae'), 'ö', 'oe'), 'ü', 'ue'), 'ß', 'ss')"
+
+
+def _create_full_text() -> None:
+    dialect = op.get_bind().dialect.name
+    if dialect == "postgresql":
+        headline, content = FOLD_SQL.format(col="headline"), FOLD_SQL.format(col="content")
+        op.execute(
+            "ALTER TABLE search_documents ADD COLUMN fts_vector tsvector GENERATED ALWAYS AS ("
+            f"setweight(to_tsvector('german'::regconfig, {headline}), 'A') || "
+            f"setweight(to_tsvector('german'::regconfig, {content}), 'B')) STORED")
+        op.execute("CREATE INDEX fts_search_documents_vector ON search_documents "
+                   "USING gin (fts_vector)")
+    elif dialect == "sqlite":
+        op.execute("CREATE VIRTUAL TABLE fts_releases USING fts5("
+                   "headline, content, tokenize = 'unicode61 remove_diacritics 2')")
+        # A document that goes (its release deleted, cascade) takes its FTS5 row with it.
+        op.execute("CREATE TRIGGER fts_releases_cleanup AFTER DELETE ON search_documents "
+                   "BEGIN DELETE FROM fts_releases WHERE rowid = old.release_id; END")
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS fts_releases_cleanup")
+        op.execute("DROP TABLE IF EXISTS fts_releases")
     # ### commands auto generated by Alembic - please adjust! ###
-    with op.batch_alter_table('deliveries', schema=None) as batch_op:
-        batch_op.drop_index('ix_deliveries_version_state')
-        batch_op.drop_index(batch_op.f('ix_deliveries_office_id'))
-        batch_op.drop_index('ix_deliveries_due')
-
+    op.drop_index(op.f('ix_suppressions_office_id'), table_name='suppressions')
+    op.drop_table('suppressions')
+    op.drop_table('send_controls')
+    op.drop_table('message_variants')
+    op.drop_index('ix_deliveries_version_state', table_name='deliveries')
+    op.drop_index(op.f('ix_deliveries_office_id'), table_name='deliveries')
+    op.drop_index('ix_deliveries_due', table_name='deliveries')
     op.drop_table('deliveries')
-    with op.batch_alter_table('release_versions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_release_versions_release_id'))
-
+    op.drop_table('alert_runs')
+    op.drop_table('subscriber_topics')
+    op.drop_table('search_documents')
+    op.drop_index(op.f('ix_release_versions_release_id'), table_name='release_versions')
+    op.drop_index('ix_release_versions_created_at', table_name='release_versions')
     op.drop_table('release_versions')
-    with op.batch_alter_table('release_images', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_release_images_release_id'))
-
+    op.drop_index('ix_release_topics_topic_id', table_name='release_topics')
+    op.drop_table('release_topics')
+    op.drop_index('ix_release_regions_region_id', table_name='release_regions')
+    op.drop_table('release_regions')
+    op.drop_index(op.f('ix_release_images_release_id'), table_name='release_images')
     op.drop_table('release_images')
+    op.drop_index(op.f('ix_release_attachments_release_id'), table_name='release_attachments')
+    op.drop_table('release_attachments')
     op.drop_table('list_outlets')
-    with op.batch_alter_table('releases', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_releases_status'))
-        batch_op.drop_index(batch_op.f('ix_releases_published_at'))
-        batch_op.drop_index(batch_op.f('ix_releases_office_id'))
-
+    op.drop_index(op.f('ix_topics_office_id'), table_name='topics')
+    op.drop_table('topics')
+    op.drop_index(op.f('ix_subscription_consents_subscriber_id'), table_name='subscription_consents')
+    op.drop_table('subscription_consents')
+    op.drop_table('subscriber_offices')
+    op.drop_index('ix_releases_withdrawn_at', table_name='releases')
+    op.drop_index(op.f('ix_releases_status'), table_name='releases')
+    op.drop_index(op.f('ix_releases_scheduled_at'), table_name='releases')
+    op.drop_index(op.f('ix_releases_published_at'), table_name='releases')
+    op.drop_index('ix_releases_office_id_published_at', table_name='releases')
+    op.drop_index(op.f('ix_releases_office_id'), table_name='releases')
+    op.drop_index(op.f('ix_releases_embargo_until'), table_name='releases')
     op.drop_table('releases')
-    with op.batch_alter_table('outlets', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_outlets_office_id'))
-
+    op.drop_index(op.f('ix_regions_office_id'), table_name='regions')
+    op.drop_table('regions')
+    op.drop_index(op.f('ix_outlets_office_id'), table_name='outlets')
     op.drop_table('outlets')
     op.drop_table('memberships')
-    with op.batch_alter_table('distribution_lists', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_distribution_lists_office_id'))
-
+    op.drop_index(op.f('ix_distribution_lists_office_id'), table_name='distribution_lists')
     op.drop_table('distribution_lists')
+    op.drop_index('ix_audit_entries_office_at', table_name='audit_entries')
+    op.drop_table('audit_entries')
     op.drop_table('users')
+    op.drop_index(op.f('ix_subscribers_status'), table_name='subscribers')
+    op.drop_table('subscribers')
+    op.drop_index('ix_subscribe_attempts_key_at', table_name='subscribe_attempts')
+    op.drop_table('subscribe_attempts')
+    op.drop_table('relay_states')
     op.drop_table('offices')
-    with op.batch_alter_table('login_failures', schema=None) as batch_op:
-        batch_op.drop_index('ix_login_failures_key_at')
-
+    op.drop_index('ix_login_failures_key_at', table_name='login_failures')
     op.drop_table('login_failures')
     # ### end Alembic commands ###

@@ -1,0 +1,72 @@
+"""THE alert matcher: would this search show this release?
+
+A saved search alerts exactly when the same search on the search page would list the release:
+the same text (headline and plain text of the version, as ``search/index.py`` indexes it), the
+same folding and German stems, stop words ignored, every term must match, word beginnings only
+with ``prefix``, and the same filters. It answers for one release in Python, without a query,
+so a worker can test every saved search against a newly public release cheaply.
+
+Visibility is not checked here: alerts are only sent for releases that are public.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pressdesk.releases.models import Release, ReleaseVersion
+from pressdesk.search.index import document_text
+from pressdesk.search.params import SearchParams
+from pressdesk.search.text import (
+    WORD,
+    fold,
+    query_terms,
+    query_words,
+    stem,
+    stem_matches,
+)
+from pressdesk.text import BERLIN
+
+
+def document_stems(headline: str, content: str) -> frozenset[str]:
+    """The stems a search document is found by (what FTS5 and the tsvector hold)."""
+    return frozenset(stem(w) for w in WORD.findall(fold(f"{headline} {content}")))
+
+
+def text_matches(q: str, headline: str, content: str, prefix: bool = False) -> bool:
+    """Does a document with this headline and plain text match the words of ``q``?"""
+    terms = query_terms(q)
+    if not terms:
+        return not query_words(q)  # no words: everything; stop words only: nothing
+    stems = document_stems(headline, content)
+    return all(any(stem_matches(s, stem(t), prefix) for s in stems) for t in terms)
+
+
+def _day(dt: datetime | None) -> datetime | None:
+    return dt.astimezone(BERLIN) if dt is not None else None
+
+
+def matches(params: SearchParams, release: Release,
+            version: ReleaseVersion | None = None) -> bool:
+    """Would ``params`` find ``release`` (as of ``version``, by default its latest)?"""
+    if params.office and release.office.slug != params.office:
+        return False
+    if params.topic and params.topic not in {t.slug for t in release.topics}:
+        return False
+    if params.region and params.region not in {g.slug for g in release.regions}:
+        return False
+    if params.date_from or params.date_to:
+        day = _day(release.published_at)
+        if day is None:
+            return False
+        if params.date_from and day.date() < params.date_from:
+            return False
+        if params.date_to and day.date() > params.date_to:
+            return False
+    v = version or release.versions[-1]
+    return text_matches(params.q, v.headline or "", document_text(v.lead, v.body),
+                        params.prefix)
+
+
+def query_matches(q: str, release: Release, version: ReleaseVersion | None = None) -> bool:
+    """A saved search that is only words (what the alert signup stores)."""
+    return matches(SearchParams(q=q), release, version)
