@@ -13,6 +13,7 @@ from celery.schedules import crontab
 from flask import Flask, current_app
 
 from pressdesk.config import Settings
+from pressdesk.db import db
 
 DELIVER_TASK = "pressdesk.deliver_version"
 SWEEP_TASK = "pressdesk.sweep"
@@ -62,11 +63,20 @@ def celery_config(s: Settings) -> dict[str, Any]:
 
 def celery_init_app(app: Flask, s: Settings) -> Celery:
     class FlaskTask(Task):
+        """Runs the task in an app context as one unit of work: commit after ``run`` returns,
+        roll back when it raises (a retry included), so a task never half-applies."""
+
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             with app.app_context():
-                return self.run(*args, **kwargs)
+                try:
+                    result = self.run(*args, **kwargs)
+                except BaseException:
+                    db.rollback()
+                    raise
+                db.commit()
+                return result
 
-    celery = Celery(app.name, task_cls=FlaskTask)
+    celery: Celery = Celery(app.name, task_cls=FlaskTask)
     celery.config_from_object(celery_config(s))
     celery.set_default()
     app.extensions["celery"] = celery

@@ -105,7 +105,7 @@ def create_user_command(email: str, name: str, office_slug: str, role: str, pass
     if find_user(email):
         raise click.BadParameter(f"a user {email} exists already")
     create_user(email, name, password, office, Role(role))
-    db.session.commit()
+    db.commit()  # a CLI command is its own unit of work
     click.echo(f"created {email} as {role} of {office.name}")
 
 

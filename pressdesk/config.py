@@ -10,7 +10,7 @@ import os
 import secrets
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -192,4 +192,4 @@ def validate(s: Settings) -> None:
 
 def settings() -> Settings:
     """The running app's settings."""
-    return current_app.extensions["pressdesk.settings"]
+    return cast(Settings, current_app.extensions["pressdesk.settings"])

@@ -1,7 +1,16 @@
-"""Database plumbing: declarative base, engine, the scoped session and the after-commit hook.
+"""Database plumbing: declarative base, engine, the scoped session, the unit of work and the
+after-commit hook.
 
 Plain SQLAlchemy 2 rather than a Flask wrapper, so the same session code serves the web app,
 the CLI and the Celery workers.
+
+Who commits: services change and flush, never commit. The unit of work commits once at its end:
+a web request (:func:`init_request_transactions`: commit when the view answered below 400, roll
+back on an exception or an error answer), a Celery task (``FlaskTask`` in ``celery_app``: commit
+after ``run``, roll back when it raises), a CLI command (it calls :meth:`Database.commit`). Code
+that must make work durable mid-way (the delivery engine marking each message after the relay's
+answer, a refused login that must be counted although the answer is an error) calls
+``db.commit()`` deliberately; what it committed stays committed whatever the unit does after.
 """
 
 from __future__ import annotations
@@ -9,12 +18,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from flask import Flask, Response
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +104,41 @@ class Database:
         assert self.engine is not None
         return self.engine.dialect.name
 
+    def commit(self) -> None:
+        """Commit the session now, on purpose: the end of a CLI command, or work that must be
+        durable before the unit of work ends (see the module docstring). The one place that
+        calls ``session.commit()``."""
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
 
 db = Database()
+
+
+# An answer below this status commits the request's work; an error answer rolls it back.
+COMMIT_BELOW_STATUS = 400
+
+
+def init_request_transactions(app: Flask) -> None:
+    """Make each request one unit of work, as Indico's ``RH.process`` does.
+
+    After the view (and any error handler) produced the answer: a status below 400 commits,
+    anything else rolls back, so a refused step shown as a 403 page leaves nothing half-applied.
+    An exception that no handler turns into an answer becomes a 500, which rolls back too. A
+    failing commit raises here, and Flask answers 500 instead of the view's success page.
+
+    Registered before every other ``after_request`` function, so it runs after all of them.
+    """
+
+    @app.after_request
+    def _end_unit_of_work(response: Response) -> Response:
+        if response.status_code < COMMIT_BELOW_STATUS:
+            db.commit()
+        else:
+            db.rollback()
+        return response
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:

@@ -28,7 +28,7 @@ def init_app(app: Flask) -> None:
     def state_label(value: str) -> str:
         from flask_babel import gettext
 
-        return gettext(STATE_LABELS.get(value, value))
+        return str(gettext(STATE_LABELS.get(value, value)))
 
     @app.context_processor
     def _globals() -> dict[str, object]:

@@ -30,6 +30,7 @@ class MailImage:
     rights: str
     width: int = 0
     height: int = 0
+    format_label: str = "JPG"  # of the original the link points to
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from email_validator import validate_email
 from sqlalchemy import select
@@ -25,7 +26,7 @@ SEEDS = Path(__file__).parent / "seeds"
 DEMO_PASSWORD = "pressdesk-demo"  # noqa: S105 - demo data, printed by `make run`
 ADMIN_EMAIL = "admin@pressdesk.example"
 
-OFFICES = [
+OFFICES: list[dict[str, Any]] = [
     {"slug": "landkreis-leer", "name": "Landkreis Leer", "tag": "LK Leer",
      "sender_name": "Pressestelle Landkreis Leer", "default_place": "Leer",
      "contact_name": "Pressestelle Landkreis Leer", "contact_phone": "0491 926-0",
@@ -163,7 +164,7 @@ def _it_achse_text() -> dict[str, str]:
             "dateline_place": "Leer", "lead": paras[0], "body": body_text}
 
 
-def _office(data: dict[str, str]) -> tuple[Office, bool]:
+def _office(data: dict[str, Any]) -> tuple[Office, bool]:
     office = db.session.scalar(select(Office).where(Office.slug == data["slug"]))
     if office:
         return office, False
@@ -226,7 +227,7 @@ def load_offices_and_users() -> tuple[dict[str, Office], list[str]]:
     for email, name, slug in PUBLISHERS:
         if find_user(email) is None:
             create_user(email, name, DEMO_PASSWORD, offices[slug], Role.PUBLISHER)
-    db.session.commit()
+    db.commit()
     return offices, report
 
 
@@ -289,5 +290,5 @@ def _tag_demo_releases(offices: dict[str, Office]) -> str:
                 release.topics = [topics[s] for s in topic_slugs if s in topics]
                 release.regions = [regions[s] for s in region_slugs if s in regions]
                 tagged += 1
-    db.session.commit()
+    db.commit()
     return f"topics and regions: {tagged} demo release(s) tagged"

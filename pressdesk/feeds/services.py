@@ -123,7 +123,7 @@ SEARCH_FILTERS = ("q", "stelle", "thema", "region", "von", "bis", "wortanfang")
 def scope_search(params: SearchParams) -> Scope:
     """The feed of a search as the search page parsed it (``pressdesk.search.params``)."""
     label = params.q or "alle Mitteilungen"
-    args = tuple((k, params.raw[k]) for k in SEARCH_FILTERS if params.raw.get(k))
+    args = tuple((k, v) for k, v in params.args(page=1) if k in SEARCH_FILTERS)
     digest = hashlib.sha256(repr(args).encode()).hexdigest()[:16]
     return Scope(key=f"search:{digest}", title=f"Suche: {label}",
                  subtitle=f"Pressemitteilungen zur Suche „{label}“",

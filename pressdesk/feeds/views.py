@@ -112,7 +112,8 @@ def region_feed(office_slug: str, region_slug: str, fmt: str) -> Response:
 @public
 def search_feed(fmt: str) -> Response:
     p = search_params.parse(request.args)
-    if any(len(v) > search_params.MAX_QUERY for v in p.raw.values()):
+    if any(len(request.args.get(name, "")) > search_params.MAX_QUERY
+           for name in search_params.PORTAL_NAMES.values()):
         abort(400)  # the page cuts a long query; a feed URL must say what it searches
     return _serve(fmt, services.scope_search(p))
 

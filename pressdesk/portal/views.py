@@ -157,9 +157,10 @@ def release(office_slug: str, year: int, number: int, slug: str):  # type: ignor
                            feed_links=feed_links(office))
 
 
-@bp.route("/bilder/<public_id>/<rendition>.jpg")
+@bp.route("/bilder/<public_id>/<rendition>.png", defaults={"ext": "png"})
+@bp.route("/bilder/<public_id>/<rendition>.jpg", defaults={"ext": "jpg"})
 @public
-def image(public_id: str, rendition: str):  # type: ignore[no-untyped-def]
+def image(public_id: str, rendition: str, ext: str = "jpg"):  # type: ignore[no-untyped-def]
     if rendition not in ("web", "original"):
         abort(404)
     img = db.session.scalar(

@@ -22,6 +22,13 @@ from pressdesk.delivery.render import (
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
 from pressdesk.releases.models import Release, ReleaseStatus, ReleaseVersion
+from pressdesk.releases.presenter import (  # noqa: F401 - image_url, permalink: shared names
+    PublicRelease,
+    image_url,
+    permalink,
+    present,
+    present_draft,
+)
 from pressdesk.releases.variants import with_variants
 from pressdesk.signals import release_changed, release_public, send_after_commit
 from pressdesk.text import dateline, has_line_break, one_line, slugify
@@ -93,13 +100,6 @@ def office_release(office: Office, release_id: int) -> Release | None:
     )
 
 
-def permalink(release: Release) -> str:
-    if release.number is None:  # a draft (preview, test mail): no public address yet
-        return ""
-    return external_url("portal.release", office_slug=release.office.slug, year=release.year,
-                        number=release.number, slug=release.slug)
-
-
 def _outlet_serializer():  # type: ignore[no-untyped-def]
     from itsdangerous import URLSafeSerializer
 
@@ -121,10 +121,6 @@ def unsign_file_id(token: str) -> str | None:
         return None
 
 
-def image_url(public_id: str, rendition: str) -> str:
-    return external_url("portal.image", public_id=public_id, rendition=rendition)
-
-
 def recipients_for(office: Office, list_ids: list[int] | None) -> list[Recipient]:
     """Who gets a release: the media domain's rule (active outlets, every address)."""
     from pressdesk.media.services import recipients
@@ -132,39 +128,43 @@ def recipients_for(office: Office, list_ids: list[int] | None) -> list[Recipient
     return recipients(office, list_ids)
 
 
-def mail_for(version: ReleaseVersion, kind: str = "publish") -> ReleaseMail:
-    release, office = version.release, version.release.office
+def mail_for(version: ReleaseVersion, kind: str | None = None) -> ReleaseMail:
+    """The newspaper mail of a saved version, built from its one presentation."""
+    return mail_from(present(version), kind)
+
+
+def draft_mail(release: Release) -> ReleaseMail:
+    """The newspaper mail of the working text (preview, test mail)."""
+    return mail_from(present_draft(release))
+
+
+def mail_from(p: PublicRelease, kind: str | None = None) -> ReleaseMail:
     s = settings()
     # While the Sperrfrist runs the public file routes answer 404: outlets get signed links.
-    embargoed = release.embargo_until is not None and release.embargo_until > version.created_at
+    embargoed = p.embargoed_at(p.created_at)
     return ReleaseMail(
-        office_name=office.name, sender_name=office.sender_name or office.name,
-        from_addr=s.mail_from, reply_to=release.contact_email or office.contact_email,
-        list_id=f"{office.slug}.{s.mail_domain}", headline=version.headline,
-        subline=version.subline, dateline=version.dateline, lead=version.lead,
-        body_markdown=version.body, permalink=permalink(release), reference=release.reference,
-        date=version.created_at, kind=kind,
+        office_name=p.office.name, sender_name=p.office.sender_name, from_addr=s.mail_from,
+        reply_to=p.reply_to, list_id=f"{p.office.slug}.{s.mail_domain}", headline=p.headline,
+        subline=p.subline, dateline=p.dateline, lead=p.lead, body_markdown=p.body_markdown,
+        permalink=p.permalink, reference=p.reference, date=p.created_at, kind=kind or p.kind,
         # SPERRFRIST only while it runs: a correction after the embargo must not carry it.
-        embargo_until=release.embargo_until if embargoed else None,
-        contact_name=release.contact_name or office.contact_name,
-        contact_phone=release.contact_phone or office.contact_phone,
-        contact_email=release.contact_email or office.contact_email,
+        embargo_until=p.embargo_until if embargoed else None,
+        contact_name=p.contact.name, contact_phone=p.contact.phone,
+        contact_email=p.contact.email, change_summary=p.change_summary,
         images=tuple(
             MailImage(url=(external_url("release_files.outlet_image", rendition="original",
-                                        token=sign_file_id(i.public_id)) if embargoed
-                           else image_url(i.public_id, "original")),
-                      caption=i.caption, credit=i.credit,
-                      alt=i.alt, rights=i.rights, width=i.width, height=i.height)
-            for i in release.images
+                                        ext=i.extension, token=sign_file_id(i.id))
+                           if embargoed else i.original_url),
+                      caption=i.caption, credit=i.credit, alt=i.alt, rights=i.rights,
+                      width=i.width, height=i.height, format_label=i.format_label)
+            for i in p.images
         ),
         attachments=tuple(
             MailAttachment(url=(external_url("release_files.outlet_attachment",
-                                             token=sign_file_id(a.public_id), filename=a.filename)
-                                if embargoed else
-                                external_url("release_files.public_attachment",
-                                             public_id=a.public_id, filename=a.filename)),
+                                             token=sign_file_id(a.id), filename=a.filename)
+                                if embargoed else a.url),
                            filename=a.filename, size_bytes=a.size_bytes)
-            for a in release.attachments
+            for a in p.attachments
         ),
     )
 

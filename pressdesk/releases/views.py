@@ -278,8 +278,7 @@ def preview(release_id: int):  # type: ignore[no-untyped-def]
 def _preview_message(release: Release):  # type: ignore[no-untyped-def]
     from flask import current_app
 
-    return render_message(services.mail_for(workflow.preview_version(release)),
-                          current_app.jinja_env)
+    return render_message(services.draft_mail(release), current_app.jinja_env)
 
 
 @bp.route("/releases/<int:release_id>/preview/email")
@@ -509,8 +508,9 @@ def delete_attachment(release_id: int, attachment_id: int):  # type: ignore[no-u
     return _back(release)
 
 
-@bp.route("/images/<public_id>/<rendition>.jpg")
-def desk_image(public_id: str, rendition: str):  # type: ignore[no-untyped-def]
+@bp.route("/images/<public_id>/<rendition>.png", defaults={"ext": "png"})
+@bp.route("/images/<public_id>/<rendition>.jpg", defaults={"ext": "jpg"})
+def desk_image(public_id: str, rendition: str, ext: str = "jpg"):  # type: ignore[no-untyped-def]
     """Images of any release of the current office, drafts included (members only)."""
     if rendition not in ("web", "original"):
         abort(404)
@@ -572,9 +572,10 @@ def _published_file(model, token: str):  # type: ignore[no-untyped-def]
     return row
 
 
-@files_bp.route("/redaktionen/bilder/<token>/<rendition>.jpg")
+@files_bp.route("/redaktionen/bilder/<token>/<rendition>.png", defaults={"ext": "png"})
+@files_bp.route("/redaktionen/bilder/<token>/<rendition>.jpg", defaults={"ext": "jpg"})
 @public
-def outlet_image(token: str, rendition: str):  # type: ignore[no-untyped-def]
+def outlet_image(token: str, rendition: str, ext: str = "jpg"):  # type: ignore[no-untyped-def]
     """Images for the outlets' email of a published release, embargo or not (signed link)."""
     if rendition not in ("web", "original"):
         abort(404)

@@ -20,7 +20,6 @@ import logging
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 from flask import current_app
@@ -38,9 +37,11 @@ from pressdesk.delivery.transport import Outcome
 from pressdesk.extensions import db
 from pressdesk.releases import diff
 from pressdesk.releases.models import Region, Release, ReleaseStatus, ReleaseVersion, Topic
+from pressdesk.releases.presenter import working_text
 from pressdesk.releases.services import (
     ReleaseError,
     clean_fields,
+    draft_mail,
     mail_for,
     publish_release,
 )
@@ -172,13 +173,7 @@ def set_vocabulary(release: Release, topic_ids: list[int], region_ids: list[int]
 
 def preview_version(release: Release) -> Any:
     """A version-like value of the working text, for previews and test mails (never saved)."""
-    when = release.published_at or release.scheduled_at or utcnow()
-    return SimpleNamespace(
-        release=release, version=release.version, kind="publish",
-        headline=one_line(release.headline), subline=one_line(release.subline),
-        dateline=dateline(release.dateline_place, when), lead=release.lead, body=release.body,
-        created_at=utcnow(), change_summary="",
-    )
+    return working_text(release)
 
 
 def previous_recipients(release: Release) -> list[Recipient]:
@@ -433,7 +428,7 @@ def send_test(release: Release, user: User) -> str:
     """
     check(release, user, "test_mail")
     s = settings()
-    msg = render_message(mail_for(preview_version(release)), current_app.jinja_env)
+    msg = render_message(draft_mail(release), current_app.jinja_env)
     msg.replace_header("Subject", f"[TEST] {msg['Subject']}")
     message_id = f"<test.{release.public_id}.{uuid.uuid4().hex[:12]}@{s.mail_domain}>"
     data = personalise(shared_bytes(msg), user.name, user.email, message_id)

@@ -396,9 +396,13 @@ def upgrade() -> None:
     _create_full_text()
 
 
-# The SQL twin of pressdesk.search.text.fold() (lower() first, then the umlauts); a test keeps the two
-# in step. Written out here because migrations import no application code.
-FOLD_SQL = "replace(replace(replace(replace(lower({col}), 'ä', 'ae'), 'ö', 'oe'), 'ü', 'ue'), 'ß', 'ss')"
+# The SQL twin of pressdesk.search.text.fold() (lower() first, then the umlauts, then other
+# accents dropped); a test keeps the two in step. Written out here because migrations import no
+# application code.
+FOLD_SQL = (
+    "translate(replace(replace(replace(replace(lower({col}), 'ä', 'ae'), 'ö', 'oe'), 'ü', 'ue'), "
+    "'ß', 'ss'), 'àáâãåçèéêëìíîïñòóôõùúûýÿāăąćĉċčďēĕėęěĝğġģĥĩīĭįĵķĺļľńņňōŏőŕŗřśŝşšţťũūŭůűųŵŷźżžſ', "
+    "'aaaaaceeeeiiiinoooouuuyyaaaccccdeeeeegggghiiiijklllnnnooorrrssssttuuuuuuwyzzzs')")
 
 
 def _create_full_text() -> None:
