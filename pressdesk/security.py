@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import current_user
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,7 +29,24 @@ def frameable(view: F) -> F:
     return view
 
 
+def stateless(view: F) -> F:
+    """Mark a public view whose answer is the same for everyone (feeds): the session cookie is
+    neither refreshed nor set there, so shared caches may keep it (no ``Vary: Cookie``)."""
+    setattr(view, "pressdesk_stateless", True)  # noqa: B010
+    return view
+
+
+class _Sessions(SecureCookieSessionInterface):
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        view = app.view_functions.get(request.endpoint or "")
+        if getattr(view, "pressdesk_stateless", False) and not session.modified:
+            return
+        super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = _Sessions()
+
     @app.before_request
     def _require_login() -> Any:
         if request.endpoint is None or request.endpoint == "static":

@@ -81,3 +81,28 @@ def test_other_offices_feeds_are_not_pinged(app, demo, celery_worker, hub):
     wait_for(lambda: len(hub.urls()) == 6, timeout=30)
     assert all("landkreis-leer" not in u for u in hub.urls())
     assert f"{BASE}/presse/stadt-lingen/feed.atom" in hub.urls()
+
+
+def test_an_embargoed_release_is_announced_when_its_embargo_ends(app, demo, hub):
+    from datetime import timedelta
+
+    from pressdesk.db import utcnow
+    from pressdesk.extensions import db
+    from pressdesk.feeds import websub
+    from pressdesk.releases import services, workflow
+    from pressdesk.releases.models import Release
+    from tests.helpers import draft
+
+    release = draft(headline="Unter Sperrfrist")
+    release.embargo_until = utcnow() + timedelta(days=1)
+    db.session.commit()
+    rid = release.id
+    services.publish_release(release, None)
+    assert websub.ping_release(rid) == 0  # published, but nobody may know yet
+    assert hub.urls() == set()
+    release = db.session.get(Release, rid)
+    release.embargo_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert workflow.end_embargoes() == [rid]
+    assert websub.ping_release(rid) == 6  # all offices and the office, three formats
+    assert f"{BASE}/presse/landkreis-leer/feed.atom" in hub.urls()

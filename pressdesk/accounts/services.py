@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,23 +17,33 @@ from pressdesk.db import utcnow
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
 
-_hasher = PasswordHasher()
-# Verified against when the account does not exist, so timing does not reveal which emails exist.
-_DUMMY_HASH = _hasher.hash("pressdesk-dummy-password")
+
+@lru_cache(maxsize=4)
+def _hasher_for(time_cost: int, memory_kib: int, parallelism: int) -> tuple[PasswordHasher, str]:
+    """The hasher for these parameters, and a hash verified against when the account does not
+    exist (so timing does not reveal which emails exist)."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+    return hasher, hasher.hash("pressdesk-dummy-password")
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    s = settings()
+    return _hasher_for(s.argon2_time_cost, s.argon2_memory_kib, s.argon2_parallelism)
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher()[0].hash(password)
 
 
 def verify_password(user: User | None, password: str) -> bool:
-    target = user.password_hash if user else _DUMMY_HASH
+    hasher, dummy = _hasher()
+    target = user.password_hash if user else dummy
     try:
-        ok = _hasher.verify(target, password)
+        ok = hasher.verify(target, password)
     except (VerificationError, InvalidHashError):
         return False
-    if ok and user and _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if ok and user and hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
     return ok and user is not None and user.active
 
 
