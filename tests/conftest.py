@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextvars
 import os
-import re
 import shutil
 import socket
 import threading
@@ -277,21 +276,6 @@ def wait_for(check: Callable[[], Any], timeout: float = 30.0, interval: float = 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s: {check}")
         time.sleep(interval)
-
-
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_token(html: str) -> str:
-    match = _CSRF.search(html)
-    assert match, "no CSRF token in page"
-    return match.group(1)
-
-
-def login(client, email: str, password: str = "pressdesk-demo"):  # type: ignore[no-untyped-def]
-    page = client.get("/login")
-    return client.post("/login", data={"email": email, "password": password,
-                                       "csrf_token": csrf_token(page.get_data(as_text=True))})
 
 
 @pytest.fixture
