@@ -148,6 +148,10 @@ def personalise(shared: bytes, to_name: str, to_email: str, message_id: str,
             targets.append(f"<{one_line(unsubscribe_mailto)}>")
         head += f"List-Unsubscribe: {', '.join(targets)}\r\n"
         head += "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+        # The reader's own link in the body too (a reader alert's shared body has a mark).
+        from pressdesk.subscriptions.render import fill_unsubscribe
+
+        shared = fill_unsubscribe(shared, unsubscribe_url)
     # A non-ASCII address (sent only with SMTPUTF8) is written as UTF-8 (RFC 6532).
     return head.encode("ascii" if head.isascii() else "utf-8") + shared
 
