@@ -10,8 +10,8 @@ from pressdesk.feeds import services as feed_services
 from pressdesk.offices.models import Office
 from pressdesk.portal import services
 from pressdesk.releases.images import image_path
-from pressdesk.releases.markup import render_markdown
 from pressdesk.releases.models import Region, Release, ReleaseImage, Topic
+from pressdesk.releases.presenter import present
 from pressdesk.security import frameable, public
 from pressdesk.urls import external_url
 
@@ -158,9 +158,7 @@ def release(office_slug: str, year: int, number: int, slug: str):  # type: ignor
     if slug != rel.slug:  # the number is the identity; the slug is decoration
         return redirect(url_for(".release", office_slug=office.slug, year=year, number=number,
                                 slug=rel.slug), 301)
-    version = rel.versions[-1]
-    return render_template("portal/release.html", release=rel, version=version,
-                           body_html=render_markdown(version.body), preview=False,
+    return render_template("portal/release.html", p=present(rel.versions[-1]), preview=False,
                            feed_links=feed_links(office))
 
 
