@@ -9,6 +9,7 @@ and Redis.
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import os
 import shutil
 import socket
@@ -245,6 +246,17 @@ def ctx(request: pytest.FixtureRequest) -> Iterator[None]:
         shutil.rmtree(s.outbox_dir, ignore_errors=True)
         yield
         db.session.remove()
+
+
+@pytest.fixture
+def settings_override(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """``settings_override(feed_page_size=20)``: these settings for the rest of the test."""
+    def override(**changes: Any) -> Any:
+        changed = dataclasses.replace(app.extensions["pressdesk.settings"], **changes)
+        monkeypatch.setitem(app.extensions, "pressdesk.settings", changed)
+        return changed
+
+    return override
 
 
 @pytest.fixture(scope="session")
