@@ -96,7 +96,7 @@ def test_unsubscribe_cancels_queued_alerts(app, demo):
 
 
 def test_press_office_does_not_see_reader_addresses(app, demo):
-    from tests.conftest import login
+    from tests.helpers import login
 
     _active("privat@example.org", offices=("landkreis-leer",))
     v = publish()

@@ -10,9 +10,8 @@ from pressdesk.accounts.models import Membership
 from pressdesk.delivery import controls, engine, suppressions
 from pressdesk.delivery.models import Delivery, Suppression
 from pressdesk.extensions import db
-from tests.conftest import csrf_token, login
 from tests.delivery_support import publish_to, recipients, states
-from tests.helpers import office
+from tests.helpers import csrf_token, login, office
 
 LEER = "redaktion.leer@pressdesk.example"
 ADMIN = "admin@pressdesk.example"

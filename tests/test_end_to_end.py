@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from pressdesk.delivery.models import Delivery
 from pressdesk.extensions import db
-from tests.conftest import csrf_token, login, wait_for
+from tests.conftest import wait_for
+from tests.helpers import csrf_token, login
 
 # Publishing needs the publisher role (issue 3): the editor may only write and submit.
 LEER = "leitung.leer@pressdesk.example"
