@@ -32,7 +32,7 @@ def frameable(view: F) -> F:
 def stateless(view: F) -> F:
     """Mark a public view whose answer is the same for everyone (feeds): the session cookie is
     neither refreshed nor set there, so shared caches may keep it (no ``Vary: Cookie``)."""
-    view.pressdesk_stateless = True  # type: ignore[attr-defined]
+    setattr(view, "pressdesk_stateless", True)  # noqa: B010
     return view
 
 

@@ -11,9 +11,9 @@ from pressdesk.releases.models import Topic
 from pressdesk.subscriptions import services as alerts
 from pressdesk.subscriptions.models import ConsentRecord, Subscriber
 from pressdesk.throttle import ThrottleHit
-from tests.conftest import LIVE_PORT, csrf_token
+from tests.conftest import LIVE_PORT
 from tests.feeds_support import vocab
-from tests.helpers import office
+from tests.helpers import csrf_token, office
 
 BASE = f"http://127.0.0.1:{LIVE_PORT}"
 

@@ -24,14 +24,15 @@ from pressdesk.celery_app import DELIVER_TASK, send_task
 from pressdesk.config import settings
 from pressdesk.db import after_commit, utcnow
 from pressdesk.delivery.models import Delivery, DeliveryState
+from pressdesk.delivery.queue import Recipient, enqueue
+from pressdesk.delivery.relays import open_transport
 from pressdesk.delivery.render import personalise
-from pressdesk.delivery.services import Recipient, open_transport, queue_deliveries
 from pressdesk.delivery.transport import Outcome
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
 from pressdesk.portal import services as portal
 from pressdesk.releases.models import Release, ReleaseVersion, Topic
-from pressdesk.releases.services import mail_for, permalink
+from pressdesk.releases.presenter import present
 from pressdesk.search.matching import query_matches
 from pressdesk.subscriptions import render
 from pressdesk.subscriptions.models import (
@@ -351,6 +352,22 @@ def subscribers_for(release: Release, frequency: str) -> list[Subscriber]:
     return [s for s in candidates if _wants(s, release)]
 
 
+def alert_mail(version: ReleaseVersion, now: datetime | None = None) -> bytes:
+    """The shared reader alert of a version, from its one presentation. Dated now (it is made
+    when the release becomes public; the engine dates each message when it sends it)."""
+    links = render.Links(subscribe_url=external_url("subscriptions.subscribe"))
+    return render.render_alert(present(version), sender(), links, now or utcnow(),
+                               current_app.jinja_env)
+
+
+def digest_mail(sub: Subscriber, releases: list[Release], now: datetime) -> bytes:
+    """One reader's digest of ``releases`` (their latest versions), with their own links."""
+    links = render.Links(subscribe_url=external_url("subscriptions.subscribe"),
+                         manage_url=manage_url(sub), unsubscribe_url=unsubscribe_url(sub))
+    items = [present(r.versions[-1]) for r in releases]
+    return render.render_digest(items, sender(), links, now, current_app.jinja_env)
+
+
 def _is_public(release: Release) -> bool:
     return db.session.scalar(select(func.count()).select_from(Release)
                              .where(Release.id == release.id, portal.visible())) == 1
@@ -370,16 +387,14 @@ def queue_instant_alerts(version_id: int) -> int:
     recipients = [Recipient(email=s.email, name="", unsubscribe_url=unsubscribe_url(s))
                   for s in subscribers_for(release, Frequency.INSTANT.value)]
     if version.reader_mail_bytes is None:
-        links = render.Links(subscribe_url=external_url("subscriptions.subscribe"))
-        version.reader_mail_bytes = render.render_alert(mail_for(version), sender(), links,
-                                                        current_app.jinja_env)
+        version.reader_mail_bytes = alert_mail(version)
     db.session.add(AlertRun(version_id=version_id, recipients=len(recipients)))
     try:
         db.session.flush()
     except IntegrityError:  # another worker got there first
         db.session.rollback()
         return 0
-    queue_deliveries(version, recipients, kind="reader")
+    enqueue(version, recipients, kind="reader")
     db.session.commit()
     return len(recipients)
 
@@ -431,14 +446,7 @@ def _queue_digest(sub_id: int, now: datetime) -> int:
     if moved != 1 or not releases:
         db.session.commit()
         return 0
-    items = [render.DigestItem(office_name=r.office.name, headline=r.versions[-1].headline,
-                               subline=r.versions[-1].subline, dateline=r.versions[-1].dateline,
-                               lead=r.versions[-1].lead, permalink=permalink(r),
-                               public_since=r.went_public_at or r.published_at or now)
-             for r in releases]
-    links = render.Links(subscribe_url=external_url("subscriptions.subscribe"),
-                         manage_url=manage_url(sub), unsubscribe_url=unsubscribe_url(sub))
-    payload = render.render_digest(items, sender(), links, now, current_app.jinja_env)
+    payload = digest_mail(sub, releases, now)
     newest = releases[0].versions[-1]
     db.session.execute(insert(Delivery), [{
         "office_id": newest.release.office_id, "version_id": newest.id, "kind": "digest",
