@@ -127,3 +127,41 @@ def test_json_feed_pages_name_the_feed_itself(app, demo, monkeypatch):
     two = json.loads(client.get("/feed.json?page=2").data)
     assert two["feed_url"] == f"{BASE}/feed.json"
     assert len(two["items"]) == 1
+
+
+def _alternates(page: str) -> list[tuple[str, str]]:
+    import re
+
+    return [(m.group(1), m.group(2).replace("&amp;", "&")) for m in re.finditer(
+        r'<link rel="alternate" type="([^"]+)" title="[^"]*" href="([^"]+)"', page)]
+
+
+def test_topic_and_region_pages_advertise_their_own_feeds(app, demo):
+    publish("Radweg Bunde", topics=("verkehr",), regions=("rheiderland",))
+    publish("Marktplatz Lingen", office_slug="stadt-lingen", topics=("verkehr",))
+    publish("Kita Weener")
+    client = app.test_client()
+    for path, titles in (("/thema/verkehr", {"Radweg Bunde", "Marktplatz Lingen"}),
+                         ("/region/rheiderland", {"Radweg Bunde"})):
+        links = _alternates(client.get(path).get_data(as_text=True))
+        own = [(t, href) for t, href in links if href.startswith(f"{BASE}{path}/feed.")]
+        assert {t for t, _ in own} == {"application/rss+xml", "application/atom+xml",
+                                       "application/feed+json"}, path
+        assert links[0] == own[0]  # the page's own feeds come first
+        for mime, href in own:
+            data = client.get(href.removeprefix(BASE)).data
+            found = ({i["title"] for i in json.loads(data)["items"]} if "json" in mime
+                     else {e.title for e in feedparser.parse(data).entries})
+            assert found == titles, href
+    assert client.get("/thema/gibt-es-nicht/feed.rss").status_code == 404
+
+
+def test_search_page_offers_rss_atom_and_json_feed(app, demo):
+    publish("Radweg Bunde")
+    page = app.test_client().get("/suche?q=radweg&stelle=landkreis-leer").get_data(as_text=True)
+    search_links = {t: href for t, href in _alternates(page) if "/suche/feed." in href}
+    assert search_links == {
+        "application/rss+xml": "/suche/feed.rss?q=radweg&stelle=landkreis-leer",
+        "application/atom+xml": "/suche/feed.atom?q=radweg&stelle=landkreis-leer",
+        "application/feed+json": "/suche/feed.json?q=radweg&stelle=landkreis-leer"}
+    assert page.count('class="feed-link"') == 3

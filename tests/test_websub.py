@@ -64,7 +64,8 @@ def test_publish_pings_the_hub_for_every_touched_feed_with_retries(app, demo, ce
     publish(topics=("verkehr",), regions=("rheiderland",))
     expected = {f"{BASE}{path}.{fmt}" for fmt in ("rss", "atom", "json") for path in (
         "/feed", "/presse/landkreis-leer/feed", "/presse/landkreis-leer/themen/verkehr/feed",
-        "/presse/landkreis-leer/regionen/rheiderland/feed")}
+        "/presse/landkreis-leer/regionen/rheiderland/feed", "/thema/verkehr/feed",
+        "/region/rheiderland/feed")}
     wait_for(lambda: hub.urls() == expected, timeout=40)
     assert hub.answers[:2] == [503, 503]
     assert all(p["hub.mode"] == ["publish"] for p in hub.pings)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from pressdesk.config import settings
 from pressdesk.extensions import db
-from pressdesk.feeds.builder import Enclosure, FeedEntry, FeedMeta, Paging, build
+from pressdesk.feeds.builder import FORMATS, MIME, Enclosure, FeedEntry, FeedMeta, Paging, build
 from pressdesk.feeds.cache import FeedCache, make_cache
 from pressdesk.offices.models import Office
 from pressdesk.portal import services as portal
@@ -115,6 +115,32 @@ def scope_region(office: Office, region: Region) -> Scope:
                  endpoint="feeds.region_feed",
                  values={"office_slug": office.slug, "region_slug": region.slug},
                  condition=Release.regions.any(Region.id == region.id), office_id=office.id)
+
+
+def scope_topic_everywhere(slug: str, name: str) -> Scope:
+    """A topic across offices (the portal's ``/thema/<slug>`` page)."""
+    return Scope(key=f"topics:{slug}", title=f"Thema: {name}",
+                 subtitle=f"Pressemitteilungen aller Pressestellen zum Thema {name}",
+                 home_url=external_url("portal.topic", slug=slug),
+                 endpoint="feeds.topic_everywhere_feed", values={"slug": slug},
+                 condition=Release.topics.any(Topic.slug == slug))
+
+
+def scope_region_everywhere(slug: str, name: str) -> Scope:
+    """A region across offices (the portal's ``/region/<slug>`` page)."""
+    return Scope(key=f"regions:{slug}", title=f"Region: {name}",
+                 subtitle=f"Pressemitteilungen aller Pressestellen für {name}",
+                 home_url=external_url("portal.region", slug=slug),
+                 endpoint="feeds.region_everywhere_feed", values={"slug": slug},
+                 condition=Release.regions.any(Region.slug == slug))
+
+
+LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
+
+
+def alternate_links(scope: Scope, label: str) -> list[tuple[str, str, str]]:
+    """(type, title, href) of a scope's feeds, for ``<link rel="alternate">`` on its page."""
+    return [(MIME[fmt], f"{label} ({LABELS[fmt]})", scope.url(fmt)) for fmt in FORMATS]
 
 
 # What a search is made of; sorting and the result page are the page's own business (a feed is
@@ -330,7 +356,9 @@ def rendered(scope: Scope, fmt: str, page: int, st: FeedState, etag: str) -> tup
 def scopes_for_release(release: Release) -> list[Scope]:
     office = release.office
     return ([scope_all(), scope_office(office)] + [scope_topic(office, t) for t in release.topics]
-            + [scope_region(office, r) for r in release.regions])
+            + [scope_region(office, r) for r in release.regions]
+            + [scope_topic_everywhere(t.slug, t.name) for t in release.topics]
+            + [scope_region_everywhere(r.slug, r.name) for r in release.regions])
 
 
 def all_scopes() -> list[tuple[Office, list[Scope]]]:

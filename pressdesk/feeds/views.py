@@ -115,6 +115,28 @@ def region_feed(office_slug: str, region_slug: str, fmt: str) -> Response:
     return _serve(fmt, scope or abort(404))
 
 
+@bp.route("/thema/<slug>/feed.<fmt>")
+@public
+@stateless
+def topic_everywhere_feed(slug: str, fmt: str) -> Response:
+    def build() -> services.Scope | None:
+        name = portal.topic_name(slug)
+        return services.scope_topic_everywhere(slug, name) if name else None
+
+    return _serve(fmt, services.cached_scope(f"topics/{slug}", build) or abort(404))
+
+
+@bp.route("/region/<slug>/feed.<fmt>")
+@public
+@stateless
+def region_everywhere_feed(slug: str, fmt: str) -> Response:
+    def build() -> services.Scope | None:
+        name = portal.region_name(slug)
+        return services.scope_region_everywhere(slug, name) if name else None
+
+    return _serve(fmt, services.cached_scope(f"regions/{slug}", build) or abort(404))
+
+
 @bp.route("/suche/feed.<fmt>")
 @public
 @stateless

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from pressdesk.extensions import db
+from pressdesk.feeds import services as feed_services
 from pressdesk.offices.models import Office
 from pressdesk.portal import services
 from pressdesk.releases.images import image_path
@@ -20,8 +19,10 @@ from pressdesk.urls import external_url
 bp = Blueprint("portal", __name__)
 
 
-def feed_links(office: Office | None = None) -> list[tuple[str, str, str]]:
-    links = []
+def feed_links(office: Office | None = None, own: list[tuple[str, str, str]] | None = None
+               ) -> list[tuple[str, str, str]]:
+    """Autodiscovery links: the page's own feeds (``own``) first, then the office's, then all."""
+    links = list(own or [])
     if office is not None:
         links += [
             ("application/rss+xml", f"{office.name} (RSS)",
@@ -47,14 +48,6 @@ def _page() -> int:
         return max(1, min(int(request.args.get("seite", 1)), 10_000))
     except ValueError:
         return 1
-
-
-@bp.app_template_global()
-def page_url(number: int) -> str:
-    """The current URL with another ``seite``: paging keeps every other parameter."""
-    args: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(),
-                            "seite": str(number)}
-    return url_for(request.endpoint or "portal.home", **args)
 
 
 @bp.route("/")
@@ -84,9 +77,11 @@ def office(office_slug: str) -> ResponseReturnValue:
 def topic(slug: str) -> ResponseReturnValue:
     name = services.topic_name(slug) or abort(404)
     page = services.page_of(services.with_topic(slug), _page())
+    own = feed_services.alternate_links(feed_services.scope_topic_everywhere(slug, name),
+                                        f"Thema {name}")
     return render_template("portal/listing.html", kind="topic", slug=slug, name=name,
                            heading=f"Thema: {name}", releases=page.items, page=page,
-                           feed_links=feed_links())
+                           feed_links=feed_links(own=own))
 
 
 @bp.route("/region/<slug>")
@@ -94,9 +89,11 @@ def topic(slug: str) -> ResponseReturnValue:
 def region(slug: str) -> ResponseReturnValue:
     name = services.region_name(slug) or abort(404)
     page = services.page_of(services.with_region(slug), _page())
+    own = feed_services.alternate_links(feed_services.scope_region_everywhere(slug, name),
+                                        f"Region {name}")
     return render_template("portal/listing.html", kind="region", slug=slug, name=name,
                            heading=f"Region: {name}", releases=page.items, page=page,
-                           feed_links=feed_links())
+                           feed_links=feed_links(own=own))
 
 
 @bp.route("/archiv")

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from pressdesk import addresses, tokens
 from pressdesk.accounts.models import User
 from pressdesk.audit.services import record
 from pressdesk.config import settings
 from pressdesk.db import utcnow
+from pressdesk.delivery.queue import Recipient, enqueue
 from pressdesk.delivery.render import (
     MailAttachment,
     MailImage,
@@ -18,7 +19,6 @@ from pressdesk.delivery.render import (
     render_message,
     shared_bytes,
 )
-from pressdesk.delivery.services import Recipient, queue_deliveries
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
 from pressdesk.releases.models import Release, ReleaseStatus, ReleaseVersion
@@ -29,6 +29,7 @@ from pressdesk.releases.presenter import (  # noqa: F401 - image_url, permalink:
     present,
     present_draft,
 )
+from pressdesk.releases.variants import with_variants
 from pressdesk.signals import release_changed, release_public, send_after_commit
 from pressdesk.text import dateline, has_line_break, one_line, slugify
 from pressdesk.urls import external_url
@@ -62,9 +63,8 @@ def clean_fields(data: dict[str, str]) -> dict[str, str]:
         raise ReleaseError("Die Überschrift fehlt.")
     if out["contact_email"]:
         try:
-            out["contact_email"] = validate_email(out["contact_email"],
-                                                  check_deliverability=False).normalized
-        except EmailNotValidError as exc:
+            out["contact_email"] = addresses.normalise(out["contact_email"])
+        except addresses.InvalidAddress as exc:
             raise ReleaseError("Die E-Mail-Adresse des Kontakts ist ungültig.") from exc
     return out
 
@@ -99,24 +99,16 @@ def office_release(office: Office, release_id: int) -> Release | None:
     )
 
 
-def _outlet_serializer():  # type: ignore[no-untyped-def]
-    from itsdangerous import URLSafeSerializer
-
-    return URLSafeSerializer(settings().secret_key, salt="pressdesk.outlet-files")
-
-
 def sign_file_id(public_id: str) -> str:
     """A token for the outlets' links to images and attachments of an embargoed release: the
     public routes serve only what the public may see, these links work for any published one."""
-    return _outlet_serializer().dumps(public_id)
+    return tokens.dumps(tokens.OUTLET_FILE, public_id)
 
 
 def unsign_file_id(token: str) -> str | None:
-    from itsdangerous import BadSignature
-
     try:
-        return str(_outlet_serializer().loads(token))
-    except BadSignature:
+        return str(tokens.loads(tokens.OUTLET_FILE, token))
+    except tokens.TokenInvalid:
         return None
 
 
@@ -215,7 +207,7 @@ def publish_release(release: Release, user: User | None, list_ids: list[int] | N
         db.session.rollback()
         raise ReleaseError("Diese Mitteilung wurde gerade schon veröffentlicht.") from exc
     version.mail_bytes = shared_bytes(render_message(mail_for(version), current_app.jinja_env))
-    queue_deliveries(version, recipients_for(office, list_ids))
+    enqueue(version, with_variants(version, recipients_for(office, list_ids)))
     record(office.id, user, "release.published", "release", release.id,
            f"{release.reference}: {release.headline}")
     if release.embargo_until is None or release.embargo_until <= now:
