@@ -19,8 +19,7 @@ from sqlalchemy import select
 
 from pressdesk.extensions import db
 from pressdesk.releases.models import Release, ReleaseVersion
-from tests.desk_helpers import ADMIN, EDITOR, client_for, post
-from tests.media_support import logged_in
+from tests.helpers import ADMIN, EDITOR, logged_in, post
 
 VNU = Path(__file__).parent / "js" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -88,7 +87,7 @@ def page_set(app, demo):
         grab(reader, name, path)
     grab(reader, "error_404", "/presse/unbekannt", 404)
 
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     for name, path in {
         "desk": "/desk/", "desk_new": "/desk/releases/new",
         "desk_show": f"/desk/releases/{release_id}",
