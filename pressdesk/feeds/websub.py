@@ -13,8 +13,6 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import current_app
-
 from pressdesk.celery_app import send_task
 from pressdesk.config import settings
 from pressdesk.extensions import db
@@ -34,7 +32,7 @@ class HubError(Exception):
 def on_release_changed(sender: Any, release_id: int, **_kw: Any) -> None:
     services.cache().clear()
     services.state_cache().clear()
-    current_app.extensions.pop("pressdesk.feed_scopes", None)
+    services.scope_cache().clear()
     if settings().websub_hub:
         send_task(WEBSUB_TASK, release_id)
 
