@@ -56,8 +56,8 @@ class RedisCache:
 
     def get(self, key: str) -> tuple[bytes, bytes] | None:
         raw, gz = self.client.mget(self.PREFIX + key + ":raw", self.PREFIX + key + ":gz")
-        if raw is None or gz is None:
-            return None
+        if not isinstance(raw, bytes) or not isinstance(gz, bytes):
+            return None  # missing (or a client set up to decode, which this one is not)
         return raw, gz
 
     def set(self, key: str, raw: bytes, gz: bytes) -> None:

@@ -174,11 +174,13 @@ def region_by_slug(office: Office, slug: str) -> Region | None:
 # --- state -------------------------------------------------------------------------------------
 
 
-def _aware(value: Any) -> datetime | None:
+def _aware(value: object) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, str):  # SQLite hands aggregates of CASE back as text
         value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise TypeError(f"not a time: {value!r}")
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
