@@ -9,8 +9,8 @@ and Redis.
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import os
-import re
 import shutil
 import socket
 import threading
@@ -248,6 +248,17 @@ def ctx(request: pytest.FixtureRequest) -> Iterator[None]:
         db.session.remove()
 
 
+@pytest.fixture
+def settings_override(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """``settings_override(feed_page_size=20)``: these settings for the rest of the test."""
+    def override(**changes: Any) -> Any:
+        changed = dataclasses.replace(app.extensions["pressdesk.settings"], **changes)
+        monkeypatch.setitem(app.extensions, "pressdesk.settings", changed)
+        return changed
+
+    return override
+
+
 @pytest.fixture(scope="session")
 def celery_worker(app):
     """A real Celery worker (threads pool) consuming from the configured broker."""
@@ -277,21 +288,6 @@ def wait_for(check: Callable[[], Any], timeout: float = 30.0, interval: float = 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s: {check}")
         time.sleep(interval)
-
-
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_token(html: str) -> str:
-    match = _CSRF.search(html)
-    assert match, "no CSRF token in page"
-    return match.group(1)
-
-
-def login(client, email: str, password: str = "pressdesk-demo"):  # type: ignore[no-untyped-def]
-    page = client.get("/login")
-    return client.post("/login", data={"email": email, "password": password,
-                                       "csrf_token": csrf_token(page.get_data(as_text=True))})
 
 
 @pytest.fixture

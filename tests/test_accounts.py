@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from pressdesk.accounts.models import User
 from pressdesk.extensions import db
-from tests.conftest import csrf_token, login
+from tests.helpers import csrf_token, login
 
 LEER = "redaktion.leer@pressdesk.example"
 

@@ -8,8 +8,8 @@ from pressdesk.audit.services import record
 from pressdesk.db import utcnow
 from pressdesk.extensions import db
 from pressdesk.releases import services as releases
-from tests.helpers import draft, office
-from tests.media_support import logged_in, member
+from tests.helpers import draft, logged_in, office
+from tests.media_support import member
 
 
 def test_publishing_shows_up_with_who_and_when(app, demo):

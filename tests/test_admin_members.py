@@ -6,9 +6,8 @@ from pressdesk.accounts import members
 from pressdesk.accounts.models import Membership, Role, User
 from pressdesk.accounts.services import find_user
 from pressdesk.extensions import db
-from tests.conftest import login
-from tests.helpers import office
-from tests.media_support import PASSWORD, audit_actions, logged_in, member, token_of
+from tests.helpers import PASSWORD, logged_in, login, office, token_of
+from tests.media_support import audit_actions, member
 
 
 def _membership(email, slug):

@@ -6,8 +6,8 @@ from pressdesk.accounts.models import Role
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
 from pressdesk.releases.models import Region, Topic
-from tests.helpers import office
-from tests.media_support import audit_actions, logged_in, member, token_of
+from tests.helpers import logged_in, office, token_of
+from tests.media_support import audit_actions, member
 
 FIELDS = {"sender_name": "Pressestelle Landkreis Leer", "contact_name": "Dieter Bäumer",
           "contact_phone": "0491 926-1100", "contact_email": "Presse@Landkreis-Leer.example",

@@ -9,8 +9,8 @@ from email import policy
 from sqlalchemy import select
 
 from pressdesk.db import utcnow
+from pressdesk.delivery.engine import message_as_sent
 from pressdesk.delivery.models import Delivery
-from pressdesk.delivery.services import message_as_sent
 from pressdesk.extensions import db
 from pressdesk.releases import services as releases
 from pressdesk.releases.models import Release, ReleaseVersion, Topic
@@ -99,7 +99,7 @@ def test_unsubscribe_cancels_queued_alerts(app, demo):
 
 
 def test_press_office_does_not_see_reader_addresses(app, demo):
-    from tests.conftest import login
+    from tests.helpers import login
 
     _active("privat@example.org", offices=("landkreis-leer",))
     v = publish()

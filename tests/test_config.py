@@ -71,3 +71,11 @@ def test_passwords_hash_with_the_configured_costs_and_rehash_on_login(app, demo)
     assert verify_password(user, "geheim-123")
     assert user.password_hash.startswith("$argon2id$v=19$m=8,t=1,p=1$")
     assert not verify_password(user, "falsch")
+
+
+def test_settings_override_lasts_for_the_test_only(app, settings_override):
+    from pressdesk.config import settings
+
+    before = settings().feed_page_size
+    assert settings_override(feed_page_size=before + 1).feed_page_size == before + 1
+    assert settings().feed_page_size == before + 1

@@ -13,8 +13,8 @@ from pressdesk.accounts.models import Role
 from pressdesk.config import settings
 from pressdesk.extensions import db
 from pressdesk.media.models import DistributionList, Outlet
-from tests.helpers import office
-from tests.media_support import audit_actions, logged_in, member, token_of
+from tests.helpers import logged_in, office, token_of
+from tests.media_support import audit_actions, member
 
 GOOD_AND_BAD = (
     "Name;Art;E-Mail;Weitere Adressen;Region;Bilder;Aktiv\r\n"

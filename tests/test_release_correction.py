@@ -4,19 +4,8 @@ that received the release, the portal's current text, 410 and feed removal on wi
 import feedparser
 
 from tests.conftest import wait_for
-from tests.desk_helpers import (
-    EDITOR,
-    PUBLISHER,
-    actions_logged,
-    client_for,
-    fresh,
-    html_part,
-    parsed,
-    post,
-    sent_rows,
-    text_part,
-    write,
-)
+from tests.desk_helpers import actions_logged, fresh, html_part, parsed, sent_rows, text_part, write
+from tests.helpers import EDITOR, PUBLISHER, logged_in, post
 
 REST = "\n\nDie Arbeiten dauern drei Wochen.\n\nAuskunft gibt das Straßenbauamt."
 BODY = "Die Umleitung führt über **Boen**." + REST
@@ -27,7 +16,7 @@ REFUSED = "redaktion@borkum-aktuell.example"
 def _published(app, smtp):  # type: ignore[no-untyped-def]
     """A release published by the publisher; one outlet refuses it (550) and so never got it."""
     smtp.rcpt_replies[REFUSED] = "550 5.1.1 unknown user"
-    publisher = client_for(app, PUBLISHER)
+    publisher = logged_in(app, PUBLISHER)
     rid = write(publisher, body=BODY)
     assert post(publisher, f"/desk/releases/{rid}/publish", {"when": "now"}).status_code == 302
     v1 = fresh(rid).versions[0].id
@@ -92,7 +81,7 @@ def test_unchanged_correction_sends_nothing(app, demo, smtp, celery_worker):
 
 def test_editor_may_not_correct_or_withdraw(app, demo, smtp, celery_worker):
     _publisher, rid = _published(app, smtp)
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     assert editor.get(f"/desk/releases/{rid}/edit").status_code == 403
     assert post(editor, f"/desk/releases/{rid}/edit", {"headline": "Gekapert"}).status_code == 403
     assert post(editor, f"/desk/releases/{rid}/withdraw").status_code == 403

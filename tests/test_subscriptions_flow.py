@@ -10,9 +10,9 @@ from pressdesk.extensions import db
 from pressdesk.releases.models import Topic
 from pressdesk.subscriptions import services as alerts
 from pressdesk.subscriptions.models import ConsentRecord, SubscribeAttempt, Subscriber
-from tests.conftest import LIVE_PORT, csrf_token
+from tests.conftest import LIVE_PORT
 from tests.feeds_support import vocab
-from tests.helpers import office
+from tests.helpers import csrf_token, office
 
 BASE = f"http://127.0.0.1:{LIVE_PORT}"
 

@@ -166,7 +166,7 @@ class Attachment:
 _BODY_HEADERS = {b"content-type", b"content-transfer-encoding", b"mime-version"}
 
 
-def _header_blocks(head: bytes) -> list[bytes]:
+def header_blocks(head: bytes) -> list[bytes]:
     """Split a CRLF header section into whole (possibly folded) header fields."""
     blocks: list[bytes] = []
     for line in head.split(b"\r\n"):
@@ -185,7 +185,7 @@ def with_attachments(shared: bytes, files: list[Attachment]) -> bytes:
     """
     head, body = shared.split(b"\r\n\r\n", 1)
     kept, inner_head = [], []
-    for block in _header_blocks(head):
+    for block in header_blocks(head):
         name = block.split(b":", 1)[0].strip().lower()
         if name == b"mime-version":
             continue  # the new container carries it
@@ -200,21 +200,3 @@ def with_attachments(shared: bytes, files: list[Attachment]) -> bytes:
         outer.add_attachment(f.data, maintype=maintype, subtype=subtype or "octet-stream",
                              filename=f.filename)
     return b"\r\n".join(kept) + b"\r\n" + outer.as_bytes(policy=SMTP)
-
-
-# Headers that are the same for every recipient of a shared message, so one DKIM signature
-# per version and variant serves all of them (To and Message-ID are added later, unsigned).
-DKIM_HEADERS = (b"from", b"reply-to", b"subject", b"date", b"list-id", b"mime-version",
-                b"content-type", b"content-transfer-encoding")
-
-
-def dkim_sign(shared: bytes, selector: str, domain: str, private_key: bytes) -> bytes:
-    """Prepend a DKIM-Signature over the shared headers and the body (dkimpy, relaxed)."""
-    import dkim
-
-    head = shared.split(b"\r\n\r\n", 1)[0]
-    present = {b.split(b":", 1)[0].strip().lower() for b in _header_blocks(head)}
-    include = [h for h in DKIM_HEADERS if h in present]
-    sig = dkim.sign(shared, selector.encode(), domain.encode(), private_key,
-                    canonicalize=(b"relaxed", b"relaxed"), include_headers=include, linesep=b"\r\n")
-    return sig + shared

@@ -20,7 +20,7 @@ from pressdesk.accounts.models import User
 from pressdesk.audit.services import record
 from pressdesk.config import settings
 from pressdesk.db import utcnow
-from pressdesk.delivery.services import Recipient
+from pressdesk.delivery.queue import Recipient
 from pressdesk.extensions import db
 from pressdesk.media import csvio
 from pressdesk.media.models import DistributionList, Outlet, OutletKind, list_outlets

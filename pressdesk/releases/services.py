@@ -11,6 +11,7 @@ from pressdesk.accounts.models import User
 from pressdesk.audit.services import record
 from pressdesk.config import settings
 from pressdesk.db import utcnow
+from pressdesk.delivery.queue import Recipient, enqueue
 from pressdesk.delivery.render import (
     MailAttachment,
     MailImage,
@@ -18,7 +19,6 @@ from pressdesk.delivery.render import (
     render_message,
     shared_bytes,
 )
-from pressdesk.delivery.services import Recipient, queue_deliveries
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
 from pressdesk.releases.models import Release, ReleaseStatus, ReleaseVersion
@@ -29,6 +29,7 @@ from pressdesk.releases.presenter import (  # noqa: F401 - image_url, permalink:
     present,
     present_draft,
 )
+from pressdesk.releases.variants import with_variants
 from pressdesk.signals import release_changed, release_public, send_after_commit
 from pressdesk.text import dateline, has_line_break, one_line, slugify
 from pressdesk.urls import external_url
@@ -215,7 +216,7 @@ def publish_release(release: Release, user: User | None, list_ids: list[int] | N
         db.session.rollback()
         raise ReleaseError("Diese Mitteilung wurde gerade schon veröffentlicht.") from exc
     version.mail_bytes = shared_bytes(render_message(mail_for(version), current_app.jinja_env))
-    queue_deliveries(version, recipients_for(office, list_ids))
+    enqueue(version, with_variants(version, recipients_for(office, list_ids)))
     record(office.id, user, "release.published", "release", release.id,
            f"{release.reference}: {release.headline}")
     if release.embargo_until is None or release.embargo_until <= now:

@@ -31,7 +31,7 @@ from pressdesk.audit.models import AuditEntry
 from pressdesk.config import settings
 from pressdesk.db import utcnow
 from pressdesk.delivery.render import render_message
-from pressdesk.delivery.services import counts_by_state
+from pressdesk.delivery.report import counts_by_state
 from pressdesk.extensions import db
 from pressdesk.media.models import DistributionList
 from pressdesk.portal.services import visible

@@ -30,8 +30,9 @@ from pressdesk.audit.services import record
 from pressdesk.config import settings
 from pressdesk.db import utcnow
 from pressdesk.delivery.models import Delivery, DeliveryState
+from pressdesk.delivery.queue import Recipient, enqueue
+from pressdesk.delivery.relays import open_transport
 from pressdesk.delivery.render import personalise, render_message, shared_bytes
-from pressdesk.delivery.services import Recipient, open_transport, queue_deliveries
 from pressdesk.delivery.transport import Outcome
 from pressdesk.extensions import db
 from pressdesk.releases import diff
@@ -44,6 +45,7 @@ from pressdesk.releases.services import (
     mail_for,
     publish_release,
 )
+from pressdesk.releases.variants import with_variants
 from pressdesk.signals import release_changed, release_public, send_after_commit
 from pressdesk.text import BERLIN, dateline, german_datetime, one_line
 
@@ -369,7 +371,7 @@ def _follow_up(release: Release, user: User, kind: str, summary: str) -> Release
     db.session.flush()
     mail = replace(mail_for(version, kind), change_summary=summary)
     version.mail_bytes = shared_bytes(render_message(mail, current_app.jinja_env))
-    queue_deliveries(version, previous_recipients(release))
+    enqueue(version, with_variants(version, previous_recipients(release)))
     send_after_commit(release_changed, release_id=release.id, office_id=release.office_id)
     return version
 

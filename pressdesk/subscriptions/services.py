@@ -25,8 +25,9 @@ from pressdesk.celery_app import DELIVER_TASK, send_task
 from pressdesk.config import settings
 from pressdesk.db import after_commit, utcnow
 from pressdesk.delivery.models import Delivery, DeliveryState
+from pressdesk.delivery.queue import Recipient, enqueue
+from pressdesk.delivery.relays import open_transport
 from pressdesk.delivery.render import personalise
-from pressdesk.delivery.services import Recipient, open_transport, queue_deliveries
 from pressdesk.delivery.transport import Outcome
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
@@ -400,7 +401,7 @@ def queue_instant_alerts(version_id: int) -> int:
     except IntegrityError:  # another worker got there first
         db.session.rollback()
         return 0
-    queue_deliveries(version, recipients, kind="reader")
+    enqueue(version, recipients, kind="reader")
     db.session.commit()
     return len(recipients)
 
