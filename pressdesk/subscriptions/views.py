@@ -11,7 +11,6 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from sqlalchemy import select
 
-from pressdesk.config import settings
 from pressdesk.extensions import csrf, db
 from pressdesk.offices.models import Office
 from pressdesk.releases.models import Topic
@@ -80,8 +79,7 @@ def subscribe() -> ResponseReturnValue:
 def confirm(token: str) -> ResponseReturnValue:
     form = ConfirmForm()
     try:
-        sub = services.subscriber_for_token(token, "confirm",
-                                            settings().alert_confirm_max_age)
+        sub = services.subscriber_for_token(token, "confirm")
         if request.method == "POST" and form.validate():
             sub = services.confirm(token, _client(), request.user_agent.string)
             return _page("message.html", title=gettext("Abonnement bestätigt"), message=gettext(
