@@ -6,6 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fil
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from pressdesk import paging
 from pressdesk.extensions import db
 from pressdesk.feeds import services as feed_services
 from pressdesk.offices.models import Office
@@ -43,18 +44,11 @@ def feed_links(office: Office | None = None, own: list[tuple[str, str, str]] | N
     return links
 
 
-def _page() -> int:
-    try:
-        return max(1, min(int(request.args.get("seite", 1)), 10_000))
-    except ValueError:
-        return 1
-
-
 @bp.route("/")
 @public
 def home() -> ResponseReturnValue:
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
-    page = services.page_of(services.public_releases(), _page())
+    page = services.page_of(services.public_releases(), paging.page_number(request.args))
     return render_template("portal/home.html", releases=page.items, page=page, offices=offices,
                            topics=services.vocabulary(Topic), regions=services.vocabulary(Region),
                            feed_links=feed_links())
@@ -64,7 +58,7 @@ def home() -> ResponseReturnValue:
 @public
 def office(office_slug: str) -> ResponseReturnValue:
     office = services.office_by_slug(office_slug) or abort(404)
-    page = services.page_of(services.public_releases(office.id), _page())
+    page = services.page_of(services.public_releases(office.id), paging.page_number(request.args))
     return render_template("portal/office.html", office=office, releases=page.items, page=page,
                            topics=services.vocabulary(Topic, office.id),
                            regions=services.vocabulary(Region, office.id),
@@ -76,7 +70,7 @@ def office(office_slug: str) -> ResponseReturnValue:
 @public
 def topic(slug: str) -> ResponseReturnValue:
     name = services.topic_name(slug) or abort(404)
-    page = services.page_of(services.with_topic(slug), _page())
+    page = services.page_of(services.with_topic(slug), paging.page_number(request.args))
     own = feed_services.alternate_links(feed_services.scope_topic_everywhere(slug, name),
                                         f"Thema {name}")
     return render_template("portal/listing.html", kind="topic", slug=slug, name=name,
@@ -88,7 +82,7 @@ def topic(slug: str) -> ResponseReturnValue:
 @public
 def region(slug: str) -> ResponseReturnValue:
     name = services.region_name(slug) or abort(404)
-    page = services.page_of(services.with_region(slug), _page())
+    page = services.page_of(services.with_region(slug), paging.page_number(request.args))
     own = feed_services.alternate_links(feed_services.scope_region_everywhere(slug, name),
                                         f"Region {name}")
     return render_template("portal/listing.html", kind="region", slug=slug, name=name,
@@ -108,7 +102,7 @@ def archive() -> ResponseReturnValue:
 def archive_month(year: int, month: int) -> ResponseReturnValue:
     if not (1 <= month <= 12 and 2000 <= year <= 2100):
         abort(404)
-    page = services.page_of(services.in_month(year, month), _page())
+    page = services.page_of(services.in_month(year, month), paging.page_number(request.args))
     return render_template("portal/listing.html", kind="month", year=year, month=month,
                            heading=f"Archiv {MONTHS[month - 1]} {year}", releases=page.items,
                            page=page, feed_links=feed_links())
