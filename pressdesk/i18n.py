@@ -27,5 +27,5 @@ RUNTIME_MSGIDS = (
     N_("Zu viele Anfragen"), N_("Bitte warten Sie einen Moment und versuchen Sie es erneut."),
     # pressdesk.offices.services.SETTINGS_FIELDS
     N_("Absendername"), N_("Ansprechpartner"), N_("Telefon"), N_("E-Mail"), N_("Ort"),
-    N_("Beschreibung"), N_("Impressum"), N_("Vier-Augen-Prinzip"),
+    N_("Beschreibung"), N_("Impressum"), N_("Vier-Augen-Prinzip"), N_("Eilkorrekturen"),
 )

@@ -8,15 +8,8 @@ from flask import Flask
 from flask_babel import get_locale
 from flask_login import current_user
 
+from pressdesk.labels import STATE_LABELS, state_label  # noqa: F401 - the one home of labels
 from pressdesk.text import german_date, german_datetime
-
-STATE_LABELS = {
-    "draft": "Entwurf", "in_review": "In Prüfung", "approved": "Freigegeben",
-    "scheduled": "Geplant", "published": "Veröffentlicht", "withdrawn": "Zurückgezogen",
-    "queued": "Wartet", "sending": "Wird gesendet", "sent": "Gesendet", "retrying": "Neuer Versuch",
-    "failed": "Fehlgeschlagen", "suppressed": "Gesperrt", "cancelled": "Abgebrochen",
-    "bounced": "Unzustellbar",
-}
 
 
 def init_app(app: Flask) -> None:
@@ -24,11 +17,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["de_datetime"] = lambda d: german_datetime(d) if d else ""
     app.jinja_env.filters["iso"] = lambda d: d.isoformat() if isinstance(d, datetime) else ""
 
-    @app.template_filter("state_label")
-    def state_label(value: str) -> str:
-        from flask_babel import gettext
-
-        return gettext(STATE_LABELS.get(value, value))
+    app.jinja_env.filters["state_label"] = state_label
 
     @app.context_processor
     def _globals() -> dict[str, object]:

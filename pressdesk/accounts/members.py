@@ -13,12 +13,11 @@ from pressdesk.accounts.models import Membership, Role, User
 from pressdesk.accounts.services import create_user, find_user
 from pressdesk.audit.services import record
 from pressdesk.extensions import db
+from pressdesk.labels import ROLE_LABELS
 from pressdesk.offices.models import Office
 from pressdesk.text import has_line_break, one_line
 
 MIN_PASSWORD = 12
-ROLE_LABELS = {Role.EDITOR: "Redaktion", Role.PUBLISHER: "Veröffentlichung",
-               Role.ADMIN: "Administration"}
 
 
 class MemberError(ValueError):

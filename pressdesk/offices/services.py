@@ -18,7 +18,9 @@ SETTINGS_FIELDS = {
     "sender_name": "Absendername", "contact_name": "Ansprechpartner", "contact_phone": "Telefon",
     "contact_email": "E-Mail", "default_place": "Ort", "description": "Beschreibung",
     "imprint": "Impressum", "require_four_eyes": "Vier-Augen-Prinzip",
+    "allow_urgent_corrections": "Eilkorrekturen",
 }
+FLAGS = ("require_four_eyes", "allow_urgent_corrections")
 ONE_LINE = ("sender_name", "contact_name", "contact_phone", "contact_email", "default_place")
 
 TERM_MODELS: dict[str, type[Topic] | type[Region]] = {"topic": Topic, "region": Region}
@@ -33,7 +35,7 @@ def update_settings(office: Office, user: User | None, data: dict[str, object]) 
     clean: dict[str, object] = {}
     for key in SETTINGS_FIELDS:
         value = data.get(key)
-        if key == "require_four_eyes":
+        if key in FLAGS:
             clean[key] = bool(value)
             continue
         text = str(value or "").strip()

@@ -119,6 +119,16 @@ class Release(Base):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     publish_list_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    # Everyone who wrote the working text (creator, editors, uploaders): under 4-eyes none of
+    # them may approve it.
+    author_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    # Under 4-eyes a correction waits here for a second person (the text is the working text;
+    # the portal keeps showing the last version until it is sent).
+    correction_pending_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    correction_requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    # Why the last scheduled publication failed (shown on the desk); "" when it did not.
+    publish_error: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     office: Mapped[Office] = relationship(lazy="joined")
     versions: Mapped[list[ReleaseVersion]] = relationship(
@@ -136,6 +146,16 @@ class Release(Base):
         back_populates="release", order_by="ReleaseAttachment.id", cascade="all, delete-orphan",
         lazy="selectin",
     )
+
+    def authors(self) -> set[int]:
+        ids = set(self.author_ids or ())
+        if self.created_by_id is not None:
+            ids.add(self.created_by_id)
+        return ids
+
+    def add_author(self, user_id: int | None) -> None:
+        if user_id is not None and user_id not in self.authors():
+            self.author_ids = sorted(self.authors() | {user_id})
 
     @property
     def reference(self) -> str:
@@ -167,6 +187,8 @@ class ReleaseVersion(Base):
     reader_mail_bytes: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     # Corrections and withdrawals: what changed, as sent to the outlets (branch desk).
     change_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Who wrote the text of this version (see ``Release.author_ids``).
+    author_ids: Mapped[list[int] | None] = mapped_column(JSON)
 
     release: Mapped[Release] = relationship(back_populates="versions", lazy="joined")
 

@@ -33,6 +33,7 @@ from pressdesk.db import utcnow
 from pressdesk.delivery.render import render_message
 from pressdesk.delivery.services import counts_by_state
 from pressdesk.extensions import db
+from pressdesk.labels import action_label
 from pressdesk.media.models import DistributionList
 from pressdesk.portal.services import visible
 from pressdesk.releases import attachments, images, services, workflow
@@ -61,20 +62,18 @@ bp = Blueprint("releases", __name__, url_prefix="/desk")
 files_bp = Blueprint("release_files", __name__)
 
 STATUS_ORDER = ("draft", "in_review", "approved", "scheduled", "published", "withdrawn")
-ACTION_LABELS = {
-    "release.created": "Angelegt", "release.submitted": "Zur Prüfung eingereicht",
-    "release.returned": "Zurück an die Redaktion", "release.approved": "Freigegeben",
-    "release.approval_voided": "Freigabe nach Änderung aufgehoben",
-    "release.scheduled": "Geplant", "release.unscheduled": "Planung aufgehoben",
-    "release.published": "Veröffentlicht", "release.embargo_ended": "Sperrfrist abgelaufen",
-    "release.corrected": "Korrigiert", "release.withdrawn": "Zurückgezogen",
-    "release.test_sent": "Testmail gesendet",
-}
 
 
 @bp.app_template_filter("release_action_label")
 def release_action_label(action: str) -> str:
-    return _(ACTION_LABELS[action]) if action in ACTION_LABELS else action
+    return action_label(action)
+
+
+@bp.app_errorhandler(workflow.NotAllowed)
+def not_allowed(exc: workflow.NotAllowed):  # type: ignore[no-untyped-def]
+    """A step the user's role (or the 4-eyes rule) forbids, anywhere in the app: a 403 page
+    with the reason; the request's unit of work rolls back (error answer)."""
+    return render_template("error.html", code=403, title=_("Kein Zugriff"), message=str(exc)), 403
 
 
 def _user() -> User:
@@ -89,9 +88,11 @@ def _release_or_404(release_id: int) -> Release:
     return release
 
 
-def _forbidden(exc: Exception) -> tuple[str, int]:
-    db.session.rollback()
-    return render_template("error.html", code=403, title=_("Kein Zugriff"), message=str(exc)), 403
+def _refused(exc: Exception) -> None:
+    """A refused step shown as a message on a page that answers 2xx/3xx: undo what the step
+    changed before the request commits."""
+    db.rollback()
+    flash(str(exc), "error")
 
 
 def _back(release: Release) -> Response:
@@ -172,10 +173,8 @@ def new():  # type: ignore[no-untyped-def]
             release = services.create_release(office, _user(), _form_data(form))
             workflow.set_vocabulary(release, form.topics.data or [], form.regions.data or [])
         except services.ReleaseError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
+            _refused(exc)
         else:
-            db.session.commit()
             flash(_("Entwurf gespeichert."), "success")
             return redirect(url_for(".show", release_id=release.id))
     return render_template("desk/edit.html", form=form, release=None, office=office,
@@ -189,8 +188,6 @@ def edit(release_id: int):  # type: ignore[no-untyped-def]
     correction = release.status == ReleaseStatus.PUBLISHED.value
     try:
         workflow.check(release, _user(), "correct" if correction else "edit")
-    except workflow.NotAllowed as exc:
-        return _forbidden(exc)
     except workflow.WorkflowError as exc:
         flash(str(exc), "error")
         return _back(release)
@@ -200,24 +197,31 @@ def edit(release_id: int):  # type: ignore[no-untyped-def]
         form.topics.data = [t.id for t in release.topics]
         form.regions.data = [r.id for r in release.regions]
     if form.validate_on_submit():
+        user = _user()
         try:
-            workflow.set_vocabulary(release, form.topics.data or [], form.regions.data or [])
             if correction:
-                version = workflow.correct(release, _user(), _form_data(form))
+                version = workflow.correct(release, user, _form_data(form),
+                                           form.topics.data or [], form.regions.data or [],
+                                           urgent=bool(form.urgent.data))
             else:
+                workflow.set_vocabulary(release, form.topics.data or [], form.regions.data or [])
                 services.update_release(release, _form_data(form))
-                voided = workflow.after_edit(release, _user())
-                db.session.commit()
-        except workflow.NotAllowed as exc:
-            return _forbidden(exc)
+                voided = workflow.note_edit(release, user)
         except services.ReleaseError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
+            _refused(exc)
         else:
-            if correction:
+            if correction and version is not None:
                 flash(_("Korrektur veröffentlicht. Die Redaktionen erhalten eine "
                         "„Korrektur:“-E-Mail."), "success")
                 return redirect(url_for("delivery.report", version_id=version.id))
+            if correction and release.correction_pending_at is not None:
+                flash(_("Die Korrektur wartet auf die Freigabe durch eine zweite Person "
+                        "(Vier-Augen-Prinzip)."), "info")
+                return _back(release)
+            if correction:
+                flash(_("Themen und Regionen gespeichert. Der Text ist unverändert, die "
+                        "Redaktionen erhalten keine E-Mail."), "success")
+                return _back(release)
             flash(_("Gespeichert."), "success")
             if voided:
                 flash(_("Die Freigabe wurde aufgehoben: Der geänderte Text muss erneut "
@@ -313,11 +317,8 @@ def test_mail(release_id: int):  # type: ignore[no-untyped-def]
         abort(400)
     try:
         to = workflow.send_test(release, _user())
-    except workflow.NotAllowed as exc:
-        return _forbidden(exc)
     except services.ReleaseError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+        _refused(exc)
     else:
         flash(_("Testmail an %(to)s gesendet. Sie zählt nicht als Versand.", to=to), "success")
     return redirect(url_for(".preview_email", release_id=release.id))
@@ -332,11 +333,8 @@ def _act(release_id: int, fn: Any, ok: str) -> Any:
         abort(400)
     try:
         fn(release, _user())
-    except workflow.NotAllowed as exc:
-        return _forbidden(exc)
     except services.ReleaseError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+        _refused(exc)
     else:
         flash(ok, "success")
     return _back(release)
@@ -362,6 +360,26 @@ def unschedule(release_id: int):  # type: ignore[no-untyped-def]
     return _act(release_id, workflow.unschedule, _("Planung aufgehoben."))
 
 
+@bp.route("/releases/<int:release_id>/correction/approve", methods=["POST"])
+def approve_correction(release_id: int):  # type: ignore[no-untyped-def]
+    release = _release_or_404(release_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        version = workflow.approve_correction(release, _user())
+    except services.ReleaseError as exc:
+        _refused(exc)
+        return _back(release)
+    flash(_("Korrektur freigegeben und veröffentlicht. Die Redaktionen erhalten eine "
+            "„Korrektur:“-E-Mail."), "success")
+    return redirect(url_for("delivery.report", version_id=version.id))
+
+
+@bp.route("/releases/<int:release_id>/correction/discard", methods=["POST"])
+def discard_correction(release_id: int):  # type: ignore[no-untyped-def]
+    return _act(release_id, workflow.discard_correction, _("Korrektur verworfen."))
+
+
 @bp.route("/releases/<int:release_id>/publish", methods=["POST"])
 def publish(release_id: int):  # type: ignore[no-untyped-def]
     release = _release_or_404(release_id)
@@ -375,15 +393,12 @@ def publish(release_id: int):  # type: ignore[no-untyped-def]
         if form.when.data == "later":
             at = workflow.parse_berlin(form.scheduled_at.data)
             if at is None:
-                raise workflow.WorkflowError("Bitte den Veröffentlichungszeitpunkt angeben.")
-            workflow.schedule(release, user, at, form.lists.data or None, embargo)
+                raise workflow.WorkflowError(_("Bitte den Veröffentlichungszeitpunkt angeben."))
+            workflow.schedule(release, user, at, form.lists.data or [], embargo)
         else:
-            version = workflow.publish(release, user, form.lists.data or None, embargo)
-    except workflow.NotAllowed as exc:
-        return _forbidden(exc)
+            version = workflow.publish(release, user, form.lists.data or [], embargo)
     except services.ReleaseError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+        _refused(exc)
         return _render_show(release, status=400, publish_form=form)
     if form.when.data == "later":
         flash(_("Geplant: wird am %(at)s veröffentlicht.",
@@ -405,11 +420,8 @@ def withdraw(release_id: int):  # type: ignore[no-untyped-def]
         abort(400)
     try:
         version = workflow.withdraw(release, _user(), form.reason.data or "")
-    except workflow.NotAllowed as exc:
-        return _forbidden(exc)
     except services.ReleaseError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+        _refused(exc)
         return _back(release)
     flash(_("Zurückgezogen. Die Redaktionen erhalten eine „Zurückgezogen:“-E-Mail; im Portal "
             "ist die Mitteilung nicht mehr abrufbar."), "success")
@@ -422,90 +434,81 @@ def withdraw(release_id: int):  # type: ignore[no-untyped-def]
 def _check_upload(release: Release) -> Any:
     try:
         workflow.check(release, _user(), "upload")
-    except workflow.NotAllowed as exc:
-        return _forbidden(exc)
     except workflow.WorkflowError as exc:
         flash(str(exc), "error")
         return _back(release)
     return None
 
 
-@bp.route("/releases/<int:release_id>/images", methods=["POST"])
-def upload_image(release_id: int):  # type: ignore[no-untyped-def]
+def _upload(release_id: int, form: Any, store: Any, ok: str) -> Any:
+    """The one upload path for images and attachments: check the step, let ``store(release,
+    filename, data, form)`` judge the file (raising ``ValueError`` with a message for the
+    user), note the edit, answer. Returns what ``store`` returned as extra messages."""
     release = _release_or_404(release_id)
     if (refused := _check_upload(release)) is not None:
         return refused
-    form = ImageForm()
     if not form.validate_on_submit():
         abort(400)
     file = request.files.get("file")
     try:
-        _img, warning = images.add_image(
-            release, file.filename if file else "", file.read() if file else b"",
-            form.caption.data or "", form.credit.data or "", form.alt.data or "",
-            form.rights.data or "")
-        workflow.after_edit(release, _user())
-    except images.ImageError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _render_show(release, status=400, image_form=form)  # keeps the typed texts
-    db.session.commit()
-    flash(_("Bild gespeichert."), "success")
-    if warning:
-        flash(warning, "info")
+        notes = store(release, file.filename if file else "", file.read() if file else b"", form)
+        workflow.note_edit(release, _user())
+    except (images.ImageError, attachments.AttachmentError) as exc:
+        _refused(exc)
+        return _render_show(release, status=400, **{f"{form.kind}_form": form})  # typed texts
+    flash(ok, "success")
+    for note in notes:
+        flash(note, "info")
     return _back(release)
+
+
+def _remove(release_id: int, kind: str, item_id: int, ok: str) -> Any:
+    release = _release_or_404(release_id)
+    if (refused := _check_upload(release)) is not None:
+        return refused
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    items = release.images if kind == "image" else release.attachments
+    item = next((i for i in items if i.id == item_id), None) or abort(404)
+    if kind == "image":
+        images.remove_image(release, item)
+    else:
+        attachments.remove_attachment(release, item)
+    workflow.note_edit(release, _user())
+    flash(ok, "success")
+    return _back(release)
+
+
+def _store_image(release: Release, filename: str, data: bytes, form: ImageForm) -> list[str]:
+    _img, warning = images.add_image(release, filename, data, form.caption.data or "",
+                                     form.credit.data or "", form.alt.data or "",
+                                     form.rights.data or "")
+    return [warning] if warning else []
+
+
+def _store_attachment(release: Release, filename: str, data: bytes, _form: Any) -> list[str]:
+    attachments.add_attachment(release, filename, data)
+    return []
+
+
+@bp.route("/releases/<int:release_id>/images", methods=["POST"])
+def upload_image(release_id: int):  # type: ignore[no-untyped-def]
+    return _upload(release_id, ImageForm(), _store_image, _("Bild gespeichert."))
 
 
 @bp.route("/releases/<int:release_id>/images/<int:image_id>/delete", methods=["POST"])
 def delete_image(release_id: int, image_id: int):  # type: ignore[no-untyped-def]
-    release = _release_or_404(release_id)
-    if (refused := _check_upload(release)) is not None:
-        return refused
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    img = next((i for i in release.images if i.id == image_id), None) or abort(404)
-    images.remove_image(release, img)
-    workflow.after_edit(release, _user())
-    db.session.commit()
-    flash(_("Bild entfernt."), "success")
-    return _back(release)
+    return _remove(release_id, "image", image_id, _("Bild entfernt."))
 
 
 @bp.route("/releases/<int:release_id>/attachments", methods=["POST"])
 def upload_attachment(release_id: int):  # type: ignore[no-untyped-def]
-    release = _release_or_404(release_id)
-    if (refused := _check_upload(release)) is not None:
-        return refused
-    form = AttachmentForm()
-    if not form.validate_on_submit():
-        abort(400)
-    file = request.files.get("file")
-    try:
-        attachments.add_attachment(release, file.filename if file else "",
-                                   file.read() if file else b"")
-        workflow.after_edit(release, _user())
-    except attachments.AttachmentError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _render_show(release, status=400)
-    db.session.commit()
-    flash(_("Anhang gespeichert."), "success")
-    return _back(release)
+    return _upload(release_id, AttachmentForm(), _store_attachment, _("Anhang gespeichert."))
 
 
 @bp.route("/releases/<int:release_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
 def delete_attachment(release_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
-    release = _release_or_404(release_id)
-    if (refused := _check_upload(release)) is not None:
-        return refused
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    att = next((a for a in release.attachments if a.id == attachment_id), None) or abort(404)
-    attachments.remove_attachment(release, att)
-    workflow.after_edit(release, _user())
-    db.session.commit()
-    flash(_("Anhang entfernt."), "success")
-    return _back(release)
+    return _remove(release_id, "attachment", attachment_id, _("Anhang entfernt."))
 
 
 @bp.route("/images/<public_id>/<rendition>.png", defaults={"ext": "png"})

@@ -12,7 +12,7 @@ from email.utils import format_datetime
 
 from jinja2 import Environment
 
-from pressdesk.delivery.render import ReleaseMail, shared_bytes
+from pressdesk.delivery.render import ReleaseMail, header_text, shared_bytes
 from pressdesk.text import german_date, german_datetime, one_line
 
 
@@ -53,7 +53,7 @@ class ServiceMail:
 def _message(sender: Sender, subject: str, date: datetime, text: str, html: str | None,
              reply_to: str = "") -> bytes:
     msg = EmailMessage(policy=SMTP)
-    msg["Subject"] = one_line(subject)
+    msg["Subject"] = header_text(subject)
     msg["From"] = Address(one_line(sender.name), addr_spec=sender.address)
     if reply_to:
         msg["Reply-To"] = reply_to
