@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from pressdesk.delivery.models import Delivery
 from pressdesk.extensions import db
-from pressdesk.releases import services
+from pressdesk.releases import services, workflow
 from pressdesk.releases.models import Release, ReleaseVersion
 from tests.helpers import draft
 
@@ -48,7 +48,7 @@ def test_rollback_leaves_nothing_and_wakes_nobody(app, demo, monkeypatch):
     woken = []
     monkeypatch.setattr("pressdesk.delivery.services.send_task", lambda *a: woken.append(a))
     release = draft()
-    monkeypatch.setattr(services, "render_message",
+    monkeypatch.setattr(workflow, "render_message",
                         lambda *a: (_ for _ in ()).throw(RuntimeError("render failed")))
     with pytest.raises(RuntimeError):
         services.publish_release(release, None)

@@ -177,11 +177,11 @@ def test_attachments_public_only_with_the_release_and_not_for_other_offices(app,
     editor = client_for(app, EDITOR)
     rid = write(editor)
     upload_file(editor, rid, PDF, "Karte.pdf")
-    att = fresh(rid).attachments[0]
+    pid = fresh(rid).attachments[0].public_id  # a plain value: requests end their session
     public = app.test_client()
-    url = f"/anhaenge/{att.public_id}/Karte.pdf"
+    url = f"/anhaenge/{pid}/Karte.pdf"
     assert public.get(url).status_code == 404
-    assert client_for(app, LINGEN_EDITOR).get(f"/desk/attachments/{att.public_id}").status_code == 404
+    assert client_for(app, LINGEN_EDITOR).get(f"/desk/attachments/{pid}").status_code == 404
     assert upload_file(client_for(app, LINGEN_EDITOR), rid, PDF, "x.pdf").status_code == 404
     services.publish_release(fresh(rid), None)
     db.commit()

@@ -22,7 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from pressdesk.db import Base, UTCDateTime, utcnow
 from pressdesk.offices.models import Office
@@ -55,28 +55,26 @@ release_regions = Table(
 )
 
 
-class Topic(Base):
-    """A per-office topic vocabulary entry ("Wirtschaft", "Verkehr", ...)."""
+class VocabularyTerm:
+    """A per-office vocabulary entry: topics ("Wirtschaft", "Verkehr") and regions
+    ("Rheiderland", "Borkum") are the same shape, one table each."""
 
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(120))
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[UniqueConstraint]:  # noqa: N805 - SQLAlchemy's signature
+        return (UniqueConstraint("office_id", "slug"),)
+
+
+class Topic(VocabularyTerm, Base):
     __tablename__ = "topics"
-    __table_args__ = (UniqueConstraint("office_id", "slug"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), index=True)
-    slug: Mapped[str] = mapped_column(String(80))
-    name: Mapped[str] = mapped_column(String(120))
 
 
-class Region(Base):
-    """A per-office region vocabulary entry ("Rheiderland", "Borkum", ...)."""
-
+class Region(VocabularyTerm, Base):
     __tablename__ = "regions"
-    __table_args__ = (UniqueConstraint("office_id", "slug"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), index=True)
-    slug: Mapped[str] = mapped_column(String(80))
-    name: Mapped[str] = mapped_column(String(120))
 
 
 class Release(Base):

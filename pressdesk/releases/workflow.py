@@ -224,7 +224,7 @@ def previous_recipients(release: Release) -> list[Recipient]:
 
 
 def freeze_version(release: Release, kind: str, user: User | None, summary: str = "",
-                   save: bool = True) -> Any:
+                   save: bool = True, at: datetime | None = None) -> Any:
     """The release's working text frozen as a version of ``kind`` (publish, correction,
     withdrawal), its newspaper mail rendered once. With ``save=False`` (preview, test mail)
     the same value is returned unsaved, with nothing written.
@@ -235,7 +235,7 @@ def freeze_version(release: Release, kind: str, user: User | None, summary: str 
     version = ReleaseVersion(
         release_id=release.id, version=release.version, kind=kind, headline=text.headline,
         subline=text.subline, dateline=text.dateline, lead=text.lead, body=text.body,
-        created_by_id=user.id if user else None, created_at=utcnow(), change_summary=summary,
+        created_by_id=user.id if user else None, created_at=at or utcnow(), change_summary=summary,
         author_ids=sorted(release.authors()),
     )
     version.release = release
@@ -342,7 +342,7 @@ def publish_release(release: Release, user: User | None, list_ids: list[int] | N
             select(func.max(Release.number)).where(Release.office_id == office.id,
                                                    Release.year == now.year)) or 0) + 1
         release.slug = slugify(release.headline)
-    version = freeze_version(release, "publish", user)
+    version = freeze_version(release, "publish", user, at=now)
     queue_deliveries(version, recipients_for(office, list_ids))
     record(office.id, user, "release.published", "release", release.id,
            f"{release.reference}: {release.headline}")
