@@ -11,10 +11,10 @@ CHROMIUM ?= /usr/bin/chromium
 run: demo
 	PORT=$(PORT) $(BIN)/pressdesk dev --port $(PORT)
 
-$(STAMP): pyproject.toml tests/js/package-lock.json
+$(STAMP): pyproject.toml constraints.txt tests/js/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	if command -v npm >/dev/null; then (cd tests/js && npm ci --silent); fi
 	touch $@
 
@@ -40,8 +40,10 @@ test: setup browser
 test-fast: setup
 	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
 
+# ruff on everything; mypy on pressdesk/ and workers/ (config and scope in pyproject.toml).
 lint: setup
 	$(BIN)/ruff check pressdesk workers tests bench
+	$(BIN)/mypy
 
 wheel: setup
 	$(BIN)/python -m pip wheel --no-deps -w dist .

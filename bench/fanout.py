@@ -161,24 +161,17 @@ def main() -> None:
 
 
 def _prepare_and_publish(app, args, workers, tmp: Path, n: int):  # type: ignore[no-untyped-def]
-    from sqlalchemy import insert, text
+    from sqlalchemy import insert
 
     from pressdesk import migrate
-    from pressdesk.db import Base, utcnow
+    from pressdesk.db import utcnow
     from pressdesk.delivery.render import personalise
     from pressdesk.demo.loader import _leer_release_text, load_offices_and_users
     from pressdesk.extensions import db
     from pressdesk.media.models import DistributionList, Outlet, list_outlets
     from pressdesk.releases import services
 
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        else:
-            Base.metadata.drop_all(conn)
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    migrate.upgrade()
+    migrate.recreate()
     s = app.extensions["pressdesk.settings"]
     if s.broker_url.startswith("redis"):
         import redis

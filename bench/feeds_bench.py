@@ -30,21 +30,13 @@ def seed(n_releases: int, n_offices: int) -> None:
     from sqlalchemy import insert, text
 
     from pressdesk import create_app, migrate
-    from pressdesk.db import Base
     from pressdesk.extensions import db
     from pressdesk.offices.models import Office
     from pressdesk.releases.models import Release, ReleaseVersion
 
     app = create_app()
     with app.app_context():
-        with db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("DROP SCHEMA public CASCADE"))
-                conn.execute(text("CREATE SCHEMA public"))
-            else:
-                Base.metadata.drop_all(conn)
-                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        migrate.upgrade()
+        migrate.recreate()
         now = datetime.now(UTC)
         db.session.execute(insert(Office), [
             {"slug": f"amt-{i}", "name": f"Pressestelle {i}", "tag": f"A{i}",

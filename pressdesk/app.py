@@ -100,7 +100,7 @@ def _select_locale() -> str:
     # Services called from the CLI, workers or tests have no session: German.
     chosen = session.get("lang") if has_request_context() else None
     if chosen in LOCALES:
-        return chosen
+        return str(chosen)
     # German unless the user picked English in the footer switcher.
     return "de"
 
@@ -120,7 +120,7 @@ def _register_errors(app: Flask) -> None:
     from flask_babel import gettext
     from flask_wtf.csrf import CSRFError
 
-    def render(code: int, message: str | None = None):  # type: ignore[no-untyped-def]
+    def render(code: int, message: str | None = None) -> tuple[str, int]:
         title, default = ERRORS[code]
         return render_template("error.html", code=code, title=gettext(title),
                                message=message or gettext(default)), code

@@ -76,7 +76,7 @@ def celery_init_app(app: Flask, s: Settings) -> Celery:
                 db.commit()
                 return result
 
-    celery = Celery(app.name, task_cls=FlaskTask)
+    celery: Celery = Celery(app.name, task_cls=FlaskTask)
     celery.config_from_object(celery_config(s))
     celery.set_default()
     app.extensions["celery"] = celery

@@ -10,7 +10,7 @@ import os
 import secrets
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -58,6 +58,12 @@ class Settings:
     # Login throttle: at most N failures per window per account and per client address.
     login_max_failures: int = 5
     login_window_seconds: int = 900
+    # Password hashing (argon2id): argon2-cffi's defaults (RFC 9106 low-memory profile). The
+    # test suite sets the cheapest parameters; a stored hash made with other parameters is
+    # re-hashed at the next login.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
     # Uploads
     max_upload_mb: int = 20
     max_attachment_mb: int = 10  # per attachment of a release (PDF, office documents)
@@ -153,6 +159,10 @@ def _instance_secret(inst: Path) -> str:
 
 
 def validate(s: Settings) -> None:
+    if s.argon2_time_cost < 1 or s.argon2_parallelism < 1 \
+            or s.argon2_memory_kib < 8 * s.argon2_parallelism:
+        raise ConfigError(f"{PREFIX}ARGON2_TIME_COST and _PARALLELISM must be at least 1, "
+                          "_MEMORY_KIB at least 8 per lane")
     if "://" not in s.database_url:
         raise ConfigError(f"{PREFIX}DATABASE_URL is not a URL: {s.database_url!r}")
     if "://" not in s.broker_url:
@@ -193,4 +203,4 @@ def validate(s: Settings) -> None:
 
 def settings() -> Settings:
     """The running app's settings."""
-    return current_app.extensions["pressdesk.settings"]
+    return cast(Settings, current_app.extensions["pressdesk.settings"])

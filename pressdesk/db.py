@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 if TYPE_CHECKING:
@@ -136,9 +136,29 @@ def init_request_transactions(app: Flask) -> None:
     def _end_unit_of_work(response: Response) -> Response:
         if response.status_code < COMMIT_BELOW_STATUS:
             db.commit()
-        else:
+        elif wrote(db.session()):
             db.rollback()
+        # An error answer that wrote nothing has nothing to undo: the teardown closes the
+        # session, and objects loaded before stay readable instead of being expired.
         return response
+
+
+def wrote(session: Session) -> bool:
+    """Whether the session's open transaction holds changes: pending ORM changes, a flush, or
+    an INSERT/UPDATE/DELETE construct executed through it (textual SQL is not seen; the
+    teardown closes the session and discards it all the same)."""
+    return bool(session.new or session.dirty or session.deleted or session.info.get("wrote"))
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _flush_context: Any) -> None:
+    session.info["wrote"] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["wrote"] = True
 
 
 def after_commit(session: Session, callback: Callable[[], None]) -> None:
@@ -151,6 +171,7 @@ def after_commit(session: Session, callback: Callable[[], None]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    session.info.pop("wrote", None)
     callbacks = session.info.pop("after_commit", [])
     for cb in callbacks:
         try:
@@ -161,4 +182,5 @@ def _run_after_commit(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop_after_commit(session: Session) -> None:
+    session.info.pop("wrote", None)
     session.info.pop("after_commit", None)

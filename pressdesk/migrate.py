@@ -30,6 +30,30 @@ def upgrade(revision: str = "head") -> None:
     command.upgrade(alembic_config(), revision)
 
 
+def recreate() -> None:
+    """Drop everything in the database, then upgrade to head: a clean schema for the test
+    suite and the benchmarks (a CI database survives between runs). Destructive by design."""
+    from pressdesk.extensions import db
+
+    assert db.engine is not None
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+        else:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            # Virtual tables first: dropping one drops its shadow tables with it.
+            for kind in ("virtual", "table"):
+                names = conn.exec_driver_sql(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%'").all()
+                for name, sql in names:
+                    if kind == "table" or (sql or "").upper().startswith("CREATE VIRTUAL"):
+                        conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+    upgrade()
+
+
 def check() -> None:
     """Raise if the models and the migrations disagree."""
     command.check(alembic_config(with_metadata=True))

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Flask, Response, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import current_user
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -18,17 +19,34 @@ CSP = (
 
 def public(view: F) -> F:
     """Mark a view as reachable without login. Everything else requires a login."""
-    view.pressdesk_public = True  # type: ignore[attr-defined]
+    setattr(view, "pressdesk_public", True)  # noqa: B010  (a function attribute mypy cannot see)
     return view
 
 
 def frameable(view: F) -> F:
     """Allow other sites to frame this view (the embeddable office widget); nothing else is."""
-    view.pressdesk_frameable = True  # type: ignore[attr-defined]
+    setattr(view, "pressdesk_frameable", True)  # noqa: B010
     return view
 
 
+def stateless(view: F) -> F:
+    """Mark a public view whose answer is the same for everyone (feeds): the session cookie is
+    neither refreshed nor set there, so shared caches may keep it (no ``Vary: Cookie``)."""
+    setattr(view, "pressdesk_stateless", True)  # noqa: B010
+    return view
+
+
+class _Sessions(SecureCookieSessionInterface):
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        view = app.view_functions.get(request.endpoint or "")
+        if getattr(view, "pressdesk_stateless", False) and not session.modified:
+            return
+        super().save_session(app, session, response)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = _Sessions()
+
     @app.before_request
     def _require_login() -> Any:
         if request.endpoint is None or request.endpoint == "static":

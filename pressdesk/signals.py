@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
-from blinker import Namespace
+from typing import Any
+
+from blinker import NamedSignal, Namespace
 
 from pressdesk.db import after_commit
 from pressdesk.extensions import db
@@ -18,5 +20,8 @@ release_public = _signals.signal("release-public")
 release_changed = _signals.signal("release-changed")
 
 
-def send_after_commit(signal, **kwargs: object) -> None:  # type: ignore[no-untyped-def]
-    after_commit(db.session(), lambda: signal.send("pressdesk", **kwargs))
+def send_after_commit(signal: NamedSignal, **kwargs: Any) -> None:
+    def send() -> None:
+        signal.send("pressdesk", **kwargs)
+
+    after_commit(db.session(), send)

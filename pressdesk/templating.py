@@ -9,13 +9,15 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from pressdesk.labels import STATE_LABELS, state_label  # noqa: F401 - the one home of labels
-from pressdesk.text import german_date, german_datetime
+from pressdesk.paging import page_url
+from pressdesk.text import german_date, german_datetime, iso_utc
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["de_date"] = lambda d: german_date(d) if d else ""
     app.jinja_env.filters["de_datetime"] = lambda d: german_datetime(d) if d else ""
-    app.jinja_env.filters["iso"] = lambda d: d.isoformat() if isinstance(d, datetime) else ""
+    app.jinja_env.filters["iso"] = lambda d: iso_utc(d) if isinstance(d, datetime) else ""
+    app.jinja_env.globals["page_url"] = page_url
 
     app.jinja_env.filters["state_label"] = state_label
 

@@ -9,8 +9,8 @@ and Redis.
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import os
-import re
 import shutil
 import socket
 import threading
@@ -18,15 +18,17 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as SMTPServer
 from aiosmtpd.smtp import Envelope, Session
+from flask import Flask
 from flask.globals import _cv_app
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import Connection, Table, text
 from sqlalchemy.exc import OperationalError
 
 from pressdesk import create_app
@@ -120,6 +122,11 @@ def _test_config(instance: Path, smtp_port: int) -> dict[str, Any]:
         "sweep_seconds": 1.0,
         "retry_base_seconds": 1,
         "smtp_timeout": 5.0,
+        # The cheapest argon2 parameters: hashing is not under test, and the default costs
+        # about half a second per hash on this machine.
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 8,
+        "argon2_parallelism": 1,
         # Tests reset the database between tests; the feeds' 1 s state micro-cache would outlive
         # that. Feed tests that exercise the micro-cache turn it on themselves.
         "feed_state_ttl": 0.0,
@@ -151,40 +158,73 @@ def app(tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[Controller,
     flask_app = create_app(_test_config(instance, controller.port))
     flask_app.test_client_class = IsolatedClient
     with flask_app.app_context():
-        _reset_schema()
         from pressdesk import migrate
+        from pressdesk.demo import loader
 
-        migrate.upgrade()
+        migrate.recreate()
+        loader.load_offices_and_users()
+        flask_app.extensions["tests.demo_rows"] = _table_rows()
+        db.session.remove()
     return flask_app
 
 
-def _reset_schema() -> None:
-    """Start from an empty database (the CI database survives between runs)."""
-    assert db.engine is not None
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        else:
-            Base.metadata.drop_all(conn)
-            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+# --- Per-test database state -------------------------------------------------------------------
+# Every test starts from empty tables; the `demo` fixture restores the demo offices, lists and
+# users, loaded once per session and copied back as rows. Cheaper than TRUNCATE (about half a
+# second per test on PostgreSQL) and than loading the demo again: only the tables a test wrote
+# are emptied, with DELETE, and their id sequences restarted.
+
+TableRows = dict[str, list[dict[str, Any]]]
 
 
-def _truncate_all() -> None:
-    """Empty every table. The session's worker thread may still be finishing the previous
-    test's rows; its locks can deadlock a TRUNCATE, so retry a few times."""
+def _table_rows() -> TableRows:
+    """Every non-empty table's rows, in dependency order."""
     assert db.engine is not None
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with db.engine.connect() as conn:
+        rows = {t.name: [dict(r) for r in conn.execute(t.select()).mappings()]
+                for t in Base.metadata.sorted_tables}
+    return {name: r for name, r in rows.items() if r}
+
+
+def _written_tables(conn: Connection) -> list[Table]:
+    """The tables that hold rows, children before parents (one query)."""
+    tables = list(reversed(Base.metadata.sorted_tables))
+    union = " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")"
+                               for t in tables)
+    written = set(conn.execute(text(union)).scalars())
+    return [t for t in tables if t.name in written]
+
+
+def _restart_ids(conn: Connection, tables: list[Table]) -> None:
+    """PostgreSQL: each id sequence continues after the table's highest id (1 when empty), as
+    SQLite's rowids do."""
+    if conn.dialect.name != "postgresql":
+        return
+    for t in tables:
+        col = t.autoincrement_column
+        if col is not None:
+            conn.execute(text(
+                f"SELECT setval(pg_get_serial_sequence('\"{t.name}\"', '{col.name}'), "
+                f"COALESCE((SELECT MAX(\"{col.name}\") FROM \"{t.name}\"), 0) + 1, false)"))
+
+
+def _empty_tables(restore: TableRows | None = None) -> None:
+    """Empty the tables a test wrote to, then (optionally) insert ``restore``'s rows. The
+    session's worker thread may still be finishing the previous test's rows and hold locks,
+    so retry a few times."""
+    assert db.engine is not None
     for attempt in range(20):
         try:
             with db.engine.begin() as conn:
                 if conn.dialect.name == "postgresql":
                     conn.execute(text("SET LOCAL lock_timeout = '2s'"))
-                    conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables)
-                                      + " RESTART IDENTITY CASCADE"))
-                else:
-                    for t in tables:
-                        conn.execute(text(f'DELETE FROM "{t}"'))
+                written = _written_tables(conn)
+                for t in written:
+                    conn.execute(t.delete())
+                restored = [Base.metadata.tables[name] for name in restore or {}]
+                for t in restored:
+                    conn.execute(t.insert(), (restore or {})[t.name])
+                _restart_ids(conn, [*written, *(t for t in restored if t not in written)])
             return
         except OperationalError:
             if attempt == 19:
@@ -201,11 +241,22 @@ def ctx(request: pytest.FixtureRequest) -> Iterator[None]:
     flask_app = request.getfixturevalue("app")
     with flask_app.app_context():
         db.session.remove()
-        _truncate_all()
+        _empty_tables()
         s = flask_app.extensions["pressdesk.settings"]
         shutil.rmtree(s.outbox_dir, ignore_errors=True)
         yield
         db.session.remove()
+
+
+@pytest.fixture
+def settings_override(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """``settings_override(feed_page_size=20)``: these settings for the rest of the test."""
+    def override(**changes: Any) -> Any:
+        changed = dataclasses.replace(app.extensions["pressdesk.settings"], **changes)
+        monkeypatch.setitem(app.extensions, "pressdesk.settings", changed)
+        return changed
+
+    return override
 
 
 @pytest.fixture(scope="session")
@@ -239,27 +290,14 @@ def wait_for(check: Callable[[], Any], timeout: float = 30.0, interval: float = 
         time.sleep(interval)
 
 
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_token(html: str) -> str:
-    match = _CSRF.search(html)
-    assert match, "no CSRF token in page"
-    return match.group(1)
-
-
-def login(client, email: str, password: str = "pressdesk-demo"):  # type: ignore[no-untyped-def]
-    page = client.get("/login")
-    return client.post("/login", data={"email": email, "password": password,
-                                       "csrf_token": csrf_token(page.get_data(as_text=True))})
-
-
 @pytest.fixture
-def demo(app):  # type: ignore[no-untyped-def]
-    """Demo offices, lists and users, without the demo releases."""
+def demo(app: Flask) -> ModuleType:
+    """Demo offices, lists and users, without the demo releases (copied from the session's
+    snapshot). Returns the loader, so a test can add the demo releases with ``load_demo()``."""
     from pressdesk.demo import loader
 
-    loader.load_offices_and_users()
+    db.session.remove()
+    _empty_tables(restore=app.extensions["tests.demo_rows"])
     return loader
 
 

@@ -12,9 +12,9 @@ from email import policy
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from pressdesk.delivery import services as delivery
+from pressdesk.delivery import engine, queue
 from pressdesk.delivery.models import Delivery
-from pressdesk.delivery.services import Recipient
+from pressdesk.delivery.queue import Recipient
 from pressdesk.delivery.transport import SMTPTransport
 from pressdesk.extensions import db
 from pressdesk.media.models import DistributionList
@@ -36,7 +36,7 @@ def publish_to(rcpts: list[Recipient], slug: str = "landkreis-leer", **fields: s
     db.session.commit()
     version = services.publish_release(draft(slug, **fields), None, [empty.id])
     db.commit()
-    delivery.queue_deliveries(version, rcpts)
+    queue.enqueue(version, rcpts)
     db.session.commit()
     return version
 
@@ -190,7 +190,7 @@ def drive(version_id: int, transport_factory, until, timeout: float = 40.0) -> N
     while time.monotonic() < deadline:
         tp = transport_factory()
         try:
-            delivery.deliver_version(version_id, transport=tp)
+            engine.deliver_version(version_id, transport=tp)
         finally:
             tp.close()
         db.session.remove()

@@ -1,4 +1,4 @@
-"""Helpers for the desk workflow tests (branch desk): logged-in clients per role, form posts."""
+"""Helpers for the desk workflow tests: writing a release through the form, reading back."""
 
 from __future__ import annotations
 
@@ -7,24 +7,7 @@ from sqlalchemy import select
 from pressdesk.audit.models import AuditEntry
 from pressdesk.extensions import db
 from pressdesk.releases.models import Release
-from tests.conftest import csrf_token, login
-
-EDITOR = "redaktion.leer@pressdesk.example"
-PUBLISHER = "leitung.leer@pressdesk.example"
-ADMIN = "admin@pressdesk.example"
-LINGEN_EDITOR = "redaktion.lingen@pressdesk.example"
-LINGEN_PUBLISHER = "leitung.lingen@pressdesk.example"
-
-
-def client_for(app, email: str):  # type: ignore[no-untyped-def]
-    client = app.test_client()
-    assert login(client, email).status_code == 302, f"login failed for {email}"
-    return client
-
-
-def post(client, url: str, data: dict | None = None, **kwargs):  # type: ignore[no-untyped-def]
-    token = csrf_token(client.get("/desk/").get_data(as_text=True))
-    return client.post(url, data={"csrf_token": token, **(data or {})}, **kwargs)
+from tests.helpers import post
 
 
 def write(client, **fields: str) -> int:  # type: ignore[no-untyped-def]

@@ -8,8 +8,8 @@ from pressdesk.audit.services import record
 from pressdesk.db import utcnow
 from pressdesk.extensions import db
 from pressdesk.releases import services as releases
-from tests.helpers import draft, office
-from tests.media_support import logged_in, member
+from tests.helpers import draft, logged_in, office
+from tests.media_support import member
 
 
 def test_publishing_shows_up_with_who_and_when(app, demo):
@@ -36,10 +36,10 @@ def test_newest_first_and_paginated(app, demo, monkeypatch):
     assert first.index("Eintrag Nummer 11") < first.index("Eintrag Nummer 07")
     assert "Eintrag Nummer 06" not in first and "Seite 1 von 3" in first
     assert "Medium angelegt" in first
-    third = client.get("/desk/audit/?page=3").get_data(as_text=True)
+    third = client.get("/desk/audit/?seite=3").get_data(as_text=True)
     assert "Eintrag Nummer 01" in third and "Eintrag Nummer 00" in third
     assert "Eintrag Nummer 02" not in third
-    assert client.get("/desk/audit/?page=4").status_code == 404
+    assert client.get("/desk/audit/?seite=4").status_code == 404
     assert all("Lingener Geheimnis" not in p for p in (first, third))
     # German date and time in Europe/Berlin.
     assert " Uhr" in first

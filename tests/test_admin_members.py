@@ -6,9 +6,8 @@ from pressdesk.accounts import members
 from pressdesk.accounts.models import Membership, Role, User
 from pressdesk.accounts.services import find_user
 from pressdesk.extensions import db
-from tests.conftest import login
-from tests.helpers import office
-from tests.media_support import PASSWORD, audit_actions, logged_in, member, token_of
+from tests.helpers import PASSWORD, logged_in, login, office, token_of
+from tests.media_support import audit_actions, member
 
 
 def _membership(email, slug):
@@ -71,8 +70,8 @@ def test_change_role_and_deactivate(app, demo):
     assert client.post(f"/desk/members/{m.id}/deactivate",
                        data={"csrf_token": token}).status_code == 302
     assert _membership("redaktion.leer@pressdesk.example", "landkreis-leer").active is False
-    # The running session loses the office at once; a new login gets no desk either.
-    assert editor.get("/desk/").status_code == 403
+    # The running session ends at once (no office is left); a new login gets no desk either.
+    assert editor.get("/desk/").status_code == 302
     again = logged_in(app, "redaktion.leer@pressdesk.example")
     assert again.get("/desk/").status_code == 403
     assert again.get("/").status_code == 200  # the public portal still works for them
@@ -133,3 +132,25 @@ def test_only_admins_manage_members(app, demo):
     assert publisher.post(f"/desk/members/{m.id}/role",
                           data={"csrf_token": token, "role": "admin"}).status_code == 403
     assert PASSWORD  # the demo password logs in everyone above
+
+
+def test_new_user_with_a_common_password_is_refused(app, demo):
+    client = logged_in(app)
+    token = token_of(client, "/desk/members/")
+    for weak in ("aaaaaaaaaaaa", "passwort1234", "landkreisleer1"):
+        resp = client.post("/desk/members/", data={"csrf_token": token, "email": "neu@example.org",
+                                                   "name": "Neu", "role": "editor",
+                                                   "password": weak})
+        assert resp.status_code == 422 and "zu leicht zu erraten" in resp.get_data(as_text=True)
+    assert find_user("neu@example.org") is None
+
+
+def test_deactivating_the_last_office_ends_the_running_sessions(app, demo):
+    admin = logged_in(app)
+    m = _membership("redaktion.leer@pressdesk.example", "landkreis-leer")
+    editor = logged_in(app, "redaktion.leer@pressdesk.example")
+    assert editor.get("/desk/").status_code == 200
+    assert admin.post(f"/desk/members/{m.id}/deactivate",
+                      data={"csrf_token": token_of(admin, "/desk/members/")}).status_code == 302
+    resp = editor.get("/desk/")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]

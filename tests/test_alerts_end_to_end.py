@@ -13,9 +13,9 @@ from pressdesk.delivery.models import Delivery
 from pressdesk.extensions import db
 from pressdesk.subscriptions import services as alerts
 from pressdesk.subscriptions.models import Subscriber
-from tests.conftest import LIVE_PORT, csrf_token, wait_for
+from tests.conftest import LIVE_PORT, wait_for
 from tests.feeds_support import publish
-from tests.helpers import office
+from tests.helpers import csrf_token, office
 
 BASE = f"http://127.0.0.1:{LIVE_PORT}"
 READER = "leserin@example.org"

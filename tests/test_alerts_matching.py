@@ -2,18 +2,20 @@
 once per version, never under embargo; unsubscribing cancels what is still queued."""
 
 import email
+import re
 from datetime import timedelta
 from email import policy
 
 from sqlalchemy import select
 
 from pressdesk.db import utcnow
+from pressdesk.delivery.engine import message_as_sent
 from pressdesk.delivery.models import Delivery
-from pressdesk.delivery.services import message_as_sent
 from pressdesk.extensions import db
 from pressdesk.releases import services as releases
 from pressdesk.releases.models import Release, ReleaseVersion, Topic
 from pressdesk.subscriptions import services as alerts
+from tests.conftest import LIVE_PORT
 from tests.feeds_support import publish, vocab
 from tests.helpers import draft, office
 
@@ -95,7 +97,7 @@ def test_unsubscribe_cancels_queued_alerts(app, demo):
 
 
 def test_press_office_does_not_see_reader_addresses(app, demo):
-    from tests.conftest import login
+    from tests.helpers import login
 
     _active("privat@example.org", offices=("landkreis-leer",))
     v = publish()
@@ -106,3 +108,62 @@ def test_press_office_does_not_see_reader_addresses(app, demo):
     report = client.get(f"/desk/versions/{v.id}/deliveries").get_data(as_text=True)
     assert "Ostfriesen-Zeitung" in report and "privat@example.org" not in report
     assert client.get(f"/desk/deliveries/{reader_row.id}.eml").status_code == 404
+
+
+def test_saved_search_alerts_match_like_the_search_page(app, demo):
+    """An alert fires exactly when the same query on the search page shows the release."""
+    _active("plural@example.org", query="Radwege")
+    _active("prefix@example.org", query="Rad")
+    _active("umlaut@example.org", query="Buerger")
+    v = publish("Neuer Radweg nach Bunde", lead="Der Radweg ist fertig.", body="Für Bürger.")
+    assert alerts.queue_instant_alerts(v.id) == 2
+    assert sorted(r.email for r in _reader_rows(v.id)) == ["plural@example.org",
+                                                          "umlaut@example.org"]
+    w = publish("Fahrrad-Aktionstag", lead="Das Fahrrad steht im Mittelpunkt.", body="Mit Fahrrad.")
+    assert alerts.queue_instant_alerts(w.id) == 0
+    client = app.test_client()
+    for q, shown in (("Radwege", True), ("Rad", False)):
+        page = re.sub(r"</?mark>", "", client.get(f"/suche?q={q}").get_data(as_text=True))
+        assert ("Neuer Radweg nach Bunde" in page) is shown, q
+        assert "Fahrrad-Aktionstag" not in page, q
+
+
+def test_alert_body_has_the_readers_own_unsubscribe_link_and_is_dated_when_sent(app, demo):
+    from email.utils import parsedate_to_datetime
+
+    from pressdesk.releases import workflow
+
+    _active("anna@example.org", offices=("landkreis-leer",))
+    _active("bernd@example.org", offices=("landkreis-leer",))
+    release = draft(headline="Unter Sperrfrist")
+    release.embargo_until = utcnow() + timedelta(hours=2)
+    db.session.commit()
+    rid = release.id
+    v = releases.publish_release(release, None)
+    vid = v.id
+    db.session.get(ReleaseVersion, vid).created_at = utcnow() - timedelta(days=1)  # written early
+    release = db.session.get(Release, rid)
+    release.embargo_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert workflow.end_embargoes() == [rid]
+    assert alerts.queue_instant_alerts(vid) == 2
+    db.session.remove()
+    public = db.session.get(Release, rid).went_public_at
+    rows = _reader_rows(vid)
+    links = set()
+    for row in rows:
+        raw = message_as_sent(row)
+        body_lines = raw.split(b"\r\n\r\n", 1)[1].split(b"\r\n")
+        assert max(len(line) for line in body_lines) <= 78  # as the email package wraps
+        msg = email.message_from_bytes(raw, policy=policy.default)
+        assert parsedate_to_datetime(msg["Date"]) >= public.replace(microsecond=0)
+        text = msg.get_body(("plain",)).get_content()
+        html = msg.get_body(("html",)).get_content()
+        assert f"Abbestellen mit einem Klick: {row.unsubscribe_url}" in text
+        assert f'<a href="{row.unsubscribe_url}">' in html
+        assert "@@" not in text + html
+        links.add(row.unsubscribe_url)
+    assert len(links) == 2  # each reader their own
+    client = app.test_client()
+    path = next(iter(links)).split(str(LIVE_PORT), 1)[1]
+    assert client.post(path).status_code == 200

@@ -1,16 +1,19 @@
 """The read-only JSON API: shapes, stable ids, filters, paging links, CORS, OpenAPI validity."""
 
+import io
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import jsonschema
 from openapi_spec_validator import validate
+from PIL import Image
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from pressdesk.extensions import db
 from pressdesk.releases import services
-from pressdesk.releases.images import placeholder_jpeg, store
+from pressdesk.releases.attachments import add_attachment
+from pressdesk.releases.images import add_image, placeholder_jpeg, store
 from pressdesk.releases.models import ReleaseImage, Topic
 from tests.helpers import draft, office
 
@@ -41,6 +44,16 @@ def test_openapi_document_is_valid_and_describes_the_answers(app, demo):
     _validator(spec, "Office").validate(client.get("/api/v1/offices/landkreis-leer").json)
 
 
+PDF = (b"%PDF-1.4\n1 0 obj<< /Type /Catalog /Pages 2 0 R >>endobj\n"
+       b"2 0 obj<< /Type /Pages /Kids [] /Count 0 >>endobj\ntrailer<< /Root 1 0 R >>\n%%EOF\n")
+
+
+def _png(size=(1800, 1200)) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", size, (40, 90, 130)).save(buf, "PNG")
+    return buf.getvalue()
+
+
 def test_release_detail_with_images_and_stable_ids(app, demo):
     r = draft(headline="Mit Bild")
     img = ReleaseImage(release_id=r.id, position=0, filename="a.jpg", caption="V.l. Anna",
@@ -58,8 +71,97 @@ def test_release_detail_with_images_and_stable_ids(app, demo):
     [image] = data["images"]
     assert image["alt"] == "Eine Frau am Hafen" and image["credit"] == "Foto: LK Leer"
     assert image["original_url"].endswith(f"/bilder/{img.public_id}/original.jpg")
-    assert data["attachments"] == [] and "<strong>Frühjahr</strong>" in data["body_html"]
+    assert "<strong>Frühjahr</strong>" in data["body_html"]
     assert data["published_at"].endswith("Z")
+
+
+def test_release_lists_attachments_own_contact_and_png_original(app, demo):
+    r = draft(headline="Mit Anhang")
+    r.contact_name, r.contact_phone, r.contact_email = ("Eva Ems", "0491 123",
+                                                        "eva.ems@lkleer.example")
+    att = add_attachment(r, "Haushaltsplan 2027.pdf", PDF)
+    png, _warning = add_image(r, "plan.png", _png(), "Der Plan", "Grafik: LK Leer",
+                              "Ein Lageplan", "")
+    db.session.commit()
+    services.publish_release(r, None)
+    client = app.test_client()
+    data = client.get(f"/api/v1/releases/{r.public_id}").json
+    assert data["contact"] == {"name": "Eva Ems", "phone": "0491 123",
+                               "email": "eva.ems@lkleer.example"}
+    assert office("landkreis-leer").contact_email != "eva.ems@lkleer.example"
+    [listed] = data["attachments"]
+    assert listed["id"] == att.public_id and listed["name"] == "Haushaltsplan 2027.pdf"
+    assert listed["content_type"] == "application/pdf" and listed["size"] == len(PDF)
+    got = client.get(urlsplit(listed["url"]).path)
+    assert got.status_code == 200 and got.data == PDF
+    [image] = data["images"]
+    assert image["content_type"] == "image/png"
+    assert image["original_url"].endswith(f"/bilder/{png.public_id}/original.png")
+    original = client.get(urlsplit(image["original_url"]).path)
+    assert original.status_code == 200 and original.mimetype == "image/png"
+    assert image["url"].endswith(f"/bilder/{png.public_id}/web.jpg")
+
+
+def test_since_uses_the_public_time_after_an_embargo(app, demo):
+    e = draft(headline="Sperrfrist bis eben")
+    e.embargo_until = datetime.now(UTC) + timedelta(hours=1)
+    db.session.commit()
+    services.publish_release(e, None)
+    db.session.commit()
+    # Published two hours ago under a Sperrfrist that ended a minute ago; a client last polled
+    # five minutes ago, when the release was not public yet: this poll must bring it.
+    now = datetime.now(UTC)
+    e.published_at = now - timedelta(hours=2)
+    e.embargo_until = now - timedelta(minutes=1)
+    db.session.commit()
+    client = app.test_client()
+    body = client.get("/api/v1/releases", query_string={
+        "since": (now - timedelta(minutes=5)).isoformat()}).json
+    assert [i["id"] for i in body["items"]] == [e.public_id]
+    item = body["items"][0]
+    published = datetime.fromisoformat(item["published_at"].replace("Z", "+00:00"))
+    assert abs(published - e.embargo_until) < timedelta(seconds=1)
+    assert item["updated_at"] >= item["published_at"]
+    assert client.get("/api/v1/releases", query_string={
+        "since": now.isoformat()}).json["total"] == 0
+
+
+def test_empty_since_is_refused_as_its_format_says(app, demo):
+    resp = app.test_client().get("/api/v1/releases?since=")
+    assert resp.status_code == 400 and "since" in resp.json["error"]["message"]
+
+
+def test_page_past_the_end_links_back_to_the_last_page(app, demo):
+    for i in range(3):
+        publish(headline=f"Meldung {i}")
+    body = app.test_client().get("/api/v1/releases?per_page=2&page=999").json
+    assert body["pages"] == 2 and body["items"] == []
+    assert "page=2" in body["links"]["prev"] and "page=998" not in body["links"]["prev"]
+    assert "next" not in body["links"]
+
+
+def test_etag_is_sent_and_answered_with_304(app, demo):
+    r = publish(headline="Mit ETag")
+    client = app.test_client()
+    for url in ("/api/v1/releases", f"/api/v1/releases/{r.public_id}", "/api/v1/offices",
+                "/api/v1/offices/landkreis-leer"):
+        first = client.get(url)
+        etag = first.headers["ETag"]
+        assert etag and "ETag" in first.headers["Access-Control-Expose-Headers"]
+        again = client.get(url, headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.data == b""
+        weak = client.get(url, headers={"If-None-Match": f"W/{etag}"})
+        assert weak.status_code == 304
+    client.get("/api/v1/releases")
+    etag = client.get("/api/v1/releases").headers["ETag"]
+    publish(headline="Neu")
+    assert client.get("/api/v1/releases", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_office_links_include_every_feed(app, demo):
+    links = app.test_client().get("/api/v1/offices/landkreis-leer").json["links"]
+    assert links["json_feed"].endswith("/presse/landkreis-leer/feed.json")
+    assert links["rss"].endswith("/feed.rss") and links["atom"].endswith("/feed.atom")
 
 
 def test_unpublished_and_embargoed_releases_are_404(app, demo):
@@ -70,8 +172,8 @@ def test_unpublished_and_embargoed_releases_are_404(app, demo):
     services.publish_release(e, None)
     db.commit()
     client = app.test_client()
-    for rel in (d, e):
-        resp = client.get(f"/api/v1/releases/{rel.public_id}")
+    for public_id in (d.public_id, e.public_id):  # read before a request ends the session
+        resp = client.get(f"/api/v1/releases/{public_id}")
         assert resp.status_code == 404 and resp.json["error"]["status"] == 404
     assert client.get("/api/v1/releases").json["total"] == 0
 

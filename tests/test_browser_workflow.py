@@ -19,7 +19,8 @@ from pressdesk.releases.models import Release
 from pressdesk.text import german_datetime
 from tests.browser import CHROMIUM, browser_page
 from tests.conftest import wait_for
-from tests.desk_helpers import EDITOR, PUBLISHER, berlin_input, four_eyes, parsed, text_part
+from tests.desk_helpers import berlin_input, four_eyes, parsed, text_part
+from tests.helpers import EDITOR, PUBLISHER
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"

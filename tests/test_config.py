@@ -42,3 +42,40 @@ def test_settings_are_read_only(tmp_path):
     s = load_settings(str(tmp_path))
     with pytest.raises(AttributeError):
         s.batch_size = 3  # type: ignore[misc]
+
+
+def test_argon2_costs_are_settings(tmp_path, monkeypatch):
+    monkeypatch.delenv("PRESSDESK_DATABASE_URL", raising=False)
+    default = load_settings(str(tmp_path))
+    # production keeps argon2-cffi's RFC 9106 profile
+    assert (default.argon2_time_cost, default.argon2_memory_kib, default.argon2_parallelism) \
+        == (3, 65536, 4)
+    monkeypatch.setenv("PRESSDESK_ARGON2_TIME_COST", "2")
+    monkeypatch.setenv("PRESSDESK_ARGON2_MEMORY_KIB", "1024")
+    assert load_settings(str(tmp_path)).argon2_memory_kib == 1024
+    with pytest.raises(ConfigError, match="ARGON2"):
+        load_settings(str(tmp_path), {"argon2_memory_kib": 4})
+
+
+def test_passwords_hash_with_the_configured_costs_and_rehash_on_login(app, demo):
+    from pressdesk.accounts.services import find_user, hash_password, verify_password
+    from pressdesk.extensions import db
+
+    assert hash_password("irrelevant").startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    user = find_user("redaktion.leer@pressdesk.example")
+    # a hash made with other costs (e.g. production's) still verifies, and is upgraded
+    from argon2 import PasswordHasher
+
+    user.password_hash = PasswordHasher(time_cost=2, memory_cost=64, parallelism=1).hash("geheim-123")
+    db.commit()
+    assert verify_password(user, "geheim-123")
+    assert user.password_hash.startswith("$argon2id$v=19$m=8,t=1,p=1$")
+    assert not verify_password(user, "falsch")
+
+
+def test_settings_override_lasts_for_the_test_only(app, settings_override):
+    from pressdesk.config import settings
+
+    before = settings().feed_page_size
+    assert settings_override(feed_page_size=before + 1).feed_page_size == before + 1
+    assert settings().feed_page_size == before + 1

@@ -7,7 +7,7 @@ import mailbox
 
 import pytest
 
-from pressdesk.delivery import services as delivery
+from pressdesk.delivery import relays
 from pressdesk.delivery.bounces import parse_dsn, process_maildir
 from pressdesk.delivery.models import Suppression
 from pressdesk.extensions import db
@@ -16,7 +16,7 @@ from tests.delivery_support import OwnSMTP, drive, publish_to, recipients, rows,
 
 @pytest.fixture(autouse=True)
 def no_wakeups(monkeypatch):
-    monkeypatch.setattr("pressdesk.delivery.services.send_task", lambda *a: None)
+    monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: None)
 
 
 def dsn(to: str, recipient: str, status: str = "5.1.1", action: str = "failed",
@@ -109,4 +109,4 @@ def test_bounces_command(app, demo, tmp_path):
     assert missing.exit_code != 0 and "cannot read Maildir" in missing.output
     none = runner.invoke(args=["bounces"])
     assert none.exit_code != 0 and "no mailbox" in none.output
-    assert delivery.row_for_verp(senders[r0.email]) == r0.id
+    assert relays.row_for_verp(senders[r0.email]) == r0.id

@@ -33,7 +33,7 @@ QUEUE = "pressdesk-crash-test"
 @pytest.fixture(autouse=True)
 def no_wakeups_to_the_session_worker(monkeypatch):
     # Publishing would wake the default queue; the subprocess workers find the rows by sweeping.
-    monkeypatch.setattr("pressdesk.delivery.services.send_task", lambda *a: None)
+    monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: None)
 
 
 class Workers:

@@ -7,12 +7,11 @@ import pytest
 from sqlalchemy import update
 
 from pressdesk.accounts.models import Membership
-from pressdesk.delivery import services as delivery
+from pressdesk.delivery import controls, engine, suppressions
 from pressdesk.delivery.models import Delivery, Suppression
 from pressdesk.extensions import db
-from tests.conftest import csrf_token, login
 from tests.delivery_support import publish_to, recipients, states
-from tests.helpers import office
+from tests.helpers import csrf_token, login, office
 
 LEER = "redaktion.leer@pressdesk.example"
 ADMIN = "admin@pressdesk.example"
@@ -21,7 +20,7 @@ EMSLAND = "redaktion.emsland@pressdesk.example"
 
 @pytest.fixture(autouse=True)
 def no_wakeups(monkeypatch):
-    monkeypatch.setattr("pressdesk.delivery.services.send_task", lambda *a: None)
+    monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: None)
 
 
 def _client(app, who):
@@ -56,7 +55,7 @@ def test_editor_sees_report_but_cannot_control(app, demo):
     base = f"/desk/versions/{version.id}"
     for action in ("pause", "cancel", "retry-failed", "resume"):
         assert _post(client, f"{base}/{action}", f"{base}/deliveries").status_code == 403
-    assert delivery.control_state(version.id) == "active"
+    assert controls.control_state(version.id) == "active"
 
 
 def test_admin_pauses_resumes_cancels_and_retries(app, demo):
@@ -69,10 +68,10 @@ def test_admin_pauses_resumes_cancels_and_retries(app, demo):
     assert resp.status_code == 302
     page = client.get(f"{base}/deliveries").get_data(as_text=True)
     assert "Der Versand ist angehalten." in page and "resume-button" in page
-    assert delivery.control_state(version.id) == "paused"
-    assert delivery.sweep() == []
+    assert controls.control_state(version.id) == "paused"
+    assert engine.sweep() == []
     _post(client, f"{base}/resume", f"{base}/deliveries")
-    assert delivery.control_state(version.id) == "active"
+    assert controls.control_state(version.id) == "active"
 
     db.session.execute(update(Delivery).where(Delivery.version_id == version.id,
                                               Delivery.email.like("redaktion00000%"))
@@ -97,12 +96,12 @@ def test_publisher_may_control(app, demo):
     client = _client(app, LEER)
     base = f"/desk/versions/{version.id}"
     assert _post(client, f"{base}/pause", f"{base}/deliveries").status_code == 302
-    assert delivery.control_state(version.id) == "paused"
+    assert controls.control_state(version.id) == "paused"
 
 
 def test_suppressions_listed_and_lifted_by_admin_only(app, demo):
     leer = office("landkreis-leer")
-    delivery.suppress(leer.id, "Weg@Zeitung.example", "550 5.1.1 unknown", "smtp")
+    suppressions.suppress(leer.id, "Weg@Zeitung.example", "550 5.1.1 unknown", "smtp")
     db.session.commit()
     sid = db.session.query(Suppression).one().id
     editor = _client(app, LEER)
@@ -119,7 +118,7 @@ def test_suppressions_listed_and_lifted_by_admin_only(app, demo):
 def test_another_office_sees_and_touches_nothing(app, demo):
     version = publish_to(recipients(2))
     leer = office("landkreis-leer")
-    delivery.suppress(leer.id, "weg@zeitung.example", "550", "smtp")
+    suppressions.suppress(leer.id, "weg@zeitung.example", "550", "smtp")
     db.session.commit()
     sid = db.session.query(Suppression).one().id
     row_id = db.session.query(Delivery).first().id
@@ -137,7 +136,7 @@ def test_another_office_sees_and_touches_nothing(app, demo):
     token = csrf_token(other.get("/desk/suppressions").get_data(as_text=True))
     assert other.post(f"{base}/pause", data={"csrf_token": token}).status_code == 404
     assert other.post(f"/desk/suppressions/{sid}/lift", data={"csrf_token": token}).status_code == 404
-    assert delivery.control_state(version.id) == "active"
+    assert controls.control_state(version.id) == "active"
     assert db.session.query(Suppression).count() == 1
 
 
@@ -160,3 +159,28 @@ def test_progress_json_since_returns_only_changed_rows(app, demo):
     assert data["counts"] == {"queued": 4, "sent": 1}
     assert client.get(url, query_string={"since": "gestern"}).status_code == 400
     assert client.get(url, query_string={"since": "2026-11-23T10:00:00"}).status_code == 400
+
+
+def test_report_counts_only_newspapers_and_progress_shows_no_reader_rows(app, demo):
+    """Reader alerts of the same version are platform mail: not counted, not listed, no texts."""
+    from pressdesk.delivery.queue import Recipient, enqueue
+    from pressdesk.releases.models import ReleaseVersion
+
+    version = publish_to(recipients(9))
+    version = db.session.get(ReleaseVersion, version.id)
+    enqueue(version, [Recipient("leser@example.org", unsubscribe_url="https://x.example/u")],
+            kind="reader")
+    db.session.commit()
+    db.session.execute(update(Delivery).where(Delivery.kind == "reader")
+                       .values(state="failed", last_error="550 leser@example.org unknown"))
+    db.session.execute(update(Delivery).where(Delivery.kind == "outlet").values(state="sent"))
+    db.session.commit()
+    client = _client(app, LEER)
+    page = client.get(f"/desk/versions/{version.id}/deliveries").get_data(as_text=True)
+    assert "9 / 9" in page and "10 / 10" not in page
+    data = client.get(f"/desk/versions/{version.id}/progress.json").get_json()
+    assert data["counts"] == {"sent": 9} and data["total"] == 9
+    assert len(data["rows"]) == 9
+    assert "leser@example.org" not in str(data)
+    show = client.get(f"/desk/releases/{version.release_id}").get_data(as_text=True)
+    assert "9 von 9 gesendet" in show and "von 10 gesendet" not in show

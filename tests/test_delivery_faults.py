@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from pressdesk.delivery import services as delivery
+from pressdesk.delivery import controls, engine, suppressions
 from pressdesk.delivery.models import Suppression
 from pressdesk.delivery.transport import SMTPTransport
 from pressdesk.extensions import db
@@ -31,7 +31,7 @@ from tests.delivery_support import (
 
 @pytest.fixture(autouse=True)
 def no_wakeups(monkeypatch):
-    monkeypatch.setattr("pressdesk.delivery.services.send_task", lambda *a: None)
+    monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: None)
 
 
 def _settings(app, monkeypatch, **changes):
@@ -45,7 +45,7 @@ def test_451_then_recovery_delivers_all_and_records_attempts(app, demo, pipelini
         version = publish_to(recipients(12))
         server.handler.data_reply = "451 4.3.0 try again later"
         tp = server.transport()
-        delivery.deliver_version(version.id, transport=tp)
+        engine.deliver_version(version.id, transport=tp)
         assert tp.conn is not None and tp.conn.has_extn("pipelining") is pipelining
         tp.close()
         assert states(version.id) == {"retrying": 12}
@@ -65,7 +65,7 @@ def test_421_closes_the_connection_and_hands_the_batch_back(app, demo, pipelinin
         version = publish_to(recipients(10))
         server.handler.data_reply = "421 4.7.0 too busy, closing"
         tp = server.transport()
-        delivery.deliver_version(version.id, transport=tp)
+        engine.deliver_version(version.id, transport=tp)
         tp.close()
         got = rows(version.id)
         # The first row counts an attempt; the rest were handed back unsent (no attempt).
@@ -85,7 +85,7 @@ def test_550_fails_those_at_once_suppresses_them_and_delivers_the_rest(app, demo
             server.handler.rcpt_replies[addr] = "550 5.1.1 no such user"
         version = publish_to(rcpts)
         tp = server.transport()
-        delivery.deliver_version(version.id, transport=tp)
+        engine.deliver_version(version.id, transport=tp)
         tp.close()
         by_email = {r.email: r for r in rows(version.id)}
         assert {e for e, r in by_email.items() if r.state == "failed"} == bad
@@ -104,12 +104,12 @@ def test_550_fails_those_at_once_suppresses_them_and_delivers_the_rest(app, demo
         assert not bad & set(received_by_address(server.handler.messages))
 
         # "retry failed" does not resend to a still-suppressed address ...
-        assert delivery.retry_failed(version.id) == 0
+        assert controls.retry_failed(version.id) == 0
         # ... but does once an admin lifted the suppression.
         s = db.session.query(Suppression).filter_by(email=sorted(bad)[0]).one()
-        delivery.lift_suppression(s.office_id, s.id)
+        suppressions.lift_suppression(s.office_id, s.id)
         db.session.commit()
-        assert delivery.retry_failed(version.id) == 1
+        assert controls.retry_failed(version.id) == 1
         db.session.commit()
         drive(version.id, server.transport, lambda: states(version.id) == {"sent": 7, "failed": 1})
 
@@ -119,7 +119,7 @@ def test_connection_dropped_mid_data_is_retried_without_loss(app, demo, pipelini
     with DroppingSMTP(pipelining) as server:
         version = publish_to(recipients(6))
         tp = server.transport()
-        delivery.deliver_version(version.id, transport=tp)
+        engine.deliver_version(version.id, transport=tp)
         tp.close()
         assert server.dropped == 1
         got = rows(version.id)
@@ -135,7 +135,7 @@ def test_server_down_when_sending_starts(app, demo):
     server = OwnSMTP()  # not started yet: connections are refused
     version = publish_to(recipients(5))
     tp = SMTPTransport(server.url, timeout=2)
-    delivery.deliver_version(version.id, transport=tp)
+    engine.deliver_version(version.id, transport=tp)
     tp.close()
     got = rows(version.id)
     assert {r.state for r in got} == {"retrying"}
@@ -152,17 +152,17 @@ def test_auto_pause_after_a_run_of_errors_against_one_relay(app, demo, monkeypat
         server.handler.data_reply = "451 4.3.0 overloaded"
         version = publish_to(recipients(10))
         tp = server.transport()
-        delivery.deliver_version(version.id, transport=tp)
+        engine.deliver_version(version.id, transport=tp)
         tp.close()
-        assert delivery.control_state(version.id) == "paused"
+        assert controls.control_state(version.id) == "paused"
         assert states(version.id) == {"retrying": 4, "queued": 6}
         server.handler.data_reply = None
         time.sleep(1.3)
         tp = server.transport()
-        assert delivery.deliver_version(version.id, transport=tp) == 0  # paused: nothing sent
+        assert engine.deliver_version(version.id, transport=tp) == 0  # paused: nothing sent
         tp.close()
-        assert delivery.sweep() == []  # and the sweeper leaves it alone
-        delivery.resume(version.id)
+        assert engine.sweep() == []  # and the sweeper leaves it alone
+        controls.resume(version.id)
         db.session.commit()
         drive(version.id, server.transport, lambda: states(version.id) == {"sent": 10})
 
@@ -176,24 +176,24 @@ def test_pause_in_the_middle_hands_rows_back_and_cancel_is_final(app, demo, monk
         def pause_soon():
             time.sleep(0.8)
             with app.app_context():
-                delivery.pause(version.id, "test")
+                controls.pause(version.id, "test")
                 db.session.commit()
 
         t = threading.Thread(target=pause_soon)
         t.start()
         tp = server.transport()
-        sent = delivery.deliver_version(version.id, transport=tp)
+        sent = engine.deliver_version(version.id, transport=tp)
         tp.close()
         t.join()
         st = states(version.id)
         assert 5 <= sent < 60 and st["sent"] == sent and st["queued"] == 60 - sent
         assert "sending" not in st
-        delivery.cancel(version.id, "test")
+        controls.cancel(version.id, "test")
         db.session.commit()
         assert states(version.id) == {"sent": sent, "cancelled": 60 - sent}
-        delivery.resume(version.id)  # a cancelled version cannot be resumed
+        controls.resume(version.id)  # a cancelled version cannot be resumed
         db.session.commit()
-        assert delivery.control_state(version.id) == "cancelled"
+        assert controls.control_state(version.id) == "cancelled"
         assert len(server.handler.messages) == sent
 
 
@@ -208,7 +208,7 @@ def test_rate_limit_is_shared_per_relay(app, demo, monkeypatch):
         def run(vid):
             with app.app_context():
                 tp = server.transport()
-                delivery.deliver_version(vid, transport=tp)
+                engine.deliver_version(vid, transport=tp)
                 tp.close()
 
         threads = [threading.Thread(target=run, args=(v.id,)) for v in (a, b)]
@@ -224,8 +224,8 @@ def test_rate_limit_is_shared_per_relay(app, demo, monkeypatch):
 
 def test_expired_claim_is_taken_over_and_a_stale_worker_cannot_mark(app, demo, monkeypatch):
     version = publish_to(recipients(3))
-    first = delivery.claim_batch(version.id, 10)
-    assert len(first) == 3 and delivery.claim_batch(version.id, 10) == []
+    first = engine.claim_batch(version.id, 10)
+    assert len(first) == 3 and engine.claim_batch(version.id, 10) == []
     # The worker holding them "dies": the claim runs out, another worker takes them over.
     from datetime import timedelta
 
@@ -236,12 +236,12 @@ def test_expired_claim_is_taken_over_and_a_stale_worker_cannot_mark(app, demo, m
 
     db.session.execute(update(Delivery).values(claimed_until=utcnow() - timedelta(seconds=1)))
     db.session.commit()
-    second = delivery.claim_batch(version.id, 10)
+    second = engine.claim_batch(version.id, 10)
     assert [r.id for r in second] == [r.id for r in first]
-    assert delivery.extend_claims(first) == set()  # the first worker sees it lost them
-    delivery.mark_sent(first[0], "250")  # and its late mark changes nothing
+    assert engine.extend_claims(first) == set()  # the first worker sees it lost them
+    engine.mark_sent(first[0], "250")  # and its late mark changes nothing
     assert rows(version.id)[0].state == "sending"
-    assert delivery.extend_claims(second) == {r.id for r in second}
+    assert engine.extend_claims(second) == {r.id for r in second}
 
 
 def test_published_twice_quickly_gives_one_set_of_deliveries(app, demo):
@@ -259,7 +259,7 @@ def test_published_twice_quickly_gives_one_set_of_deliveries(app, demo):
 
 
 def test_header_injection_through_recipient_name_is_impossible(app, demo):
-    from pressdesk.delivery.services import Recipient
+    from pressdesk.delivery.queue import Recipient
 
     with OwnSMTP() as server:
         version = publish_to([Recipient("opfer@zeitung.example",

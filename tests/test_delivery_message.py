@@ -12,7 +12,7 @@ import dkim
 import pytest
 from sqlalchemy import select
 
-from pressdesk.delivery import services as delivery
+from pressdesk.delivery import engine, relays
 from pressdesk.delivery.models import MessageVariant, Suppression
 from pressdesk.delivery.render import Attachment, with_attachments
 from pressdesk.extensions import db
@@ -26,7 +26,7 @@ from tests.helpers import draft
 
 @pytest.fixture(autouse=True)
 def no_wakeups(monkeypatch):
-    monkeypatch.setattr("pressdesk.delivery.services.send_task", lambda *a: None)
+    monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: None)
 
 
 def _settings(app, monkeypatch, **changes):
@@ -72,7 +72,7 @@ def test_outlets_preferring_attachments_get_the_images_within_their_cap(app, dem
     assert oz_msg.get_body(("plain",)).get_content() == ga_msg.get_body(("plain",)).get_content()
     assert oz_msg["Message-ID"] == by_name["Ostfriesen-Zeitung"].message_id
     # The desk shows exactly what was sent.
-    shown = delivery.message_as_sent(rows(version.id)[[r.name for r in rows(version.id)].index(
+    shown = engine.message_as_sent(rows(version.id)[[r.name for r in rows(version.id)].index(
         "Ostfriesen-Zeitung")])
     raw = next(m.data for m in server.handler.messages if m.rcpt_tos == [oz.email])
     assert shown.replace(b"\r\n", b"\n").strip() == raw.replace(b"\r\n", b"\n").strip()
@@ -122,11 +122,11 @@ def test_dkim_signature_verifies_for_every_recipient(app, demo, monkeypatch, dki
     assert len(sigs) == 1
     row = rows(version.id)[0]
     raw = next(m.data for m in messages if m.rcpt_tos == [row.email])
-    assert delivery.message_as_sent(row) == raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    assert engine.message_as_sent(row) == raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
 def test_smtputf8_only_when_the_server_offers_it(app, demo):
-    from pressdesk.delivery.services import Recipient
+    from pressdesk.delivery.queue import Recipient
 
     uni = [Recipient("müller@zeitung.example", "Redaktion Müller"),
            Recipient("plain@zeitung.example", "Plain")]
@@ -161,7 +161,7 @@ def test_verp_return_path_names_the_row_and_cannot_be_forged(app, demo):
     for row in rows(version.id):
         assert senders[row.email].startswith("bounce+") and senders[row.email].endswith(
             "@pressdesk.example")
-        assert delivery.row_for_verp(senders[row.email]) == row.id
+        assert relays.row_for_verp(senders[row.email]) == row.id
     forged = senders[rows(version.id)[0].email].replace("bounce+1-", "bounce+2-")
-    assert delivery.row_for_verp(forged) is None
-    assert delivery.row_for_verp("presse@pressdesk.example") is None
+    assert relays.row_for_verp(forged) is None
+    assert relays.row_for_verp("presse@pressdesk.example") is None

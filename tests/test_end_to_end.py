@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from pressdesk.delivery.models import Delivery
 from pressdesk.extensions import db
-from tests.conftest import csrf_token, login, wait_for
+from tests.conftest import wait_for
 from tests.desk_helpers import default_lists
+from tests.helpers import csrf_token, login
 
 # Publishing needs the publisher role (issue 3): the editor may only write and submit.
 LEER = "leitung.leer@pressdesk.example"
@@ -86,14 +87,14 @@ def test_message_as_sent_is_shown_in_the_desk(app, demo, smtp, celery_worker):
 
 
 def test_sweeper_sends_rows_whose_wake_up_was_lost(app, demo, smtp, celery_worker, monkeypatch):
-    from pressdesk.delivery import services as delivery
+    from pressdesk.delivery import engine
     from pressdesk.releases import services
     from tests.helpers import draft
 
-    monkeypatch.setattr("pressdesk.delivery.services.send_task", lambda *a: None)  # lost
+    monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: None)  # lost
     version = services.publish_release(draft(), None)
     db.commit()
     monkeypatch.undo()
     assert _sent(version.id) == []
-    assert version.id in delivery.sweep()  # what beat runs every few seconds
+    assert version.id in engine.sweep()  # what beat runs every few seconds
     wait_for(lambda: len(_sent(version.id)) == 9, timeout=30)

@@ -9,8 +9,7 @@ from babel.messages.pofile import read_po
 from pressdesk import app as app_module
 from pressdesk import i18n, labels, templating
 from pressdesk.offices import services as office_services
-from tests.conftest import csrf_token
-from tests.media_support import logged_in
+from tests.helpers import csrf_token, logged_in
 
 CATALOGUE = Path(app_module.PACKAGE_DIR) / "translations" / "en" / "LC_MESSAGES"
 

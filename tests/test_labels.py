@@ -65,9 +65,10 @@ def test_labels_are_lazy_and_one_home():
 
 
 def test_the_403_text_names_the_publisher_role_as_the_ui_does(app, demo):
-    from tests.desk_helpers import EDITOR, client_for, default_lists, post, write
+    from tests.desk_helpers import default_lists, write
+    from tests.helpers import EDITOR, logged_in, post
 
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     resp = post(editor, f"/desk/releases/{rid}/publish", {"lists": default_lists(), "when": "now"})
     assert resp.status_code == 403

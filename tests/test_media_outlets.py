@@ -6,8 +6,8 @@ from pressdesk.accounts.models import Role
 from pressdesk.extensions import db
 from pressdesk.media import services
 from pressdesk.media.models import DistributionList, Outlet
-from tests.helpers import office
-from tests.media_support import audit_actions, logged_in, member, token_of
+from tests.helpers import logged_in, office, token_of
+from tests.media_support import audit_actions, member
 
 
 def _outlet_form(token, **kw):

@@ -40,3 +40,30 @@ def test_wheel_contains_templates_and_runs_outside_checkout(tmp_path):
                          capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip().endswith("ok")
+
+
+def test_every_dependency_is_pinned_in_constraints():
+    """make setup and CI install with -c constraints.txt: every direct dependency (runtime and
+    dev) has an exact pin there, and the pin satisfies pyproject's range."""
+    import re
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = [Requirement(r) for r in project["dependencies"]]
+    wanted += [Requirement(r) for extra in project["optional-dependencies"].values() for r in extra]
+    pins: dict[str, str] = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, _, version = line.partition("==")
+            assert version, f"not an exact pin: {line!r}"
+            pins[norm(name)] = version
+    for req in wanted:
+        assert norm(req.name) in pins, f"{req.name} is not pinned in constraints.txt"
+        assert req.specifier.contains(pins[norm(req.name)], prereleases=True), \
+            f"{req.name}=={pins[norm(req.name)]} does not satisfy {req.specifier}"

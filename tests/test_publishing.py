@@ -46,7 +46,7 @@ def test_double_publish_makes_one_set_of_deliveries(app, demo):
 
 def test_rollback_leaves_nothing_and_wakes_nobody(app, demo, monkeypatch):
     woken = []
-    monkeypatch.setattr("pressdesk.delivery.services.send_task", lambda *a: woken.append(a))
+    monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: woken.append(a))
     release = draft()
     monkeypatch.setattr(workflow, "render_message",
                         lambda *a: (_ for _ in ()).throw(RuntimeError("render failed")))
@@ -67,7 +67,7 @@ def test_wake_up_happens_only_after_commit(app, demo, monkeypatch):
                              .where(Delivery.version_id == version_id)).scalar()
         seen.append(n)
 
-    monkeypatch.setattr("pressdesk.delivery.services.send_task", fake_send)
+    monkeypatch.setattr("pressdesk.delivery.queue.send_task", fake_send)
     services.publish_release(draft(), None)
     db.commit()
     assert seen == [9]

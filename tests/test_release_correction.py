@@ -5,19 +5,16 @@ import feedparser
 
 from tests.conftest import wait_for
 from tests.desk_helpers import (
-    EDITOR,
-    PUBLISHER,
     actions_logged,
-    client_for,
     default_lists,
     fresh,
     html_part,
     parsed,
-    post,
     sent_rows,
     text_part,
     write,
 )
+from tests.helpers import EDITOR, PUBLISHER, logged_in, post
 
 REST = "\n\nDie Arbeiten dauern drei Wochen.\n\nAuskunft gibt das Straßenbauamt."
 BODY = "Die Umleitung führt über **Boen**." + REST
@@ -28,7 +25,7 @@ REFUSED = "redaktion@borkum-aktuell.example"
 def _published(app, smtp):  # type: ignore[no-untyped-def]
     """A release published by the publisher; one outlet refuses it (550) and so never got it."""
     smtp.rcpt_replies[REFUSED] = "550 5.1.1 unknown user"
-    publisher = client_for(app, PUBLISHER)
+    publisher = logged_in(app, PUBLISHER)
     rid = write(publisher, body=BODY)
     assert post(publisher, f"/desk/releases/{rid}/publish", {"lists": default_lists(),
                                                              "when": "now"}).status_code == 302
@@ -94,7 +91,7 @@ def test_unchanged_correction_sends_nothing(app, demo, smtp, celery_worker):
 
 def test_editor_may_not_correct_or_withdraw(app, demo, smtp, celery_worker):
     _publisher, rid = _published(app, smtp)
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     assert editor.get(f"/desk/releases/{rid}/edit").status_code == 403
     assert post(editor, f"/desk/releases/{rid}/edit", {"headline": "Gekapert"}).status_code == 403
     assert post(editor, f"/desk/releases/{rid}/withdraw").status_code == 403

@@ -16,19 +16,16 @@ from pressdesk.signals import release_changed, release_public
 from pressdesk.text import german_datetime
 from tests.conftest import wait_for
 from tests.desk_helpers import (
-    EDITOR,
-    PUBLISHER,
     actions_logged,
     berlin_input,
-    client_for,
     default_lists,
     fresh,
     parsed,
-    post,
     sent_rows,
     text_part,
     write,
 )
+from tests.helpers import EDITOR, PUBLISHER, logged_in, post
 
 HEADLINE = "Neues Gewerbegebiet in Westoverledingen"
 
@@ -49,7 +46,7 @@ def _in_feeds(client, headline: str) -> bool:  # type: ignore[no-untyped-def]
 
 def test_embargo_mails_outlets_at_once_and_shows_the_public_only_afterwards(
         app, demo, smtp, celery_worker):
-    publisher = client_for(app, PUBLISHER)
+    publisher = logged_in(app, PUBLISHER)
     rid = write(publisher, headline=HEADLINE)
     embargo = (utcnow() + timedelta(hours=2)).replace(second=0, microsecond=0)
     resp = post(publisher, f"/desk/releases/{rid}/publish",
@@ -110,7 +107,7 @@ def test_embargo_mails_outlets_at_once_and_shows_the_public_only_afterwards(
 
 
 def test_embargo_task_runs_in_the_worker(app, demo, smtp, celery_worker):
-    publisher = client_for(app, PUBLISHER)
+    publisher = logged_in(app, PUBLISHER)
     rid = write(publisher, headline=HEADLINE)
     post(publisher, f"/desk/releases/{rid}/publish",
          {"lists": default_lists(),
@@ -123,7 +120,7 @@ def test_embargo_task_runs_in_the_worker(app, demo, smtp, celery_worker):
 
 
 def test_embargo_in_the_past_is_refused_and_nothing_is_sent(app, demo):
-    publisher = client_for(app, PUBLISHER)
+    publisher = logged_in(app, PUBLISHER)
     rid = write(publisher, headline=HEADLINE)
     resp = post(publisher, f"/desk/releases/{rid}/publish",
                 {"lists": default_lists(),
@@ -135,7 +132,7 @@ def test_embargo_in_the_past_is_refused_and_nothing_is_sent(app, demo):
 
 
 def test_scheduled_release_is_published_by_the_beat_task(app, demo, smtp, celery_worker):
-    publisher = client_for(app, PUBLISHER)
+    publisher = logged_in(app, PUBLISHER)
     rid = write(publisher, headline=HEADLINE)
     at = (utcnow() + timedelta(hours=3)).replace(second=0, microsecond=0)
     resp = post(publisher, f"/desk/releases/{rid}/publish",
@@ -170,7 +167,7 @@ def test_beat_schedule_holds_the_desk_tasks(app):
 
 
 def test_schedule_in_the_past_or_embargo_before_it_is_refused(app, demo):
-    publisher = client_for(app, PUBLISHER)
+    publisher = logged_in(app, PUBLISHER)
     rid = write(publisher, headline=HEADLINE)
     resp = post(publisher, f"/desk/releases/{rid}/publish",
                 {"lists": default_lists(),
@@ -188,12 +185,12 @@ def test_schedule_in_the_past_or_embargo_before_it_is_refused(app, demo):
 
 
 def test_unschedule_and_editor_may_not_schedule(app, demo):
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor, headline=HEADLINE)
     at = berlin_input(utcnow() + timedelta(hours=3))
     assert post(editor, f"/desk/releases/{rid}/publish",
                 {"lists": default_lists(), "when": "later", "scheduled_at": at}).status_code == 403
-    publisher = client_for(app, PUBLISHER)
+    publisher = logged_in(app, PUBLISHER)
     post(publisher, f"/desk/releases/{rid}/publish", {"lists": default_lists(),
                                                       "when": "later", "scheduled_at": at})
     assert fresh(rid).status == "scheduled"

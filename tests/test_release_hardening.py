@@ -14,19 +14,8 @@ from pressdesk.delivery.models import Delivery
 from pressdesk.extensions import db
 from pressdesk.releases import services, workflow
 from pressdesk.releases.models import Release, Topic
-from tests.desk_helpers import (
-    ADMIN,
-    EDITOR,
-    PUBLISHER,
-    actions_logged,
-    client_for,
-    default_lists,
-    four_eyes,
-    fresh,
-    post,
-    write,
-)
-from tests.helpers import draft, office
+from tests.desk_helpers import actions_logged, default_lists, four_eyes, fresh, write
+from tests.helpers import ADMIN, EDITOR, PUBLISHER, draft, logged_in, office, post
 
 INJECTION = "X =?utf-8?q?x=0D=0ABcc=3A_a=40b.example?="
 
@@ -57,7 +46,7 @@ def test_topics_only_change_of_a_published_release_is_saved_without_a_correction
     verkehr = Topic(office_id=leer.id, slug="verkehr", name="Verkehr")
     db.session.add(verkehr)
     db.session.commit()
-    publisher = client_for(app, PUBLISHER)
+    publisher = logged_in(app, PUBLISHER)
     rid = write(publisher)
     assert post(publisher, f"/desk/releases/{rid}/publish",
                 {"lists": default_lists(), "when": "now"}).status_code == 302
@@ -79,7 +68,7 @@ def test_topics_only_change_of_a_published_release_is_saved_without_a_correction
 
 
 def test_publishing_with_no_list_ticked_is_refused_not_widened(app, demo):
-    publisher = client_for(app, PUBLISHER)
+    publisher = logged_in(app, PUBLISHER)
     rid = write(publisher)
     resp = post(publisher, f"/desk/releases/{rid}/publish", {"when": "now"})
     assert resp.status_code == 400
@@ -95,7 +84,7 @@ def test_publishing_with_no_list_ticked_is_refused_not_widened(app, demo):
 
 
 def test_encoded_word_in_headline_is_literal_text_in_the_subject(app, demo, smtp):
-    publisher = client_for(app, PUBLISHER)
+    publisher = logged_in(app, PUBLISHER)
     rid = write(publisher, headline=INJECTION)
     resp = post(publisher, f"/desk/releases/{rid}/test-mail")
     assert resp.status_code == 302
@@ -149,7 +138,7 @@ def test_one_failing_scheduled_release_is_recorded_and_the_others_go_out(app, de
     assert "linefeed" in bad.publish_error
     assert "release.publish_failed" in actions_logged(bad_id)
     assert workflow.publish_due() == []  # not retried on every beat run
-    page = client_for(app, PUBLISHER).get(f"/desk/releases/{bad_id}").get_data(as_text=True)
+    page = logged_in(app, PUBLISHER).get(f"/desk/releases/{bad_id}").get_data(as_text=True)
     assert 'id="publish-error"' in page
 
 
@@ -158,9 +147,9 @@ def test_one_failing_scheduled_release_is_recorded_and_the_others_go_out(app, de
 
 def test_a_publisher_who_rewrote_the_text_cannot_approve_it(app, demo):
     four_eyes(True)
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
-    publisher = client_for(app, PUBLISHER)
+    publisher = logged_in(app, PUBLISHER)
     release = fresh(rid)
     resp = post(publisher, f"/desk/releases/{rid}/edit",
                 _form(release, body="Ganz anderer Text der Leitung."))
@@ -171,14 +160,14 @@ def test_a_publisher_who_rewrote_the_text_cannot_approve_it(app, demo):
     assert fresh(rid).status == "in_review"
     assert post(publisher, f"/desk/releases/{rid}/publish",
                 {"lists": default_lists(), "when": "now"}).status_code == 403
-    admin = _in_leer(client_for(app, ADMIN))
+    admin = _in_leer(logged_in(app, ADMIN))
     assert post(admin, f"/desk/releases/{rid}/approve").status_code == 302
     assert fresh(rid).status == "approved"
 
 
 def _published_under_four_eyes(app):  # type: ignore[no-untyped-def]
     four_eyes(False)
-    publisher = client_for(app, PUBLISHER)
+    publisher = logged_in(app, PUBLISHER)
     rid = write(publisher)
     assert post(publisher, f"/desk/releases/{rid}/publish",
                 {"lists": default_lists(), "when": "now"}).status_code == 302
@@ -197,7 +186,7 @@ def test_a_correction_under_four_eyes_waits_for_a_second_person(app, demo):
     # the one who wrote the correction cannot send it
     assert post(publisher, f"/desk/releases/{rid}/correction/approve").status_code == 403
     assert len(fresh(rid).versions) == 1
-    admin = _in_leer(client_for(app, ADMIN))
+    admin = _in_leer(logged_in(app, ADMIN))
     resp = post(admin, f"/desk/releases/{rid}/correction/approve")
     assert resp.status_code == 302 and "/deliveries" in resp.headers["Location"]
     release = fresh(rid)
@@ -231,10 +220,10 @@ def test_urgent_correction_only_where_the_office_allows_it_and_audited(app, demo
 
 
 def test_refused_step_is_a_403_page_in_english_for_the_english_desk(app, demo):
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     page = editor.get("/desk/").get_data(as_text=True)
-    from tests.conftest import csrf_token
+    from tests.helpers import csrf_token
 
     editor.post("/lang/en", data={"csrf_token": csrf_token(page), "next": "/desk/"})
     resp = post(editor, f"/desk/releases/{rid}/publish", {"lists": default_lists(), "when": "now"})

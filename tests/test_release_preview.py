@@ -4,20 +4,12 @@ from sqlalchemy import func, select
 
 from pressdesk.delivery.models import Delivery
 from pressdesk.extensions import db
-from tests.desk_helpers import (
-    EDITOR,
-    LINGEN_EDITOR,
-    actions_logged,
-    client_for,
-    parsed,
-    post,
-    text_part,
-    write,
-)
+from tests.desk_helpers import actions_logged, parsed, text_part, write
+from tests.helpers import EDITOR, LINGEN_EDITOR, logged_in, post
 
 
 def test_email_preview_shows_subject_text_and_html_of_the_draft(app, demo):
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor, body="Umleitung über **Boen**.\n\n| Ort | Ab |\n|---|---|\n| Bunde | Montag |")
     page = editor.get(f"/desk/releases/{rid}/preview/email")
     text = page.get_data(as_text=True)
@@ -44,7 +36,7 @@ def test_preview_email_of_embargoed_schedule_carries_sperrfrist(app, demo):
     from pressdesk.db import utcnow
     from tests.desk_helpers import fresh
 
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     release = fresh(rid)
     release.embargo_until = utcnow() + timedelta(days=1)
@@ -54,7 +46,7 @@ def test_preview_email_of_embargoed_schedule_carries_sperrfrist(app, demo):
 
 
 def test_send_a_test_to_me_mails_only_the_user_and_is_no_delivery(app, demo, smtp):
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     resp = post(editor, f"/desk/releases/{rid}/test-mail")
     assert resp.status_code == 302
@@ -73,7 +65,7 @@ def test_send_a_test_to_me_mails_only_the_user_and_is_no_delivery(app, demo, smt
 
 def test_test_mail_refused_by_the_server_is_reported(app, demo, smtp):
     smtp.rcpt_replies[EDITOR] = "550 5.1.1 mailbox unavailable"
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     resp = post(editor, f"/desk/releases/{rid}/test-mail")
     shown = editor.get(resp.headers["Location"]).get_data(as_text=True)
@@ -82,7 +74,7 @@ def test_test_mail_refused_by_the_server_is_reported(app, demo, smtp):
 
 
 def test_other_office_gets_no_preview(app, demo):
-    rid = write(client_for(app, EDITOR))
-    other = client_for(app, LINGEN_EDITOR)
+    rid = write(logged_in(app, EDITOR))
+    other = logged_in(app, LINGEN_EDITOR)
     for url in ("/preview", "/preview/email", "/preview/email.html"):
         assert other.get(f"/desk/releases/{rid}{url}").status_code == 404

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from pressdesk.extensions import db
 from pressdesk.releases import services
 from pressdesk.releases.models import ReleaseAttachment, ReleaseImage
-from tests.desk_helpers import EDITOR, LINGEN_EDITOR, client_for, fresh, post, write
+from tests.desk_helpers import fresh, write
+from tests.helpers import EDITOR, LINGEN_EDITOR, logged_in, post
 
 PDF = (b"%PDF-1.4\n1 0 obj<< /Type /Catalog /Pages 2 0 R >>endobj\n"
        b"2 0 obj<< /Type /Pages /Kids [] /Count 0 >>endobj\ntrailer<< /Root 1 0 R >>\n%%EOF\n")
@@ -45,7 +46,7 @@ def upload_file(client, rid, data, name):  # type: ignore[no-untyped-def]
 
 
 def test_print_size_jpeg_and_png_are_kept_with_web_rendition(app, demo):
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     assert upload_image(editor, rid, jpeg((2400, 1600))).status_code == 302
     page = editor.get(f"/desk/releases/{rid}").get_data(as_text=True)
@@ -64,7 +65,7 @@ def test_print_size_jpeg_and_png_are_kept_with_web_rendition(app, demo):
 
 
 def test_small_image_is_accepted_with_a_warning(app, demo):
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     assert upload_image(editor, rid, jpeg((800, 600))).status_code == 302
     page = editor.get(f"/desk/releases/{rid}").get_data(as_text=True)
@@ -73,7 +74,7 @@ def test_small_image_is_accepted_with_a_warning(app, demo):
 
 
 def test_renamed_pdf_is_rejected_and_typed_texts_are_kept(app, demo):
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     resp = upload_image(editor, rid, PDF, name="foto.jpg", caption="V.l. Bürgermeisterin Özdemir")
     page = resp.get_data(as_text=True)
@@ -83,7 +84,7 @@ def test_renamed_pdf_is_rejected_and_typed_texts_are_kept(app, demo):
 
 
 def test_alt_text_is_required(app, demo):
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     resp = upload_image(editor, rid, jpeg(), alt="  ")
     assert resp.status_code == 400 and "Alternativtext" in resp.get_data(as_text=True)
@@ -91,21 +92,21 @@ def test_alt_text_is_required(app, demo):
 
 
 def test_draft_images_only_for_members_of_the_office_public_after_publication(app, demo):
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     upload_image(editor, rid, jpeg())
     pid = fresh(rid).images[0].public_id
     public = app.test_client()
     assert public.get(f"/bilder/{pid}/web.jpg").status_code == 404
     assert public.get(f"/desk/images/{pid}/web.jpg").status_code == 302  # to the login
-    assert client_for(app, LINGEN_EDITOR).get(f"/desk/images/{pid}/web.jpg").status_code == 404
+    assert logged_in(app, LINGEN_EDITOR).get(f"/desk/images/{pid}/web.jpg").status_code == 404
     services.publish_release(fresh(rid), None)
     db.commit()
     assert public.get(f"/bilder/{pid}/web.jpg").status_code == 200
 
 
 def test_image_can_be_removed(app, demo):
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     upload_image(editor, rid, jpeg())
     img = fresh(rid).images[0]
@@ -115,7 +116,7 @@ def test_image_can_be_removed(app, demo):
 
 
 def test_pdf_and_docx_attachments_keep_umlaut_names(app, demo):
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     assert upload_file(editor, rid, PDF, "Übersichtskarte Straßensperrung.pdf").status_code == 302
     assert upload_file(editor, rid, docx(), "Hintergrund für Redaktionen.docx").status_code == 302
@@ -132,7 +133,7 @@ def test_pdf_and_docx_attachments_keep_umlaut_names(app, demo):
 
 
 def test_attachment_checked_by_content_not_name(app, demo):
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     for data, name in ((b"MZ\x90\x00" + b"\0" * 200, "bericht.pdf"),
                        (b"Nur Text, kein PDF", "bericht.pdf"),
@@ -147,7 +148,7 @@ def test_attachment_above_the_configured_size_gets_a_clear_error(app, demo, monk
     settings = app.extensions["pressdesk.settings"]
     monkeypatch.setitem(app.extensions, "pressdesk.settings",
                         dataclasses.replace(settings, max_attachment_mb=1))
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     big = PDF + b"%" + b"x" * (1024 * 1024 + 10)
     resp = upload_file(editor, rid, big, "Haushaltsplan.pdf")
@@ -158,7 +159,7 @@ def test_attachment_above_the_configured_size_gets_a_clear_error(app, demo, monk
 
 def test_upload_beyond_the_request_limit_gets_a_german_page_and_loses_nothing(app, demo,
                                                                               monkeypatch):
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     upload_file(editor, rid, PDF, "Anlage.pdf")
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1024 * 1024)
@@ -174,15 +175,15 @@ def test_upload_beyond_the_request_limit_gets_a_german_page_and_loses_nothing(ap
 
 
 def test_attachments_public_only_with_the_release_and_not_for_other_offices(app, demo):
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     upload_file(editor, rid, PDF, "Karte.pdf")
     pid = fresh(rid).attachments[0].public_id  # a plain value: requests end their session
     public = app.test_client()
     url = f"/anhaenge/{pid}/Karte.pdf"
     assert public.get(url).status_code == 404
-    assert client_for(app, LINGEN_EDITOR).get(f"/desk/attachments/{pid}").status_code == 404
-    assert upload_file(client_for(app, LINGEN_EDITOR), rid, PDF, "x.pdf").status_code == 404
+    assert logged_in(app, LINGEN_EDITOR).get(f"/desk/attachments/{pid}").status_code == 404
+    assert upload_file(logged_in(app, LINGEN_EDITOR), rid, PDF, "x.pdf").status_code == 404
     services.publish_release(fresh(rid), None)
     db.commit()
     assert public.get(url).status_code == 200

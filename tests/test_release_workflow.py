@@ -4,21 +4,8 @@ from sqlalchemy import select
 
 from pressdesk.extensions import db
 from pressdesk.releases.models import Region, Topic
-from tests.desk_helpers import (
-    ADMIN,
-    EDITOR,
-    LINGEN_EDITOR,
-    LINGEN_PUBLISHER,
-    PUBLISHER,
-    actions_logged,
-    client_for,
-    default_lists,
-    four_eyes,
-    fresh,
-    post,
-    write,
-)
-from tests.helpers import office
+from tests.desk_helpers import actions_logged, default_lists, four_eyes, fresh, write
+from tests.helpers import ADMIN, EDITOR, LINGEN_EDITOR, LINGEN_PUBLISHER, PUBLISHER, logged_in, office, post
 
 
 def _page(client, rid):  # type: ignore[no-untyped-def]
@@ -26,7 +13,7 @@ def _page(client, rid):  # type: ignore[no-untyped-def]
 
 
 def test_editor_writes_and_submits_but_may_not_approve_or_publish(app, demo):
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     page = _page(editor, rid)
     assert 'id="submit-button"' in page
@@ -46,9 +33,9 @@ def test_editor_writes_and_submits_but_may_not_approve_or_publish(app, demo):
 
 
 def test_publisher_approves_and_publishes_with_audit_trail(app, demo):
-    rid = write(client_for(app, EDITOR))
-    post(client_for(app, EDITOR), f"/desk/releases/{rid}/submit")
-    publisher = client_for(app, PUBLISHER)
+    rid = write(logged_in(app, EDITOR))
+    post(logged_in(app, EDITOR), f"/desk/releases/{rid}/submit")
+    publisher = logged_in(app, PUBLISHER)
     page = _page(publisher, rid)
     assert 'id="approve-button"' in page and 'id="reject-button"' in page
     assert post(publisher, f"/desk/releases/{rid}/approve").status_code == 302
@@ -67,7 +54,7 @@ def test_publisher_approves_and_publishes_with_audit_trail(app, demo):
 
 def test_four_eyes_author_cannot_approve_own_release(app, demo):
     four_eyes(True)
-    publisher = client_for(app, PUBLISHER)
+    publisher = logged_in(app, PUBLISHER)
     rid = write(publisher, headline="Eigene Mitteilung der Leitung")
     # nothing is published before a second person approved it
     assert post(publisher, f"/desk/releases/{rid}/publish", {"lists": default_lists(),
@@ -82,7 +69,7 @@ def test_four_eyes_author_cannot_approve_own_release(app, demo):
                                                              "when": "now"}).status_code == 403
     assert fresh(rid).status == "in_review"
 
-    admin = client_for(app, ADMIN)  # member of every office: work in Leer
+    admin = logged_in(app, ADMIN)  # member of every office: work in Leer
     assert post(admin, "/desk/office", {"office_id": office("landkreis-leer").id}).status_code == 302
     assert post(admin, f"/desk/releases/{rid}/approve").status_code == 302
     assert fresh(rid).status == "approved"
@@ -93,7 +80,7 @@ def test_four_eyes_author_cannot_approve_own_release(app, demo):
 
 def test_without_four_eyes_a_publisher_publishes_a_draft_directly(app, demo):
     four_eyes(False)
-    publisher = client_for(app, PUBLISHER)
+    publisher = logged_in(app, PUBLISHER)
     rid = write(publisher)
     assert 'id="publish-button"' in _page(publisher, rid)
     assert post(publisher, f"/desk/releases/{rid}/publish", {"lists": default_lists(),
@@ -103,10 +90,10 @@ def test_without_four_eyes_a_publisher_publishes_a_draft_directly(app, demo):
 
 
 def test_editing_an_approved_release_voids_the_approval(app, demo):
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     post(editor, f"/desk/releases/{rid}/submit")
-    post(client_for(app, PUBLISHER), f"/desk/releases/{rid}/approve")
+    post(logged_in(app, PUBLISHER), f"/desk/releases/{rid}/approve")
     assert fresh(rid).status == "approved"
     resp = post(editor, f"/desk/releases/{rid}/edit", {
         "headline": "Kreisstraße 12 erst ab Dienstag gesperrt", "dateline_place": "Leer",
@@ -119,10 +106,10 @@ def test_editing_an_approved_release_voids_the_approval(app, demo):
 
 
 def test_returning_to_the_desk_and_a_second_click_changes_nothing(app, demo):
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     post(editor, f"/desk/releases/{rid}/submit")
-    publisher = client_for(app, PUBLISHER)
+    publisher = logged_in(app, PUBLISHER)
     assert post(publisher, f"/desk/releases/{rid}/approve").status_code == 302
     again = post(publisher, f"/desk/releases/{rid}/approve", follow_redirects=True)
     assert "nicht möglich" in again.get_data(as_text=True)
@@ -132,11 +119,11 @@ def test_returning_to_the_desk_and_a_second_click_changes_nothing(app, demo):
 
 
 def test_other_office_can_neither_see_nor_act(app, demo):
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     rid = write(editor)
     post(editor, f"/desk/releases/{rid}/submit")
     for email in (LINGEN_EDITOR, LINGEN_PUBLISHER):
-        other = client_for(app, email)
+        other = logged_in(app, email)
         assert other.get(f"/desk/releases/{rid}").status_code == 404
         assert other.get(f"/desk/releases/{rid}/preview/email").status_code == 404
         for action in ("submit", "approve", "reject", "publish", "withdraw", "unschedule",
@@ -156,7 +143,7 @@ def test_topics_regions_and_contact_are_saved_only_from_the_own_office(app, demo
     ids = {t.name: t.id for t in db.session.scalars(select(Topic))}
     region_id = borkum.id
 
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     form = editor.get("/desk/releases/new").get_data(as_text=True)
     assert "Wirtschaft" in form and "Borkum" in form and "Kultur in Lingen" not in form
     assert "pressestelle@landkreis-leer.example" in form  # contact defaults from the office
@@ -177,7 +164,7 @@ def test_topics_regions_and_contact_are_saved_only_from_the_own_office(app, demo
 
 
 def test_bad_contact_email_is_refused_and_nothing_is_lost(app, demo):
-    editor = client_for(app, EDITOR)
+    editor = logged_in(app, EDITOR)
     resp = post(editor, "/desk/releases/new", {"headline": "Kontakt kaputt", "body": "Langer Text",
                                                "contact_email": "kein-at-zeichen"})
     page = resp.get_data(as_text=True)

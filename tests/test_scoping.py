@@ -6,8 +6,7 @@ from pressdesk.delivery.models import Delivery
 from pressdesk.extensions import db
 from pressdesk.releases import services
 from pressdesk.releases.models import Release
-from tests.conftest import csrf_token, login
-from tests.helpers import draft
+from tests.helpers import csrf_token, draft, login
 
 LEER = "redaktion.leer@pressdesk.example"
 

@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 from pressdesk.extensions import db
 from pressdesk.releases.models import Topic
 from pressdesk.subscriptions import services as alerts
-from pressdesk.subscriptions.models import ConsentRecord, SubscribeAttempt, Subscriber
-from tests.conftest import LIVE_PORT, csrf_token
+from pressdesk.subscriptions.models import ConsentRecord, Subscriber
+from pressdesk.throttle import ThrottleHit
+from tests.conftest import LIVE_PORT
 from tests.feeds_support import vocab
-from tests.helpers import office
+from tests.helpers import csrf_token, office
 
 BASE = f"http://127.0.0.1:{LIVE_PORT}"
 
@@ -187,4 +188,4 @@ def test_throttle_per_address_and_per_client(app, demo):
     db.session.remove()
     assert db.session.scalar(select(func.count()).select_from(Subscriber).where(
         Subscriber.email == "leser99@example.org")) == 1
-    assert db.session.scalar(select(func.count()).select_from(SubscribeAttempt)) > 0
+    assert db.session.scalar(select(func.count()).select_from(ThrottleHit)) > 0

@@ -145,3 +145,23 @@ def test_a_task_commits_after_it_ran_and_rolls_back_when_it_raised(app, probe) -
     with pytest.raises(RuntimeError):
         fails(11)
     assert committed() == [10]
+
+
+def test_an_error_answer_that_wrote_nothing_leaves_loaded_objects_readable(app, demo) -> None:  # type: ignore[no-untyped-def]
+    from pressdesk.offices.models import Office
+
+    office = db.session.query(Office).filter_by(slug="landkreis-leer").one()
+    assert app.test_client().get("/presse/no-such-office").status_code == 404
+    assert office.name == "Landkreis Leer"  # not expired and detached by a needless rollback
+
+
+def test_an_error_answer_rolls_back_core_statements_too(web: Flask) -> None:
+    @web.post("/core-dml")
+    def core_dml() -> tuple[str, int]:
+        db.session.execute(text("INSERT INTO tx_probe (n) VALUES (9)"))
+        db.commit()
+        db.session.execute(text("UPDATE tx_probe SET n = 90 WHERE n = 9"))
+        return "refused", 409
+
+    assert web.test_client().post("/core-dml").status_code == 409
+    assert committed() == [9]

@@ -64,7 +64,8 @@ def test_publish_pings_the_hub_for_every_touched_feed_with_retries(app, demo, ce
     publish(topics=("verkehr",), regions=("rheiderland",))
     expected = {f"{BASE}{path}.{fmt}" for fmt in ("rss", "atom", "json") for path in (
         "/feed", "/presse/landkreis-leer/feed", "/presse/landkreis-leer/themen/verkehr/feed",
-        "/presse/landkreis-leer/regionen/rheiderland/feed")}
+        "/presse/landkreis-leer/regionen/rheiderland/feed", "/thema/verkehr/feed",
+        "/region/rheiderland/feed")}
     wait_for(lambda: hub.urls() == expected, timeout=40)
     assert hub.answers[:2] == [503, 503]
     assert all(p["hub.mode"] == ["publish"] for p in hub.pings)
@@ -81,3 +82,28 @@ def test_other_offices_feeds_are_not_pinged(app, demo, celery_worker, hub):
     wait_for(lambda: len(hub.urls()) == 6, timeout=30)
     assert all("landkreis-leer" not in u for u in hub.urls())
     assert f"{BASE}/presse/stadt-lingen/feed.atom" in hub.urls()
+
+
+def test_an_embargoed_release_is_announced_when_its_embargo_ends(app, demo, hub):
+    from datetime import timedelta
+
+    from pressdesk.db import utcnow
+    from pressdesk.extensions import db
+    from pressdesk.feeds import websub
+    from pressdesk.releases import services, workflow
+    from pressdesk.releases.models import Release
+    from tests.helpers import draft
+
+    release = draft(headline="Unter Sperrfrist")
+    release.embargo_until = utcnow() + timedelta(days=1)
+    db.session.commit()
+    rid = release.id
+    services.publish_release(release, None)
+    assert websub.ping_release(rid) == 0  # published, but nobody may know yet
+    assert hub.urls() == set()
+    release = db.session.get(Release, rid)
+    release.embargo_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert workflow.end_embargoes() == [rid]
+    assert websub.ping_release(rid) == 6  # all offices and the office, three formats
+    assert f"{BASE}/presse/landkreis-leer/feed.atom" in hub.urls()

@@ -1,5 +1,7 @@
 """Entry point for ``celery -A workers.celery_app worker|beat``."""
 
+from typing import Any
+
 from celery.signals import worker_process_init
 
 from pressdesk import create_app
@@ -24,7 +26,7 @@ def _fresh_connections(**_kwargs: object) -> None:
     engine.dispose(close=False)
     if engine.dialect.name == "postgresql":
         @event.listens_for(engine, "connect")
-        def _async_commit(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _async_commit(dbapi_conn: Any, _record: Any) -> None:
             # Worker writes (claims, marks, error runs) need not wait for the WAL flush: a
             # database crash can only make rows be claimed and sent again (same Message-ID),
             # never lose one. The desk keeps synchronous commits.

@@ -5,17 +5,17 @@ from __future__ import annotations
 from celery import shared_task
 
 from pressdesk.celery_app import BOUNCES_TASK, DELIVER_TASK, SWEEP_TASK
-from pressdesk.delivery import services
+from pressdesk.delivery import engine
 
 
 @shared_task(name=DELIVER_TASK)
 def deliver_version(version_id: int) -> int:
-    return services.deliver_version(version_id)
+    return engine.deliver_version(version_id)
 
 
 @shared_task(name=SWEEP_TASK)
 def sweep() -> int:
-    return len(services.sweep())
+    return len(engine.sweep())
 
 
 # --- feeds and reader alerts (branch feeds) ----------------------------------------------------

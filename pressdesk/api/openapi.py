@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pressdesk.search.params import MAX_PAGE
 from pressdesk.urls import external_url
 
 _STR = {"type": "string"}
@@ -43,7 +44,9 @@ SCHEMAS: dict[str, Any] = {
             "reference": {"type": "string", "examples": ["PM 12/2026"]},
             "office": _TAG, "headline": _STR, "subline": _STR,
             "dateline": {"type": "string", "examples": ["Leer, 23.11.2026"]}, "lead": _STR,
-            "published_at": _DT, "updated_at": _DT, "version": {"type": "integer"},
+            "published_at": {**_DT, "description": "When the release became public (after a "
+                                                   "Sperrfrist: its end)."},
+            "updated_at": _DT, "version": {"type": "integer"},
             "topics": {"type": "array", "items": _TAG},
             "regions": {"type": "array", "items": _TAG},
             "links": _LINKS,
@@ -54,13 +57,17 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "id": _STR, "caption": _STR, "credit": _STR, "alt": _STR, "rights": _STR,
             "width": {"type": "integer"}, "height": {"type": "integer"},
+            "content_type": {"type": "string", "enum": ["image/jpeg", "image/png"],
+                             "description": "Of the original."},
             "url": {"type": "string", "format": "uri", "description": "Web rendition (JPEG)."},
             "original_url": {"type": "string", "format": "uri",
-                             "description": "Print-quality original (JPEG)."},
+                             "description": "Print-quality original as uploaded (JPEG or "
+                                            "PNG; the URL ends in its extension)."},
         },
     },
-    "Attachment": {"type": "object", "properties": {
-        "name": _STR, "content_type": _STR, "size": {"type": "integer"},
+    "Attachment": {"type": "object", "required": ["id", "name", "url"], "properties": {
+        "id": _STR, "name": _STR, "content_type": _STR,
+        "size": {"type": "integer", "description": "Bytes."},
         "url": {"type": "string", "format": "uri"}}},
     "Release": {
         "allOf": [{"$ref": "#/components/schemas/ReleaseSummary"}, {
@@ -71,7 +78,8 @@ SCHEMAS: dict[str, Any] = {
                 "images": {"type": "array", "items": {"$ref": "#/components/schemas/Image"}},
                 "attachments": {"type": "array",
                                 "items": {"$ref": "#/components/schemas/Attachment"}},
-                "contact": {"$ref": "#/components/schemas/Contact"},
+                "contact": {"$ref": "#/components/schemas/Contact",
+                            "description": "The release's contact, else the office's."},
                 "versions": {"type": "array", "items": {"type": "object", "properties": {
                     "version": {"type": "integer"},
                     "kind": {"type": "string", "enum": ["publish", "correction", "withdrawal"]},
@@ -93,6 +101,21 @@ SCHEMAS: dict[str, Any] = {
 }
 
 
+_ETAG = {"description": "Validator of this answer; send it back in If-None-Match.",
+         "schema": _STR}
+_NOT_MODIFIED = {"description": "Not modified: If-None-Match matched the answer's ETag.",
+                 "headers": {"ETag": _ETAG}}
+
+
+def _conditional(paths: dict[str, Any]) -> dict[str, Any]:
+    """Every GET answers with an ETag and 304 to a matching If-None-Match (api/views.py)."""
+    for item in paths.values():
+        responses = item["get"]["responses"]
+        responses["200"].setdefault("headers", {})["ETag"] = _ETAG
+        responses["304"] = _NOT_MODIFIED
+    return paths
+
+
 def spec() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
@@ -103,7 +126,7 @@ def spec() -> dict[str, Any]:
             "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
         },
         "servers": [{"url": external_url("api.offices").rsplit("/offices", 1)[0]}],
-        "paths": {
+        "paths": _conditional({
             "/offices": {"get": {
                 "operationId": "listOffices", "summary": "All press offices",
                 "responses": {"200": {"description": "The offices", "content": {
@@ -125,14 +148,21 @@ def spec() -> dict[str, Any]:
                     _param("office", "Office id (slug)", _STR),
                     _param("topic", "Topic id (slug)", _STR),
                     _param("region", "Region id (slug)", _STR),
-                    _param("since", "Only releases published after this ISO 8601 date-time",
-                           {"type": "string", "format": "date-time"}),
+                    _param("since", "Only releases that became public after this ISO 8601 "
+                           "date-time (or date, meaning its midnight UTC)",
+                           {"type": "string", "anyOf": [{"format": "date-time"},
+                                                        {"format": "date"}]}),
+                    _param("from", "Published on or after this day (Europe/Berlin)",
+                           {"type": "string", "format": "date"}),
+                    _param("to", "Published on or before this day (Europe/Berlin)",
+                           {"type": "string", "format": "date"}),
                     _param("q", "German full-text search; every word must match", _STR),
                     _param("prefix", "Treat search words as word beginnings",
                            {"type": "string", "enum": ["0", "1", "true", "false"]}),
                     _param("sort", "Default: relevance with q, else date",
                            {"type": "string", "enum": ["relevance", "date"]}),
-                    _param("page", "Page number", {"type": "integer", "minimum": 1}),
+                    _param("page", "Page number",
+                           {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
                     _param("per_page", "Items per page",
                            {"type": "integer", "minimum": 1, "maximum": 100}),
                 ],
@@ -149,6 +179,6 @@ def spec() -> dict[str, Any]:
                     "application/json": {"schema": {"$ref": "#/components/schemas/Release"}}}},
                     "404": _ERROR},
             }},
-        },
+        }),
         "components": {"schemas": SCHEMAS},
     }

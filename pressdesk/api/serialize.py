@@ -1,4 +1,8 @@
-"""Pure functions turning models into the API's JSON shapes (documented in openapi.py)."""
+"""Pure functions turning the presenter's values into the API's JSON shapes (see openapi.py).
+
+Releases are read only through ``releases.presenter.present``: the contact rule, the public
+time, the image and attachment lists and their URLs are the same as in mail, portal and feeds.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +10,13 @@ from datetime import datetime
 from typing import Any
 
 from pressdesk.offices.models import Office
-from pressdesk.releases.markup import render_markdown
-from pressdesk.releases.models import Release
-from pressdesk.releases.services import image_url, permalink
+from pressdesk.releases.presenter import PublicRelease
+from pressdesk.text import iso_utc
 from pressdesk.urls import external_url
 
 
 def iso(dt: datetime | None) -> str | None:
-    return dt.isoformat().replace("+00:00", "Z") if dt else None
+    return iso_utc(dt) if dt else None
 
 
 def office(o: Office) -> dict[str, Any]:
@@ -27,42 +30,42 @@ def office(o: Office) -> dict[str, Any]:
             "releases": external_url("api.releases", office=o.slug),
             "rss": external_url("feeds.office_feed", office_slug=o.slug, fmt="rss"),
             "atom": external_url("feeds.office_feed", office_slug=o.slug, fmt="atom"),
+            "json_feed": external_url("feeds.office_feed", office_slug=o.slug, fmt="json"),
             "embed": external_url("portal.embed", office_slug=o.slug),
         },
     }
 
 
-def release_summary(r: Release) -> dict[str, Any]:
-    v = r.versions[-1]
+def release_summary(p: PublicRelease) -> dict[str, Any]:
     return {
-        "id": r.public_id, "reference": r.reference,
-        "office": {"id": r.office.slug, "name": r.office.name},
-        "headline": v.headline, "subline": v.subline, "dateline": v.dateline, "lead": v.lead,
-        "published_at": iso(r.published_at), "updated_at": iso(v.created_at),
-        "version": v.version,
-        "topics": [{"id": t.slug, "name": t.name} for t in r.topics],
-        "regions": [{"id": g.slug, "name": g.name} for g in r.regions],
-        "links": {"self": external_url("api.release", public_id=r.public_id),
-                  "html": permalink(r)},
+        "id": p.id, "reference": p.reference,
+        "office": {"id": p.office.slug, "name": p.office.name},
+        "headline": p.headline, "subline": p.subline, "dateline": p.dateline, "lead": p.lead,
+        # The public time (after a Sperrfrist: its end), as on the portal and in the feeds.
+        "published_at": iso(p.published), "updated_at": iso(p.updated),
+        "version": p.version,
+        "topics": [{"id": t.slug, "name": t.name} for t in p.topics],
+        "regions": [{"id": g.slug, "name": g.name} for g in p.regions],
+        "links": {"self": external_url("api.release", public_id=p.id), "html": p.permalink},
     }
 
 
-def release(r: Release) -> dict[str, Any]:
-    v = r.versions[-1]
-    data = release_summary(r)
+def release(p: PublicRelease) -> dict[str, Any]:
+    data = release_summary(p)
     data.update({
-        "body_markdown": v.body,
-        "body_html": str(render_markdown(v.body)),
+        "body_markdown": p.body_markdown,
+        "body_html": str(p.body_html),
         "images": [{
-            "id": i.public_id, "caption": i.caption, "credit": i.credit, "alt": i.alt,
+            "id": i.id, "caption": i.caption, "credit": i.credit, "alt": i.alt,
             "rights": i.rights, "width": i.width, "height": i.height,
-            "url": image_url(i.public_id, "web"), "original_url": image_url(i.public_id, "original"),
-        } for i in r.images],
-        # Filled once the desk branch's attachment model is merged; always a list.
-        "attachments": [],
-        "contact": {"name": r.office.contact_name, "phone": r.office.contact_phone,
-                    "email": r.office.contact_email},
+            "content_type": i.content_type, "url": i.url, "original_url": i.original_url,
+        } for i in p.images],
+        "attachments": [{
+            "id": a.id, "name": a.filename, "content_type": a.content_type,
+            "size": a.size_bytes, "url": a.url,
+        } for a in p.attachments],
+        "contact": {"name": p.contact.name, "phone": p.contact.phone, "email": p.contact.email},
         "versions": [{"version": x.version, "kind": x.kind, "headline": x.headline,
-                      "created_at": iso(x.created_at)} for x in r.versions],
+                      "created_at": iso(x.created_at)} for x in p.history],
     })
     return data

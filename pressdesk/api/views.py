@@ -6,11 +6,13 @@ Page paging with ``links`` (and an RFC 8288 ``Link`` header); CORS open for GET.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from pressdesk.api import serialize
 from pressdesk.api.openapi import spec
@@ -18,7 +20,9 @@ from pressdesk.extensions import db
 from pressdesk.offices.models import Office
 from pressdesk.portal import services as portal
 from pressdesk.releases.models import Release
-from pressdesk.search.services import SORTS, SearchError, search_releases
+from pressdesk.releases.presenter import present
+from pressdesk.search import params
+from pressdesk.search.services import SearchError
 from pressdesk.security import public
 from pressdesk.urls import external_url
 
@@ -62,8 +66,9 @@ def _int(name: str, default: int, low: int, high: int) -> int:
 
 
 def _since() -> datetime | None:
+    """``since``: an ISO 8601 date-time (or date); absent is no filter, empty is an error."""
     raw = request.args.get("since")
-    if not raw:
+    if raw is None:
         return None
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
@@ -82,7 +87,7 @@ def openapi() -> Response:
 @public
 def offices() -> Response:
     rows = db.session.scalars(select(Office).order_by(Office.name)).all()
-    return jsonify({"items": [serialize.office(o) for o in rows], "total": len(rows),
+    return _json({"items": [serialize.office(o) for o in rows], "total": len(rows),
                     "links": {"self": external_url("api.offices")}})
 
 
@@ -92,44 +97,74 @@ def office(slug: str) -> Response:
     o = portal.office_by_slug(slug)
     if o is None:
         raise ApiError(404, "No such office.")
-    return jsonify(serialize.office(o))
+    return _json(serialize.office(o))
+
+
+def _page_links(page: int, pages: int, link: Callable[[int], str]) -> dict[str, str]:
+    """self/first/last and prev/next; a page past the end points back to the last page."""
+    links = {"self": link(page), "first": link(1), "last": link(pages)}
+    if page > 1:
+        links["prev"] = link(min(page - 1, pages))
+    if page < pages:
+        links["next"] = link(page + 1)
+    return links
+
+
+def _json(data: Any) -> Response:
+    """A JSON answer with an ETag; a matching If-None-Match gets 304 Not Modified."""
+    resp = jsonify(data)
+    resp.add_etag()
+    return resp.make_conditional(request)
+
+
+# Parameter -> message, for the parser's (German, reader-facing) errors.
+_PARAM_ERRORS = {"sort": "'sort' must be 'relevance' or 'date'.",
+                 "date_from": "'from' must be an ISO 8601 date (YYYY-MM-DD).",
+                 "date_to": "'to' must be an ISO 8601 date (YYYY-MM-DD) not before 'from'.",
+                 "page": "'page' must be an integer of at least 1."}
 
 
 @bp.route("/releases")
 @public
 def releases() -> Response:
-    args: dict[str, Any] = {k: request.args.get(k) or None for k in ("office", "topic", "region")}
-    args["office"] = args["office"] or request.args.get("stelle") or None
-    page = _int("page", 1, 1, 10_000)
+    args = request.args.to_dict()
+    if not args.get("office") and args.get("stelle"):  # the portal's name, accepted too
+        args["office"] = args["stelle"]
+    if not args.get("sort"):
+        args["sort"] = "relevance" if args.get("q") else "date"
+    p = params.parse(args, names=params.API_NAMES)
+    if p.errors:
+        raise ApiError(400, _PARAM_ERRORS[p.errors[0][0]])
+    page = _int("page", 1, 1, params.MAX_PAGE)
     per_page = _int("per_page", 20, 1, MAX_PER_PAGE)
-    sort = request.args.get("sort") or ("relevance" if request.args.get("q") else "date")
-    if sort not in SORTS:
-        raise ApiError(400, "'sort' must be 'relevance' or 'date'.")
-    if args["office"] and portal.office_by_slug(args["office"]) is None:
+    if p.office and portal.office_by_slug(p.office) is None:
         raise ApiError(404, "No such office.")
     try:
-        result = search_releases(request.args.get("q"), sort=sort, page=page, per_page=per_page,
-                                 prefix=request.args.get("prefix") in ("1", "true"),
-                                 since=_since(), **args)
+        result = p.search(per_page=per_page, page=page, since=_since())
     except SearchError as exc:
         raise ApiError(400, str(exc)) from None
     query = {k: v for k, v in request.args.items() if k not in ("page", "per_page", "stelle")}
-    if args["office"]:
-        query["office"] = args["office"]
+    if p.office:
+        query["office"] = p.office
 
     def link(n: int) -> str:
         return external_url("api.releases", **query, page=n, per_page=per_page)
 
-    links = {"self": link(page), "first": link(1), "last": link(result.pages)}
-    if page > 1:
-        links["prev"] = link(page - 1)
-    if page < result.pages:
-        links["next"] = link(page + 1)
-    resp = jsonify({"items": [serialize.release_summary(h.release) for h in result.items],
-                    "total": result.total, "more": result.more, "page": page, "per_page": per_page,
-                    "pages": result.pages, "links": links})
+    links = _page_links(page, result.pages, link)
+    _load_for_presenting([h.release for h in result.items])
+    resp = _json({"items": [serialize.release_summary(present(h.release.versions[-1]))
+                            for h in result.items],
+                  "total": result.total, "more": result.more, "page": page,
+                  "per_page": per_page, "pages": result.pages, "links": links})
     resp.headers["Link"] = ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())
     return resp
+
+
+def _load_for_presenting(rows: list[Release]) -> None:
+    """Load the images of a page of releases in one query (the listing query skips them)."""
+    if rows:
+        db.session.scalars(select(Release).where(Release.id.in_([r.id for r in rows]))
+                           .options(selectinload(Release.images))).all()
 
 
 @bp.route("/releases/<public_id>")
@@ -138,4 +173,4 @@ def release(public_id: str) -> Response:
     r = db.session.scalar(portal.public_releases().where(Release.public_id == public_id))
     if r is None:
         raise ApiError(404, "No such public release.")
-    return jsonify(serialize.release(r))
+    return _json(serialize.release(present(r.versions[-1])))

@@ -22,7 +22,8 @@ from sqlalchemy import select, update
 
 from pressdesk.db import utcnow
 from pressdesk.delivery.models import Delivery, DeliveryState
-from pressdesk.delivery.services import row_for_verp, suppress
+from pressdesk.delivery.relays import row_for_verp
+from pressdesk.delivery.suppressions import suppress
 from pressdesk.extensions import db
 
 log = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import (
+    Executable,
     Float,
     ForeignKey,
     Index,
@@ -27,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pressdesk.db import Base, UTCDateTime, utcnow
+from pressdesk.extensions import db
 from pressdesk.releases.models import ReleaseVersion
 
 
@@ -136,3 +138,14 @@ class RelayState(Base):
     next_slot: Mapped[float] = mapped_column(Float, default=0.0)
     consecutive_errors: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def insert_ignore(model: type[Base], values: dict[str, object]) -> Executable:
+    """INSERT ... ON CONFLICT DO NOTHING (PostgreSQL and SQLite): concurrent workers race here."""
+    if db.dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(model).values(**values).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(model).values(**values).on_conflict_do_nothing()

@@ -18,6 +18,7 @@ from email.utils import format_datetime, formataddr
 
 from jinja2 import Environment
 
+from pressdesk.addresses import display_name
 from pressdesk.text import german_datetime, one_line
 
 
@@ -101,11 +102,11 @@ def render_message(m: ReleaseMail, env: Environment) -> EmailMessage:
 
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = header_text(subject_for(m))
-    msg["From"] = Address(one_line(m.sender_name), addr_spec=m.from_addr)
+    msg["From"] = Address(display_name(m.sender_name), addr_spec=m.from_addr)
     if m.reply_to:
         msg["Reply-To"] = m.reply_to
     msg["Date"] = format_datetime(m.date)
-    msg["List-Id"] = f"{one_line(m.office_name)} <{m.list_id}>"
+    msg["List-Id"] = f"{display_name(m.office_name)} <{m.list_id}>"
     msg["X-Pressdesk-Release"] = m.reference or "draft"
     # Normalise line ends: the SMTP policy writes CRLF, templates may hold bare LF.
     msg.set_content(text.replace("\r\n", "\n"), subtype="plain", charset="utf-8", cte="quoted-printable")
@@ -162,6 +163,10 @@ def personalise(shared: bytes, to_name: str, to_email: str, message_id: str,
             targets.append(f"<{one_line(unsubscribe_mailto)}>")
         head += f"List-Unsubscribe: {', '.join(targets)}\r\n"
         head += "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+        # The reader's own link in the body too (a reader alert's shared body has a mark).
+        from pressdesk.subscriptions.render import fill_unsubscribe
+
+        shared = fill_unsubscribe(shared, unsubscribe_url)
     # A non-ASCII address (sent only with SMTPUTF8) is written as UTF-8 (RFC 6532).
     return head.encode("ascii" if head.isascii() else "utf-8") + shared
 
@@ -176,7 +181,7 @@ class Attachment:
 _BODY_HEADERS = {b"content-type", b"content-transfer-encoding", b"mime-version"}
 
 
-def _header_blocks(head: bytes) -> list[bytes]:
+def header_blocks(head: bytes) -> list[bytes]:
     """Split a CRLF header section into whole (possibly folded) header fields."""
     blocks: list[bytes] = []
     for line in head.split(b"\r\n"):
@@ -195,7 +200,7 @@ def with_attachments(shared: bytes, files: list[Attachment]) -> bytes:
     """
     head, body = shared.split(b"\r\n\r\n", 1)
     kept, inner_head = [], []
-    for block in _header_blocks(head):
+    for block in header_blocks(head):
         name = block.split(b":", 1)[0].strip().lower()
         if name == b"mime-version":
             continue  # the new container carries it
@@ -210,21 +215,3 @@ def with_attachments(shared: bytes, files: list[Attachment]) -> bytes:
         outer.add_attachment(f.data, maintype=maintype, subtype=subtype or "octet-stream",
                              filename=f.filename)
     return b"\r\n".join(kept) + b"\r\n" + outer.as_bytes(policy=SMTP)
-
-
-# Headers that are the same for every recipient of a shared message, so one DKIM signature
-# per version and variant serves all of them (To and Message-ID are added later, unsigned).
-DKIM_HEADERS = (b"from", b"reply-to", b"subject", b"date", b"list-id", b"mime-version",
-                b"content-type", b"content-transfer-encoding")
-
-
-def dkim_sign(shared: bytes, selector: str, domain: str, private_key: bytes) -> bytes:
-    """Prepend a DKIM-Signature over the shared headers and the body (dkimpy, relaxed)."""
-    import dkim
-
-    head = shared.split(b"\r\n\r\n", 1)[0]
-    present = {b.split(b":", 1)[0].strip().lower() for b in _header_blocks(head)}
-    include = [h for h in DKIM_HEADERS if h in present]
-    sig = dkim.sign(shared, selector.encode(), domain.encode(), private_key,
-                    canonicalize=(b"relaxed", b"relaxed"), include_headers=include, linesep=b"\r\n")
-    return sig + shared

@@ -23,8 +23,11 @@ from pressdesk.accounts.models import Role
 from pressdesk.accounts.services import current_office, current_role, require_role
 from pressdesk.audit.services import record
 from pressdesk.db import utcnow
-from pressdesk.delivery import services
+from pressdesk.delivery import controls, engine
+from pressdesk.delivery import report as delivery_report
+from pressdesk.delivery import suppressions as suppression_list
 from pressdesk.delivery.models import Delivery, SendControl, Suppression
+from pressdesk.delivery.queue import Kind
 from pressdesk.extensions import db
 from pressdesk.releases.models import Release, ReleaseVersion
 from pressdesk.templating import STATE_LABELS
@@ -49,7 +52,7 @@ def _version_or_404(version_id: int) -> ReleaseVersion:
 def _rows(version: ReleaseVersion) -> list[Delivery]:
     return list(db.session.scalars(
         # Outlets only: reader subscribers' addresses are not the press office's to see.
-        select(Delivery).where(Delivery.version_id == version.id, Delivery.kind == "outlet")
+        select(Delivery).where(Delivery.version_id == version.id, Delivery.kind == Kind.OUTLET.value)
         .order_by(Delivery.name, Delivery.id)
     ))
 
@@ -58,8 +61,8 @@ def _rows(version: ReleaseVersion) -> list[Delivery]:
 def report(version_id: int):  # type: ignore[no-untyped-def]
     version = _version_or_404(version_id)
     control = db.session.get(SendControl, version.id)
-    return render_template("desk/deliveries.html", version=version, release=version.release,
-                           rows=_rows(version), counts=services.counts_by_state([version.id]),
+    return render_template("delivery/report.html", version=version, release=version.release,
+                           rows=_rows(version), counts=delivery_report.counts_by_state([version.id]),
                            states=REPORT_STATES, control=control,
                            can_control=current_role().rank >= Role.PUBLISHER.rank,
                            is_admin=current_role() is Role.ADMIN)
@@ -76,7 +79,8 @@ def progress(version_id: int):  # type: ignore[no-untyped-def]
     control = db.session.get(SendControl, version.id)
     now = utcnow()
     q = select(Delivery.id, Delivery.state, Delivery.attempts, Delivery.sent_at,
-               Delivery.updated_at, Delivery.last_error).where(Delivery.version_id == version.id)
+               Delivery.updated_at, Delivery.last_error).where(
+                   Delivery.version_id == version.id, Delivery.kind == Kind.OUTLET.value)
     since = request.args.get("since", "")
     if since:  # only rows changed since the previous poll (long lists)
         try:
@@ -87,7 +91,7 @@ def progress(version_id: int):  # type: ignore[no-untyped-def]
             abort(400)
         q = q.where(Delivery.updated_at >= after)
     rows = db.session.execute(q).all()
-    counts = services.counts_by_state([version.id])
+    counts = delivery_report.counts_by_state([version.id])
     return jsonify({
         "counts": counts,
         "total": sum(counts.values()),
@@ -105,16 +109,16 @@ def _control(version_id: int, action: str):  # type: ignore[no-untyped-def]
     version = _version_or_404(version_id)
     user_id = current_user.id
     if action == "pause":
-        services.pause(version.id, current_user.name, user_id)
+        controls.pause(version.id, current_user.name, user_id)
         message = _("Der Versand ist angehalten.")
     elif action == "resume":
-        services.resume(version.id, user_id)
+        controls.resume(version.id, user_id)
         message = _("Der Versand läuft weiter.")
     elif action == "cancel":
-        n = services.cancel(version.id, current_user.name, user_id)
+        n = controls.cancel(version.id, current_user.name, user_id)
         message = _("Der Versand ist abgebrochen (%(n)d Empfänger nicht mehr beliefert).", n=n)
     else:
-        n = services.retry_failed(version.id)
+        n = controls.retry_failed(version.id)
         message = _("%(n)d fehlgeschlagene Empfänger werden erneut versucht.", n=n)
     record(version.release.office_id, current_user, f"delivery.{action}", "release_version",
            version.id, version.release.reference)
@@ -146,12 +150,12 @@ def retry_failed(version_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/deliveries/<int:delivery_id>.eml")
 def message(delivery_id: int):  # type: ignore[no-untyped-def]
     row = db.session.scalar(
-        select(Delivery).where(Delivery.id == delivery_id, Delivery.kind == "outlet",
+        select(Delivery).where(Delivery.id == delivery_id, Delivery.kind == Kind.OUTLET.value,
                                Delivery.office_id == current_office().id)
     )
     if row is None:
         abort(404)
-    return Response(services.message_as_sent(row), mimetype="text/plain; charset=utf-8")
+    return Response(engine.message_as_sent(row), mimetype="text/plain; charset=utf-8")
 
 
 @bp.route("/suppressions")
@@ -160,7 +164,7 @@ def suppressions():  # type: ignore[no-untyped-def]
         select(Suppression).where(Suppression.office_id == current_office().id)
         .order_by(Suppression.created_at.desc())
     ).all()
-    return render_template("desk/suppressions.html", rows=rows,
+    return render_template("delivery/suppressions.html", rows=rows,
                            is_admin=current_role() is Role.ADMIN)
 
 
@@ -168,7 +172,7 @@ def suppressions():  # type: ignore[no-untyped-def]
 def lift(suppression_id: int):  # type: ignore[no-untyped-def]
     require_role(Role.ADMIN)
     office = current_office()
-    row = services.lift_suppression(office.id, suppression_id)
+    row = suppression_list.lift_suppression(office.id, suppression_id)
     if row is None:
         abort(404)
     record(office.id, current_user, "suppression.lifted", "suppression", suppression_id, row.email)

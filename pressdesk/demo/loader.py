@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from email_validator import validate_email
 from sqlalchemy import select
@@ -25,7 +26,7 @@ SEEDS = Path(__file__).parent / "seeds"
 DEMO_PASSWORD = "pressdesk-demo"  # noqa: S105 - demo data, printed by `make run`
 ADMIN_EMAIL = "admin@pressdesk.example"
 
-OFFICES = [
+OFFICES: list[dict[str, Any]] = [
     {"slug": "landkreis-leer", "name": "Landkreis Leer", "tag": "LK Leer",
      "sender_name": "Pressestelle Landkreis Leer", "default_place": "Leer",
      "contact_name": "Pressestelle Landkreis Leer", "contact_phone": "0491 926-0",
@@ -163,7 +164,7 @@ def _it_achse_text() -> dict[str, str]:
             "dateline_place": "Leer", "lead": paras[0], "body": body_text}
 
 
-def _office(data: dict[str, str]) -> tuple[Office, bool]:
+def _office(data: dict[str, Any]) -> tuple[Office, bool]:
     office = db.session.scalar(select(Office).where(Office.slug == data["slug"]))
     if office:
         return office, False

@@ -12,10 +12,15 @@ feedgen's known faults, worked around here:
 - RSS only ever gets the ``atom:link rel="self"``: the RFC 5005 paging links are added to the
   channel with lxml; the WebSub hub is never put into RSS (it goes into an HTTP Link header).
 - ``content(type='CDATA')`` is invalid in Atom: content is plain escaped ``type="html"``.
+
+Text and HTML: titles, summaries and the feed description are plain text; only ``content_html``
+is HTML (sanitised Markdown). RSS ``<description>`` is read as HTML by readers, so plain text
+going there is HTML-escaped first (Atom ``summary``/``subtitle`` are ``type="text"``).
 """
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -23,6 +28,8 @@ from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
+
+from pressdesk.text import iso_utc
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -34,6 +41,11 @@ MIME = {"rss": "application/rss+xml", "atom": "application/atom+xml",
 
 def clean(text: str) -> str:
     return _CONTROL.sub("", text or "")
+
+
+def _as_html(text: str) -> str:
+    """Plain text for a field readers treat as HTML (RSS ``<description>``)."""
+    return html.escape(text, quote=False)
 
 
 @dataclass(frozen=True)
@@ -102,7 +114,8 @@ def build(fmt: str, meta: FeedMeta, entries: list[FeedEntry]) -> bytes:
     fg = FeedGenerator()
     fg.id(meta.id)
     fg.title(clean(meta.title))
-    fg.subtitle(clean(meta.subtitle) or clean(meta.title))
+    text = _as_html if fmt == "rss" else str
+    fg.subtitle(text(clean(meta.subtitle) or clean(meta.title)))
     fg.language(meta.language)
     fg.updated(_utc(meta.updated))
     fg.link(href=meta.self_url, rel="self", type=MIME[fmt])
@@ -120,7 +133,7 @@ def build(fmt: str, meta: FeedMeta, entries: list[FeedEntry]) -> bytes:
         fe.guid(e.id, permalink=False)
         fe.title(clean(e.title))
         fe.link(href=e.link, rel="alternate", type="text/html")
-        fe.summary(clean(e.summary) or clean(e.title))
+        fe.summary(text(clean(e.summary) or clean(e.title)))
         fe.content(clean(e.content_html), type="html")
         fe.published(_utc(e.published))
         fe.updated(_utc(e.updated))
@@ -170,7 +183,7 @@ def _atom_fix_entry_links(data: bytes, entries: list[FeedEntry]) -> bytes:
 
 
 def _rfc3339(dt: datetime) -> str:
-    return _utc(dt).isoformat().replace("+00:00", "Z")
+    return iso_utc(_utc(dt))
 
 
 def build_json(meta: FeedMeta, entries: list[FeedEntry]) -> bytes:
@@ -179,7 +192,8 @@ def build_json(meta: FeedMeta, entries: list[FeedEntry]) -> bytes:
         "version": JSON_FEED_VERSION,
         "title": clean(meta.title),
         "home_page_url": meta.home_url,
-        "feed_url": meta.self_url,
+        # The feed, not this page: a reader subscribing from page 2 gets the newest entries.
+        "feed_url": meta.paging.first if meta.paging else meta.self_url,
         "description": clean(meta.subtitle) or clean(meta.title),
         "language": meta.language,
     }

@@ -17,20 +17,21 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import current_app
+from markupsafe import Markup
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import selectinload
 
 from pressdesk.config import settings
 from pressdesk.extensions import db
-from pressdesk.feeds.builder import Enclosure, FeedEntry, FeedMeta, Paging, build
+from pressdesk.feeds.builder import FORMATS, MIME, Enclosure, FeedEntry, FeedMeta, Paging, build
 from pressdesk.feeds.cache import FeedCache, make_cache
 from pressdesk.offices.models import Office
 from pressdesk.portal import services as portal
-from pressdesk.releases.markup import render_markdown
 from pressdesk.releases.models import Region, Release, ReleaseVersion, Topic
-from pressdesk.releases.services import image_url, permalink
+from pressdesk.releases.presenter import present
 from pressdesk.search.params import SearchParams
 from pressdesk.search.services import search_releases
+from pressdesk.search.text import WORD
 from pressdesk.urls import external_url
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
@@ -63,8 +64,9 @@ class Scope:
 @dataclass(frozen=True)
 class FeedState:
     newest: datetime | None
-    last_modified: datetime
+    last_modified: datetime  # the document's own date (EPOCH for a scope that never had data)
     signature: str  # everything the document depends on
+    known: bool = True  # False: nothing was ever in the scope; no Last-Modified is claimed
 
 
 class PageNotFound(LookupError):
@@ -115,6 +117,32 @@ def scope_region(office: Office, region: Region) -> Scope:
                  condition=Release.regions.any(Region.id == region.id), office_id=office.id)
 
 
+def scope_topic_everywhere(slug: str, name: str) -> Scope:
+    """A topic across offices (the portal's ``/thema/<slug>`` page)."""
+    return Scope(key=f"topics:{slug}", title=f"Thema: {name}",
+                 subtitle=f"Pressemitteilungen aller Pressestellen zum Thema {name}",
+                 home_url=external_url("portal.topic", slug=slug),
+                 endpoint="feeds.topic_everywhere_feed", values={"slug": slug},
+                 condition=Release.topics.any(Topic.slug == slug))
+
+
+def scope_region_everywhere(slug: str, name: str) -> Scope:
+    """A region across offices (the portal's ``/region/<slug>`` page)."""
+    return Scope(key=f"regions:{slug}", title=f"Region: {name}",
+                 subtitle=f"Pressemitteilungen aller Pressestellen für {name}",
+                 home_url=external_url("portal.region", slug=slug),
+                 endpoint="feeds.region_everywhere_feed", values={"slug": slug},
+                 condition=Release.regions.any(Region.slug == slug))
+
+
+LABELS = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
+
+
+def alternate_links(scope: Scope, label: str) -> list[tuple[str, str, str]]:
+    """(type, title, href) of a scope's feeds, for ``<link rel="alternate">`` on its page."""
+    return [(MIME[fmt], f"{label} ({LABELS[fmt]})", scope.url(fmt)) for fmt in FORMATS]
+
+
 # What a search is made of; sorting and the result page are the page's own business (a feed is
 # always newest first and pages with ``page``).
 SEARCH_FILTERS = ("q", "stelle", "thema", "region", "von", "bis", "wortanfang")
@@ -122,7 +150,9 @@ SEARCH_FILTERS = ("q", "stelle", "thema", "region", "von", "bis", "wortanfang")
 
 def scope_search(params: SearchParams) -> Scope:
     """The feed of a search as the search page parsed it (``pressdesk.search.params``)."""
-    label = params.q or "alle Mitteilungen"
+    # Named by the words it searches for: nothing else of the query is searched, and no markup
+    # typed into the query is reflected into the feed.
+    label = " ".join(WORD.findall(params.q)) or "alle Mitteilungen"
     args = tuple((k, v) for k, v in params.args(page=1) if k in SEARCH_FILTERS)
     digest = hashlib.sha256(repr(args).encode()).hexdigest()[:16]
     return Scope(key=f"search:{digest}", title=f"Suche: {label}",
@@ -218,7 +248,8 @@ def compute_state(scope: Scope) -> FeedState:
     signature = "|".join(str(x) for x in (
         scope.key, scope.search_args, newest_at, embargo_at,
         withdrawn_at, s.base_url, s.websub_hub, s.feed_page_size))
-    return FeedState(newest=newest_at, last_modified=last_modified, signature=signature)
+    return FeedState(newest=newest_at, last_modified=last_modified, signature=signature,
+                     known=any((newest_at, embargo_at, withdrawn_at)))
 
 
 def visible_count(scope: Scope) -> int:
@@ -229,7 +260,12 @@ def visible_count(scope: Scope) -> int:
 
 
 def etag_for(st: FeedState, fmt: str, page: int) -> str:
+    """The document's ETag; the gzip body gets its own (``gzip_etag``): the bytes differ."""
     return hashlib.sha256(f"{st.signature}|{fmt}|{page}".encode()).hexdigest()[:32]
+
+
+def gzip_etag(etag: str) -> str:
+    return etag + "-gz"
 
 
 def last_page(count: int) -> int:
@@ -247,6 +283,12 @@ def cache() -> FeedCache:
     return existing
 
 
+# What present() reads of a release, loaded for a whole page at once.
+PRESENT_LOAD = (selectinload(Release.versions), selectinload(Release.images),
+                selectinload(Release.attachments), selectinload(Release.topics),
+                selectinload(Release.regions), selectinload(Release.office))
+
+
 def releases_page(scope: Scope, page: int) -> tuple[list[Release], int]:
     size = settings().feed_page_size
     if scope.search is not None:
@@ -256,26 +298,25 @@ def releases_page(scope: Scope, page: int) -> tuple[list[Release], int]:
     q = portal.public_releases()
     if scope.condition is not None:
         q = q.where(scope.condition)
-    rows = db.session.scalars(q.options(selectinload(Release.versions))
-                              .limit(size).offset((page - 1) * size)).all()
+    rows = db.session.scalars(q.options(*PRESENT_LOAD).limit(size).offset((page - 1) * size)
+                              ).all()
     return list(rows), -1
 
 
 def entry_for(release: Release) -> FeedEntry:
-    v = release.versions[-1]
-    lead = (f"**{v.dateline}** – " if v.dateline else "") + v.lead
-    enclosure = None
-    if release.images:
-        img = release.images[0]
-        enclosure = Enclosure(url=image_url(img.public_id, "original"), length=img.size_bytes,
-                              type=img.content_type)
+    """A feed entry from the release's one presentation (its latest version)."""
+    p = present(release.versions[-1])
+    lead = Markup("<p><strong>%s</strong> – %s</p>") % (p.dateline, p.lead) if p.dateline \
+        else Markup("<p>%s</p>") % p.lead
+    image = p.images[0] if p.images else None
     return FeedEntry(
-        id=tag_uri(release), title=v.headline, link=permalink(release),
-        summary=v.subline or v.lead[:300],
-        content_html=str(render_markdown(lead + "\n\n" + v.body)),
-        published=release.went_public_at or release.versions[0].created_at,
-        updated=v.created_at, author=release.office.name, enclosure=enclosure,
-        tags=tuple(t.name for t in release.topics),
+        id=tag_uri(release), title=p.headline, link=p.permalink,
+        summary=p.subline or p.lead[:300], content_html=str(lead + p.body_html),  # body_html is Markup
+        # the public time (an embargo's end, not the publish click); updated never before it
+        published=p.published, updated=p.updated, author=p.office.name,
+        enclosure=Enclosure(url=image.original_url, length=image.size_bytes,
+                            type=image.content_type) if image else None,
+        tags=tuple(t.name for t in p.topics),
     )
 
 
@@ -315,7 +356,9 @@ def rendered(scope: Scope, fmt: str, page: int, st: FeedState, etag: str) -> tup
 def scopes_for_release(release: Release) -> list[Scope]:
     office = release.office
     return ([scope_all(), scope_office(office)] + [scope_topic(office, t) for t in release.topics]
-            + [scope_region(office, r) for r in release.regions])
+            + [scope_region(office, r) for r in release.regions]
+            + [scope_topic_everywhere(t.slug, t.name) for t in release.topics]
+            + [scope_region_everywhere(r.slug, r.name) for r in release.regions])
 
 
 def all_scopes() -> list[tuple[Office, list[Scope]]]:

@@ -63,10 +63,14 @@ def ping(hub: str, url: str, timeout: float = 10.0) -> int:
 
 
 def ping_release(release_id: int) -> int:
-    """Ping the hub for every feed of the release. Raises HubError (retry) on any failure."""
+    """Ping the hub for every feed of the release. Raises HubError (retry) on any failure.
+
+    Only once the release has been public: a release published under embargo (or corrected
+    before its embargo ends) changes no feed yet, and a ping would announce it early. The end of
+    the embargo sends ``release_changed`` again, and that ping goes out."""
     hub = settings().websub_hub
     release = db.session.get(Release, release_id)
-    if not hub or release is None:
+    if not hub or release is None or release.went_public_at is None:
         return 0
     urls = feed_urls(release)
     db.session.rollback()

@@ -4,9 +4,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import create_engine, pool
 from sqlalchemy.types import TypeDecorator
 
@@ -19,7 +20,7 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     return not (name or "").startswith("fts_")
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write application column types (``UTCDateTime``) as the plain SQLAlchemy type they store,
     so a generated revision does not import pressdesk."""
     if type_ == "type" and isinstance(obj, TypeDecorator):

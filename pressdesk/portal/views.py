@@ -6,19 +6,22 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fil
 from sqlalchemy import select
 
 from pressdesk.extensions import db
+from pressdesk.feeds import services as feed_services
 from pressdesk.offices.models import Office
 from pressdesk.portal import services
 from pressdesk.releases.images import image_path
-from pressdesk.releases.markup import render_markdown
 from pressdesk.releases.models import Region, Release, ReleaseImage, Topic
+from pressdesk.releases.presenter import present
 from pressdesk.security import frameable, public
 from pressdesk.urls import external_url
 
 bp = Blueprint("portal", __name__)
 
 
-def feed_links(office: Office | None = None) -> list[tuple[str, str, str]]:
-    links = []
+def feed_links(office: Office | None = None, own: list[tuple[str, str, str]] | None = None
+               ) -> list[tuple[str, str, str]]:
+    """Autodiscovery links: the page's own feeds (``own``) first, then the office's, then all."""
+    links = list(own or [])
     if office is not None:
         links += [
             ("application/rss+xml", f"{office.name} (RSS)",
@@ -44,14 +47,6 @@ def _page() -> int:
         return max(1, min(int(request.args.get("seite", 1)), 10_000))
     except ValueError:
         return 1
-
-
-@bp.app_template_global()
-def page_url(number: int) -> str:
-    """The current URL with another ``seite``: paging keeps every other parameter."""
-    args = request.args.to_dict()
-    args["seite"] = str(number)
-    return url_for(request.endpoint or "portal.home", **(request.view_args or {}), **args)
 
 
 @bp.route("/")
@@ -81,9 +76,11 @@ def office(office_slug: str):  # type: ignore[no-untyped-def]
 def topic(slug: str):  # type: ignore[no-untyped-def]
     name = services.topic_name(slug) or abort(404)
     page = services.page_of(services.with_topic(slug), _page())
+    own = feed_services.alternate_links(feed_services.scope_topic_everywhere(slug, name),
+                                        f"Thema {name}")
     return render_template("portal/listing.html", kind="topic", slug=slug, name=name,
                            heading=f"Thema: {name}", releases=page.items, page=page,
-                           feed_links=feed_links())
+                           feed_links=feed_links(own=own))
 
 
 @bp.route("/region/<slug>")
@@ -91,9 +88,11 @@ def topic(slug: str):  # type: ignore[no-untyped-def]
 def region(slug: str):  # type: ignore[no-untyped-def]
     name = services.region_name(slug) or abort(404)
     page = services.page_of(services.with_region(slug), _page())
+    own = feed_services.alternate_links(feed_services.scope_region_everywhere(slug, name),
+                                        f"Region {name}")
     return render_template("portal/listing.html", kind="region", slug=slug, name=name,
                            heading=f"Region: {name}", releases=page.items, page=page,
-                           feed_links=feed_links())
+                           feed_links=feed_links(own=own))
 
 
 @bp.route("/archiv")
@@ -151,9 +150,7 @@ def release(office_slug: str, year: int, number: int, slug: str):  # type: ignor
     if slug != rel.slug:  # the number is the identity; the slug is decoration
         return redirect(url_for(".release", office_slug=office.slug, year=year, number=number,
                                 slug=rel.slug), 301)
-    version = rel.versions[-1]
-    return render_template("portal/release.html", release=rel, version=version,
-                           body_html=render_markdown(version.body), preview=False,
+    return render_template("portal/release.html", p=present(rel.versions[-1]), preview=False,
                            feed_links=feed_links(office))
 
 

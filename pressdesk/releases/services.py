@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from pressdesk import addresses, tokens
 from pressdesk.accounts.models import User
 from pressdesk.audit.services import record
 from pressdesk.config import settings
+from pressdesk.delivery.queue import Recipient
 from pressdesk.delivery.render import (
     MailAttachment,
     MailImage,
     ReleaseMail,
 )
-from pressdesk.delivery.services import Recipient
 from pressdesk.extensions import db
 from pressdesk.labels import field_label
 from pressdesk.offices.models import Office
@@ -59,9 +59,8 @@ def clean_fields(data: dict[str, str]) -> dict[str, str]:
         raise ReleaseError(_("Die Überschrift fehlt."))
     if out["contact_email"]:
         try:
-            out["contact_email"] = validate_email(out["contact_email"],
-                                                  check_deliverability=False).normalized
-        except EmailNotValidError as exc:
+            out["contact_email"] = addresses.normalise(out["contact_email"])
+        except addresses.InvalidAddress as exc:
             raise ReleaseError(_("Die E-Mail-Adresse des Kontakts ist ungültig.")) from exc
     return out
 
@@ -96,24 +95,16 @@ def office_release(office: Office, release_id: int) -> Release | None:
     )
 
 
-def _outlet_serializer():  # type: ignore[no-untyped-def]
-    from itsdangerous import URLSafeSerializer
-
-    return URLSafeSerializer(settings().secret_key, salt="pressdesk.outlet-files")
-
-
 def sign_file_id(public_id: str) -> str:
     """A token for the outlets' links to images and attachments of an embargoed release: the
     public routes serve only what the public may see, these links work for any published one."""
-    return _outlet_serializer().dumps(public_id)
+    return tokens.dumps(tokens.OUTLET_FILE, public_id)
 
 
 def unsign_file_id(token: str) -> str | None:
-    from itsdangerous import BadSignature
-
     try:
-        return str(_outlet_serializer().loads(token))
-    except BadSignature:
+        return str(tokens.loads(tokens.OUTLET_FILE, token))
+    except tokens.TokenInvalid:
         return None
 
 

@@ -31,7 +31,7 @@ from pressdesk.audit.models import AuditEntry
 from pressdesk.config import settings
 from pressdesk.db import utcnow
 from pressdesk.delivery.render import render_message
-from pressdesk.delivery.services import counts_by_state
+from pressdesk.delivery.report import counts_by_state
 from pressdesk.extensions import db
 from pressdesk.labels import action_label
 from pressdesk.media.models import DistributionList
@@ -54,6 +54,7 @@ from pressdesk.releases.models import (
     ReleaseStatus,
     Topic,
 )
+from pressdesk.releases.presenter import present_draft
 from pressdesk.security import public
 from pressdesk.text import german_date, german_datetime
 
@@ -273,10 +274,8 @@ def show(release_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/releases/<int:release_id>/preview")
 def preview(release_id: int):  # type: ignore[no-untyped-def]
     release = _release_or_404(release_id)
-    version = workflow.preview_version(release)
-    return render_template("portal/release.html", release=release, version=version,
-                           body_html=render_markdown(release.body), preview=True,
-                           image_endpoint="releases.desk_image")
+    return render_template("portal/release.html", p=present_draft(release, desk_files=True),
+                           preview=True)
 
 
 def _preview_message(release: Release):  # type: ignore[no-untyped-def]

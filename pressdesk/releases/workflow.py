@@ -38,8 +38,9 @@ from pressdesk.audit.services import record
 from pressdesk.config import settings
 from pressdesk.db import utcnow
 from pressdesk.delivery.models import Delivery, DeliveryState
+from pressdesk.delivery.queue import Recipient, enqueue
+from pressdesk.delivery.relays import open_transport
 from pressdesk.delivery.render import header_text, personalise, render_message, shared_bytes
-from pressdesk.delivery.services import Recipient, open_transport, queue_deliveries
 from pressdesk.delivery.transport import Outcome
 from pressdesk.extensions import db
 from pressdesk.labels import status_label
@@ -53,6 +54,7 @@ from pressdesk.releases.services import (
     mail_for,
     recipients_for,
 )
+from pressdesk.releases.variants import with_variants
 from pressdesk.signals import release_changed, release_public, send_after_commit
 from pressdesk.text import BERLIN, dateline, german_datetime, one_line, slugify
 
@@ -343,7 +345,7 @@ def publish_release(release: Release, user: User | None, list_ids: list[int] | N
                                                    Release.year == now.year)) or 0) + 1
         release.slug = slugify(release.headline)
     version = freeze_version(release, "publish", user, at=now)
-    queue_deliveries(version, recipients_for(office, list_ids))
+    enqueue(version, with_variants(version, recipients_for(office, list_ids)))
     record(office.id, user, "release.published", "release", release.id,
            f"{release.reference}: {release.headline}")
     if release.embargo_until is None or release.embargo_until <= now:
@@ -477,7 +479,7 @@ def _follow_up(release: Release, user: User, kind: str, summary: str) -> Release
     """Freeze the current text as a new version of ``kind`` and queue its mail to the outlets
     that got the release."""
     version = freeze_version(release, kind, user, summary)
-    queue_deliveries(version, previous_recipients(release))
+    enqueue(version, with_variants(version, previous_recipients(release)))
     return version
 
 

@@ -25,7 +25,7 @@ from pressdesk.search.services import SORTS, SearchResults, search_releases
 
 MAX_QUERY = 200
 MAX_SLUG = 80
-MAX_PAGE = 500
+MAX_PAGE = 10_000
 
 # Field -> name in the URL.
 PORTAL_NAMES: Mapping[str, str] = {

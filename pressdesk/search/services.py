@@ -17,6 +17,7 @@ from pressdesk.extensions import db
 from pressdesk.offices.models import Office
 from pressdesk.portal.services import LISTING_LOAD, visible
 from pressdesk.releases.models import Region, Release, Topic, release_regions, release_topics
+from pressdesk.releases.presenter import public_time_column
 from pressdesk.search.index import FTS5_TABLE
 from pressdesk.search.models import SearchDocument
 from pressdesk.search.text import highlight, query_terms, query_words, snippet, stem
@@ -116,8 +117,9 @@ def search_releases(q: str | None, *, office: str | int | None = None, topic: st
     German stemming ("Zeitung" finds "Zeitungen"); umlauts folded ("Buerger" = "Bürger");
     ``prefix`` makes every word a word beginning ("Bürger" finds "Bürgerzeitung").
     ``office``, ``topic`` and ``region`` are slugs (``office`` may be an id); dates are
-    inclusive days in Europe/Berlin; ``since`` (aware datetime) keeps releases published after
-    it. Sorted by ``relevance`` or ``date`` (newest first).
+    inclusive days in Europe/Berlin; ``since`` (aware datetime) keeps releases that became
+    public after it (the public time: after a Sperrfrist, its end). Sorted by ``relevance`` or
+    ``date`` (newest first).
     """
     if sort not in SORTS:
         raise SearchError("Unbekannte Sortierung.")
@@ -134,7 +136,7 @@ def search_releases(q: str | None, *, office: str | int | None = None, topic: st
         stmt, rank = _match(stmt, terms, prefix)
     stmt = _filters(stmt, office, topic, region, date_from, date_to)
     if since is not None:
-        stmt = stmt.where(Release.published_at > since)
+        stmt = stmt.where(public_time_column() > since)
 
     # One cheap pass finds the newest MATCH_WINDOW + 1 matches (ids only): that is the count
     # (capped, with "more") and the set that relevance ranks. With words, it is ordered by the

@@ -28,5 +28,7 @@ def search():  # type: ignore[no-untyped-def]
         "portal/search.html", p=p, results=results, offices=offices,
         topics=portal.vocabulary(Topic), regions=portal.vocabulary(Region),
         feed_url=url_for("feeds.search_feed", fmt="atom") + p.query_string(page=1),
+        feed_urls={fmt: url_for("feeds.search_feed", fmt=fmt) + p.query_string(page=1)
+                   for fmt in ("rss", "atom", "json")},
         page_href=lambda n: url_for("search.search") + p.query_string(page=n),
         feed_links=feed_links()), 200

@@ -1,5 +1,10 @@
 """Pure rendering of reader mail: the shared alert per release version, the per-reader digest,
-and the confirmation and preferences-link mails. Data in, bytes out (CRLF, SMTP policy)."""
+and the confirmation and preferences-link mails. Data in, bytes out (CRLF, SMTP policy).
+
+Releases come in as the one presentation (``releases.presenter.PublicRelease``). The shared alert
+carries :data:`UNSUBSCRIBE_MARK` where the reader's own one-click link goes; ``personalise``
+fills it per recipient with :func:`fill_unsubscribe`.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,9 @@ from email.utils import format_datetime
 
 from jinja2 import Environment
 
-from pressdesk.delivery.render import ReleaseMail, header_text, shared_bytes
+from pressdesk.addresses import display_name
+from pressdesk.delivery.render import header_text, shared_bytes
+from pressdesk.releases.presenter import PublicRelease
 from pressdesk.text import german_date, german_datetime, one_line
 
 
@@ -23,15 +30,27 @@ class Sender:
     list_id: str
 
 
-@dataclass(frozen=True)
-class DigestItem:
-    office_name: str
-    headline: str
-    subline: str
-    dateline: str
-    lead: str
-    permalink: str
-    public_since: datetime
+# Printable ASCII without "=": quoted-printable leaves it as it is, so the bytes can be found.
+UNSUBSCRIBE_MARK = "@@ABBESTELLEN@@"
+
+
+def fill_unsubscribe(message: bytes, url: str) -> bytes:
+    """Put a reader's unsubscribe URL where the shared alert has :data:`UNSUBSCRIBE_MARK`.
+
+    The alert's parts are quoted-printable, so the URL is written quoted-printable too, with
+    soft line breaks (``=`` CRLF) around and inside it: no line grows past 76 characters, and
+    decoding gives the URL back whole."""
+    pieces = [c if " " < c < "~" and c != "=" else "".join(f"={b:02X}" for b in c.encode())
+              for c in one_line(url)]
+    lines, line = [], ""
+    for piece in pieces:
+        if len(line) + len(piece) > 70:
+            lines.append(line)
+            line = ""
+        line += piece
+    lines.append(line)
+    encoded = "=\r\n" + "=\r\n".join(lines) + "=\r\n"
+    return message.replace(UNSUBSCRIBE_MARK.encode(), encoded.encode("ascii"))
 
 
 @dataclass(frozen=True)
@@ -54,11 +73,11 @@ def _message(sender: Sender, subject: str, date: datetime, text: str, html: str 
              reply_to: str = "") -> bytes:
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = header_text(subject)
-    msg["From"] = Address(one_line(sender.name), addr_spec=sender.address)
+    msg["From"] = Address(display_name(sender.name), addr_spec=sender.address)
     if reply_to:
         msg["Reply-To"] = reply_to
     msg["Date"] = format_datetime(date)
-    msg["List-Id"] = f"{one_line(sender.name)} <{sender.list_id}>"
+    msg["List-Id"] = f"{display_name(sender.name)} <{sender.list_id}>"
     msg.set_content(text.replace("\r\n", "\n"), subtype="plain", charset="utf-8",
                     cte="quoted-printable")
     if html is not None:
@@ -67,20 +86,23 @@ def _message(sender: Sender, subject: str, date: datetime, text: str, html: str 
     return shared_bytes(msg)
 
 
-def alert_subject(m: ReleaseMail) -> str:
-    return one_line(f"Neue Pressemitteilung: {m.headline} ({m.office_name})")
+def alert_subject(p: PublicRelease) -> str:
+    return one_line(f"Neue Pressemitteilung: {p.headline} ({p.office.name})")
 
 
-def render_alert(m: ReleaseMail, sender: Sender, links: Links, env: Environment) -> bytes:
-    """The shared reader alert for one version; To, Message-ID and List-Unsubscribe are added
-    per delivery row."""
-    ctx = {"m": m, "links": links, "german_datetime": german_datetime}
-    return _message(sender, alert_subject(m), m.date,
+def render_alert(p: PublicRelease, sender: Sender, links: Links, date: datetime,
+                 env: Environment) -> bytes:
+    """The shared reader alert for one version; To, Message-ID, List-Unsubscribe and the
+    unsubscribe link in the body are added per delivery row. ``date`` is when it is sent (the
+    release's public time at the earliest), not when the version was written."""
+    ctx = {"m": p, "links": links, "unsubscribe": UNSUBSCRIBE_MARK,
+           "german_datetime": german_datetime}
+    return _message(sender, alert_subject(p), date,
                     env.get_template("email/alert.txt").render(ctx),
-                    env.get_template("email/alert.html").render(ctx), reply_to=m.reply_to)
+                    env.get_template("email/alert.html").render(ctx), reply_to=p.reply_to)
 
 
-def render_digest(items: list[DigestItem], sender: Sender, links: Links, date: datetime,
+def render_digest(items: list[PublicRelease], sender: Sender, links: Links, date: datetime,
                   env: Environment) -> bytes:
     """One reader's daily digest (their own links in the body)."""
     ctx = {"items": items, "links": links, "german_datetime": german_datetime,

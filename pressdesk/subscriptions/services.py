@@ -14,38 +14,38 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_request_context
 from flask_babel import gettext as _gettext
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from pressdesk import addresses, tokens
 from pressdesk.celery_app import DELIVER_TASK, send_task
 from pressdesk.config import settings
 from pressdesk.db import after_commit, utcnow
 from pressdesk.delivery.models import Delivery, DeliveryState
+from pressdesk.delivery.queue import Recipient, enqueue
+from pressdesk.delivery.relays import open_transport
 from pressdesk.delivery.render import personalise
-from pressdesk.delivery.services import Recipient, open_transport, queue_deliveries
 from pressdesk.delivery.transport import Outcome
 from pressdesk.extensions import db
-from pressdesk.feeds.search_adapter import matches
 from pressdesk.offices.models import Office
 from pressdesk.portal import services as portal
 from pressdesk.releases.models import Release, ReleaseVersion, Topic
-from pressdesk.releases.services import mail_for, permalink
+from pressdesk.releases.presenter import present
+from pressdesk.search.matching import query_matches
 from pressdesk.subscriptions import render
 from pressdesk.subscriptions.models import (
     AlertRun,
     ConsentRecord,
     Frequency,
-    SubscribeAttempt,
     Subscriber,
     SubscriberStatus,
     subscriber_offices,
     subscriber_topics,
 )
 from pressdesk.text import has_line_break, one_line
+from pressdesk.throttle import Throttle, client_network
 from pressdesk.urls import external_url
 
 log = logging.getLogger(__name__)
@@ -94,8 +94,8 @@ def consent_text() -> str:
 # --- signed links ------------------------------------------------------------------------------
 
 
-def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings().secret_key, salt=f"pressdesk.alerts.{purpose}")
+_PURPOSES = {"confirm": tokens.ALERT_CONFIRM, "manage": tokens.ALERT_MANAGE,
+             "unsubscribe": tokens.ALERT_UNSUBSCRIBE}
 
 
 def _email_tag(email: str) -> str:
@@ -104,15 +104,16 @@ def _email_tag(email: str) -> str:
 
 
 def make_token(sub: Subscriber, purpose: str) -> str:
-    return _serializer(purpose).dumps([sub.id, _email_tag(sub.email)])
+    return tokens.dumps(_PURPOSES[purpose], [sub.id, _email_tag(sub.email)])
 
 
-def subscriber_for_token(token: str, purpose: str, max_age: int | None = None) -> Subscriber:
+def subscriber_for_token(token: str, purpose: str) -> Subscriber:
+    """The subscriber a link was made for; its purpose decides how long it is valid."""
     try:
-        sub_id, tag = _serializer(purpose).loads(token, max_age=max_age)
-    except SignatureExpired as exc:
+        sub_id, tag = tokens.loads(_PURPOSES[purpose], token)
+    except tokens.TokenExpired as exc:
         raise LinkExpired(gettext("Dieser Link ist abgelaufen.")) from exc
-    except (BadSignature, ValueError, TypeError) as exc:
+    except (tokens.TokenInvalid, ValueError, TypeError) as exc:
         raise LinkInvalid(gettext("Dieser Link ist ungültig.")) from exc
     sub = db.session.get(Subscriber, sub_id)
     if sub is None or _email_tag(sub.email) != tag:
@@ -135,26 +136,19 @@ def unsubscribe_url(sub: Subscriber) -> str:
 # --- throttle ----------------------------------------------------------------------------------
 
 
-def _throttle_keys(email: str, client: str) -> list[tuple[str, int]]:
-    s = settings()
-    return [(f"addr:{email}", s.alert_max_per_address), (f"ip:{client}", s.alert_max_per_client)]
+SUBSCRIBE_ADDRESS = Throttle("subscribe-address", limit=lambda: settings().alert_max_per_address,
+                             window=lambda: settings().alert_window_seconds)
+SUBSCRIBE_CLIENT = Throttle("subscribe-client", limit=lambda: settings().alert_max_per_client,
+                            window=lambda: settings().alert_window_seconds)
 
 
 def throttled(email: str, client: str) -> bool:
-    since = utcnow() - timedelta(seconds=settings().alert_window_seconds)
-    for key, limit in _throttle_keys(email, client):
-        n = db.session.scalar(select(func.count()).select_from(SubscribeAttempt)
-                              .where(SubscribeAttempt.key == key, SubscribeAttempt.at >= since))
-        if (n or 0) >= limit:
-            return True
-    return False
+    return SUBSCRIBE_ADDRESS.blocked(email) or SUBSCRIBE_CLIENT.blocked(client_network(client))
 
 
 def _record_attempt(email: str, client: str) -> None:
-    cutoff = utcnow() - timedelta(seconds=settings().alert_window_seconds)
-    db.session.execute(delete(SubscribeAttempt).where(SubscribeAttempt.at < cutoff))
-    for key, _limit in _throttle_keys(email, client):
-        db.session.add(SubscribeAttempt(key=key))
+    SUBSCRIBE_ADDRESS.hit(email)
+    SUBSCRIBE_CLIENT.hit(client_network(client))
 
 
 # --- choices -----------------------------------------------------------------------------------
@@ -208,8 +202,8 @@ def describe(sub: Subscriber) -> list[str]:
 
 def normalise_address(raw: str) -> str:
     try:
-        return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
+        return addresses.key(raw)
+    except addresses.InvalidAddress as exc:
         raise SubscriptionError(gettext("Bitte geben Sie eine gültige E-Mail-Adresse an.")) from exc
 
 
@@ -243,7 +237,7 @@ def request_subscription(raw_email: str, choice: Choice, client: str, user_agent
 
 
 def confirm(token: str, client: str, user_agent: str = "") -> Subscriber:
-    sub = subscriber_for_token(token, "confirm", settings().alert_confirm_max_age)
+    sub = subscriber_for_token(token, "confirm")
     if sub.status != SubscriberStatus.ACTIVE.value:
         if sub.status == SubscriberStatus.UNSUBSCRIBED.value:
             raise LinkInvalid(gettext("Dieses Abonnement wurde abbestellt."))
@@ -334,16 +328,12 @@ def send_service_mail(sub_id: int, nonce: str, kind: str) -> bool:
     return True
 
 
-def _text_of(release: Release) -> str:
-    v = release.versions[-1]
-    return " ".join((v.headline, v.subline, v.lead, v.body))
-
-
 def _wants(sub: Subscriber, release: Release) -> bool:
     topic_ids = {t.id for t in release.topics}
     return (any(o.id == release.office_id for o in sub.offices)
             or any(t.id in topic_ids for t in sub.topics)
-            or bool(sub.query and matches(_text_of(release), sub.query)))
+            # exactly when the search page would show the release for the saved words
+            or bool(sub.query and query_matches(sub.query, release)))
 
 
 def subscribers_for(release: Release, frequency: str) -> list[Subscriber]:
@@ -360,6 +350,22 @@ def subscribers_for(release: Release, frequency: str) -> list[Subscriber]:
                 Subscriber.query != ""))
         .order_by(Subscriber.id))
     return [s for s in candidates if _wants(s, release)]
+
+
+def alert_mail(version: ReleaseVersion, now: datetime | None = None) -> bytes:
+    """The shared reader alert of a version, from its one presentation. Dated now (it is made
+    when the release becomes public; the engine dates each message when it sends it)."""
+    links = render.Links(subscribe_url=external_url("subscriptions.subscribe"))
+    return render.render_alert(present(version), sender(), links, now or utcnow(),
+                               current_app.jinja_env)
+
+
+def digest_mail(sub: Subscriber, releases: list[Release], now: datetime) -> bytes:
+    """One reader's digest of ``releases`` (their latest versions), with their own links."""
+    links = render.Links(subscribe_url=external_url("subscriptions.subscribe"),
+                         manage_url=manage_url(sub), unsubscribe_url=unsubscribe_url(sub))
+    items = [present(r.versions[-1]) for r in releases]
+    return render.render_digest(items, sender(), links, now, current_app.jinja_env)
 
 
 def _is_public(release: Release) -> bool:
@@ -381,16 +387,14 @@ def queue_instant_alerts(version_id: int) -> int:
     recipients = [Recipient(email=s.email, name="", unsubscribe_url=unsubscribe_url(s))
                   for s in subscribers_for(release, Frequency.INSTANT.value)]
     if version.reader_mail_bytes is None:
-        links = render.Links(subscribe_url=external_url("subscriptions.subscribe"))
-        version.reader_mail_bytes = render.render_alert(mail_for(version), sender(), links,
-                                                        current_app.jinja_env)
+        version.reader_mail_bytes = alert_mail(version)
     db.session.add(AlertRun(version_id=version_id, recipients=len(recipients)))
     try:
         db.session.flush()
     except IntegrityError:  # another worker got there first
         db.session.rollback()
         return 0
-    queue_deliveries(version, recipients, kind="reader")
+    enqueue(version, recipients, kind="reader")
     db.session.commit()
     return len(recipients)
 
@@ -442,14 +446,7 @@ def _queue_digest(sub_id: int, now: datetime) -> int:
     if moved != 1 or not releases:
         db.session.commit()
         return 0
-    items = [render.DigestItem(office_name=r.office.name, headline=r.versions[-1].headline,
-                               subline=r.versions[-1].subline, dateline=r.versions[-1].dateline,
-                               lead=r.versions[-1].lead, permalink=permalink(r),
-                               public_since=r.went_public_at or r.published_at or now)
-             for r in releases]
-    links = render.Links(subscribe_url=external_url("subscriptions.subscribe"),
-                         manage_url=manage_url(sub), unsubscribe_url=unsubscribe_url(sub))
-    payload = render.render_digest(items, sender(), links, now, current_app.jinja_env)
+    payload = digest_mail(sub, releases, now)
     newest = releases[0].versions[-1]
     db.session.execute(insert(Delivery), [{
         "office_id": newest.release.office_id, "version_id": newest.id, "kind": "digest",

@@ -77,8 +77,7 @@ def subscribe():  # type: ignore[no-untyped-def]
 def confirm(token: str):  # type: ignore[no-untyped-def]
     form = ConfirmForm()
     try:
-        sub = services.subscriber_for_token(token, "confirm",
-                                            services.settings().alert_confirm_max_age)
+        sub = services.subscriber_for_token(token, "confirm")
         if request.method == "POST" and form.validate():
             sub = services.confirm(token, _client(), request.user_agent.string)
             return _page("message.html", title=gettext("Abonnement bestätigt"), message=gettext(

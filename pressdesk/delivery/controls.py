@@ -1,0 +1,83 @@
+"""Pause, resume, cancel and "retry failed" of one version's sending, and the auto-pause.
+
+A ``SendControl`` row per version (absent = active). Workers check it every second and hand back
+what they hold.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from pressdesk.db import utcnow
+from pressdesk.delivery.models import PENDING_STATES, Delivery, DeliveryState, SendControl
+from pressdesk.delivery.queue import wake_after_commit
+from pressdesk.delivery.suppressions import suppressed_emails
+from pressdesk.extensions import db
+
+
+def control_state(version_id: int) -> str:
+    state = db.session.scalar(select(SendControl.state).where(SendControl.version_id == version_id))
+    db.session.commit()  # end the read transaction: the next check must see fresh data
+    return state or "active"
+
+
+def _set_control(version_id: int, state: str, reason: str, user_id: int | None) -> None:
+    ctl = db.session.get(SendControl, version_id)
+    if ctl is None:
+        ctl = SendControl(version_id=version_id)
+        db.session.add(ctl)
+    ctl.state, ctl.reason, ctl.changed_by_id, ctl.changed_at = state, reason, user_id, utcnow()
+
+
+def pause(version_id: int, reason: str = "", user_id: int | None = None) -> None:
+    """Stop claiming rows of this version; workers hand back what they hold within a second."""
+    if control_state(version_id) == "cancelled":
+        return
+    _set_control(version_id, "paused", reason, user_id)
+
+
+def resume(version_id: int, user_id: int | None = None) -> None:
+    if control_state(version_id) != "paused":
+        return
+    _set_control(version_id, "active", "", user_id)
+    wake_after_commit(version_id)
+
+
+def cancel(version_id: int, reason: str = "", user_id: int | None = None) -> int:
+    """Cancel every row not yet sent; rows in flight are cancelled by their worker. Final."""
+    _set_control(version_id, "cancelled", reason, user_id)
+    return db.session.execute(
+        update(Delivery)
+        .where(Delivery.version_id == version_id, Delivery.state.in_(PENDING_STATES))
+        .values(state=DeliveryState.CANCELLED.value, updated_at=utcnow(),
+                last_error=reason or "cancelled")
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def retry_failed(version_id: int) -> int:
+    """Queue failed rows again (not those whose address is still suppressed)."""
+    if control_state(version_id) == "cancelled":
+        return 0
+    office_id = db.session.scalar(select(Delivery.office_id).where(Delivery.version_id == version_id))
+    blocked = suppressed_emails(office_id) if office_id else set()
+    ids = [i for i, e in db.session.execute(
+        select(Delivery.id, Delivery.email).where(Delivery.version_id == version_id,
+                                                  Delivery.state == DeliveryState.FAILED.value))
+        if e.lower() not in blocked]
+    if not ids:
+        return 0
+    db.session.execute(
+        update(Delivery).where(Delivery.id.in_(ids))
+        .values(state=DeliveryState.QUEUED.value, attempts=0, next_attempt_at=utcnow(),
+                updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    wake_after_commit(version_id)
+    return len(ids)
+
+
+def auto_pause(version_id: int, reason: str) -> None:
+    """Pause a version from a worker (the relay kept failing), committed at once."""
+    pause(version_id, reason)
+    db.session.commit()

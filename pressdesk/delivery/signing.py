@@ -1,0 +1,90 @@
+"""DKIM signing (dkimpy) and the shared, signed bytes each worker sends.
+
+One signature per version and variant over the shared headers and the body, stored as a
+``MessageVariant`` so every worker sends the same and the desk shows the message exactly as sent.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from pressdesk.config import settings
+from pressdesk.db import utcnow
+from pressdesk.delivery.models import MessageVariant, insert_ignore
+from pressdesk.delivery.render import header_blocks
+from pressdesk.extensions import db
+from pressdesk.releases.models import ReleaseVersion
+
+# Headers that are the same for every recipient of a shared message, so one DKIM signature
+# per version and variant serves all of them (To and Message-ID are added later, unsigned).
+DKIM_HEADERS = (b"from", b"reply-to", b"subject", b"date", b"list-id", b"mime-version",
+                b"content-type", b"content-transfer-encoding")
+
+
+def dkim_sign(shared: bytes, selector: str, domain: str, private_key: bytes) -> bytes:
+    """Prepend a DKIM-Signature over the shared headers and the body (dkimpy, relaxed)."""
+    import dkim
+
+    head = shared.split(b"\r\n\r\n", 1)[0]
+    present = {b.split(b":", 1)[0].strip().lower() for b in header_blocks(head)}
+    include = [h for h in DKIM_HEADERS if h in present]
+    sig = dkim.sign(shared, selector.encode(), domain.encode(), private_key,
+                    canonicalize=(b"relaxed", b"relaxed"), include_headers=include, linesep=b"\r\n")
+    return sig + shared
+
+
+class SharedParts:
+    """The shared bytes per (kind, variant) of one version, DKIM-signed once when configured.
+
+    A signed variant is stored (``MessageVariant`` "dkim:<kind>:<variant>"), so every worker
+    sends the same signature and the desk can show the message exactly as sent.
+    """
+
+    def __init__(self, version: ReleaseVersion, sign: bool = True) -> None:
+        self.version = version
+        self.sign = sign
+        self.cache: dict[tuple[str, str], bytes | None] = {}
+
+    def base(self, kind: str, variant: str) -> bytes | None:
+        if variant:
+            return db.session.scalar(select(MessageVariant.mail_bytes).where(
+                MessageVariant.version_id == self.version.id, MessageVariant.name == variant))
+        if kind == "outlet":
+            return self.version.mail_bytes
+        if kind == "reader":
+            # Reader alerts may be queued after this task loaded the version (its outlets were
+            # already being sent): read the reader variant now, never a stale copy.
+            fresh = db.session.scalar(select(ReleaseVersion.reader_mail_bytes)
+                                      .where(ReleaseVersion.id == self.version.id))
+            return fresh or self.version.mail_bytes
+        return None  # rendered per row (Delivery.payload)
+
+    def get(self, kind: str, variant: str) -> bytes | None:
+        key = (kind, variant)
+        if key not in self.cache:
+            self.cache[key] = self._load(kind, variant)
+        return self.cache[key]
+
+    def _load(self, kind: str, variant: str) -> bytes | None:
+        base = self.base(kind, variant)
+        s = settings()
+        if base is None or not s.dkim_key_file:
+            return base
+        name = f"dkim:{kind}:{variant}"
+        stored = db.session.scalar(select(MessageVariant.mail_bytes).where(
+            MessageVariant.version_id == self.version.id, MessageVariant.name == name))
+        if stored is not None or not self.sign:
+            db.session.commit()
+            return stored if stored is not None else base
+        signed = dkim_sign(base, s.dkim_selector, s.dkim_domain or s.mail_domain,
+                           Path(s.dkim_key_file).read_bytes())
+        # Another worker may sign at the same moment: keep the first and use that.
+        db.session.execute(insert_ignore(MessageVariant, {
+            "version_id": self.version.id, "name": name, "mail_bytes": signed,
+            "created_at": utcnow()}))
+        stored = db.session.scalar(select(MessageVariant.mail_bytes).where(
+            MessageVariant.version_id == self.version.id, MessageVariant.name == name))
+        db.session.commit()
+        return stored
