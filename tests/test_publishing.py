@@ -12,8 +12,7 @@ from tests.helpers import draft
 
 def test_publish_writes_version_and_one_row_per_outlet(app, demo):
     release = draft()
-    version = services.publish_release(release, None)
-    db.commit()
+    version = services.publish_release(release, None)  # flushed, not committed: no wake-up yet
     rows = db.session.scalars(select(Delivery).where(Delivery.version_id == version.id)).all()
     assert len(rows) == 9
     assert len({r.email for r in rows}) == 9

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length
 from pressdesk.accounts import members
 from pressdesk.accounts.models import Membership, Role
 from pressdesk.accounts.services import current_office, require_role
+from pressdesk.labels import ROLE_LABELS
 from pressdesk.refusal import Refusal
 
 bp = Blueprint("members", __name__, url_prefix="/desk/members")
@@ -63,7 +64,7 @@ def index() -> ResponseReturnValue:
         status = 422
     return render_template("admin/members.html", office=office, members=members.members(office),
                            form=form, role_form=RoleForm(), toggle_form=ToggleForm(),
-                           role_labels=members.ROLE_LABELS, Role=Role), status
+                           role_labels=ROLE_LABELS, Role=Role), status
 
 
 @bp.route("/<int:membership_id>/role", methods=["POST"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from pressdesk import paging
@@ -23,7 +24,7 @@ def page_of(office_id: int, page: int, per_page: int = PER_PAGE) -> paging.Page[
 
 
 @bp.route("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     require_role(Role.PUBLISHER)
     office = current_office()
     page = page_of(office.id, paging.page_number(request.args), PER_PAGE)

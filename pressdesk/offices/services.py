@@ -72,8 +72,9 @@ def terms(office: Office, kind: str) -> list[Topic | Region]:
 
 def office_term(office: Office, kind: str, term_id: int) -> Topic | Region | None:
     model = TERM_MODELS[kind]
-    return db.session.scalar(select(model).where(model.office_id == office.id,
-                                                 model.id == term_id))
+    term: Topic | Region | None = (db.session.get(Topic, term_id) if model is Topic
+                                   else db.session.get(Region, term_id))
+    return term if term is not None and term.office_id == office.id else None
 
 
 def _check_name(office: Office, kind: str, name: str, term_id: int | None) -> tuple[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -23,7 +24,7 @@ def _kind(kind: str) -> str:
     return kind
 
 
-def _page(form: OfficeSettingsForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _page(form: OfficeSettingsForm, status: int = 200) -> ResponseReturnValue:
     office = current_office()
     return render_template(
         "admin/settings.html", office=office, form=form,
@@ -32,7 +33,7 @@ def _page(form: OfficeSettingsForm, status: int = 200):  # type: ignore[no-untyp
 
 
 @bp.route("/", methods=["GET", "POST"])
-def settings_page():  # type: ignore[no-untyped-def]
+def settings_page() -> ResponseReturnValue:
     require_role(Role.ADMIN)
     office = current_office()
     form = OfficeSettingsForm(obj=office)
@@ -83,17 +84,17 @@ def _save_term(kind: str, term_id: int | None) -> Response:
 
 
 @bp.route("/<kind>/new", methods=["POST"])
-def add_term(kind: str):  # type: ignore[no-untyped-def]
+def add_term(kind: str) -> ResponseReturnValue:
     return _save_term(kind, None)
 
 
 @bp.route("/<kind>/<int:term_id>", methods=["POST"])
-def rename_term(kind: str, term_id: int):  # type: ignore[no-untyped-def]
+def rename_term(kind: str, term_id: int) -> ResponseReturnValue:
     return _save_term(kind, term_id)
 
 
 @bp.route("/<kind>/<int:term_id>/delete", methods=["POST"])
-def delete_term(kind: str, term_id: int):  # type: ignore[no-untyped-def]
+def delete_term(kind: str, term_id: int) -> ResponseReturnValue:
     kind, term = _term(kind, term_id)
     assert term is not None
     if not DeleteTermForm().validate_on_submit():

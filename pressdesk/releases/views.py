@@ -7,7 +7,9 @@ and every state change goes through ``workflow.check`` (roles, 4-eyes) on the se
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from email.message import EmailMessage
+from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
@@ -21,6 +23,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -71,14 +74,16 @@ def release_action_label(action: str) -> str:
 
 
 @bp.app_errorhandler(workflow.NotAllowed)
-def not_allowed(exc: workflow.NotAllowed):  # type: ignore[no-untyped-def]
+def not_allowed(exc: workflow.NotAllowed) -> ResponseReturnValue:
     """A step the user's role (or the 4-eyes rule) forbids, anywhere in the app: a 403 page
     with the reason; the request's unit of work rolls back (error answer)."""
     return render_template("error.html", code=403, title=_("Kein Zugriff"), message=str(exc)), 403
 
 
 def _user() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    user = current_user._get_current_object()
+    assert isinstance(user, User)
+    return user
 
 
 def _release_or_404(release_id: int) -> Release:
@@ -96,7 +101,7 @@ def _refused(exc: Exception) -> None:
     flash(str(exc), "error")
 
 
-def _back(release: Release) -> Response:
+def _back(release: Release) -> ResponseReturnValue:
     return redirect(url_for(".show", release_id=release.id))
 
 
@@ -121,7 +126,7 @@ def _lists(office_id: int) -> list[DistributionList]:
 
 
 @bp.errorhandler(413)
-def too_large(_exc: Exception):  # type: ignore[no-untyped-def]
+def too_large(_exc: Exception) -> ResponseReturnValue:
     """An upload beyond MAX_CONTENT_LENGTH: Werkzeug refuses it before any view ran, so
     nothing was changed; say so, with the limits and the way back."""
     from flask import current_app
@@ -136,7 +141,7 @@ def too_large(_exc: Exception):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     office = current_office()
     status = request.args.get("status", "")
     q = select(Release).where(Release.office_id == office.id)
@@ -159,7 +164,7 @@ def _names(user_ids: set[int | None]) -> dict[int, str]:
 
 
 @bp.route("/releases/new", methods=["GET", "POST"])
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     office = current_office()
     current_role()
     form = ReleaseForm()
@@ -183,7 +188,7 @@ def new():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/releases/<int:release_id>/edit", methods=["GET", "POST"])
-def edit(release_id: int):  # type: ignore[no-untyped-def]
+def edit(release_id: int) -> ResponseReturnValue:
     """Edit a draft; on a published release, the same form makes a correction."""
     release = _release_or_404(release_id)
     correction = release.status == ReleaseStatus.PUBLISHED.value
@@ -264,7 +269,7 @@ def _render_show(release: Release, status: int = 200, **forms: Any) -> tuple[str
 
 
 @bp.route("/releases/<int:release_id>")
-def show(release_id: int):  # type: ignore[no-untyped-def]
+def show(release_id: int) -> ResponseReturnValue:
     release = _release_or_404(release_id)
     image_form = ImageForm()
     image_form.rights.data = images.DEFAULT_RIGHTS
@@ -272,35 +277,41 @@ def show(release_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/releases/<int:release_id>/preview")
-def preview(release_id: int):  # type: ignore[no-untyped-def]
+def preview(release_id: int) -> ResponseReturnValue:
     release = _release_or_404(release_id)
     return render_template("portal/release.html", p=present_draft(release, desk_files=True),
                            preview=True)
 
 
-def _preview_message(release: Release):  # type: ignore[no-untyped-def]
+def _preview_message(release: Release) -> EmailMessage:
     from flask import current_app
 
     return render_message(services.draft_mail(release), current_app.jinja_env)
 
 
+def _part(msg: EmailMessage, subtype: str) -> str:
+    body = msg.get_body((subtype,))
+    assert body is not None  # the renderer always writes both parts
+    return str(body.get_content())
+
+
 @bp.route("/releases/<int:release_id>/preview/email")
-def preview_email(release_id: int):  # type: ignore[no-untyped-def]
+def preview_email(release_id: int) -> ResponseReturnValue:
     release = _release_or_404(release_id)
     msg = _preview_message(release)
     return render_template(
         "desk/preview_email.html", release=release, subject=str(msg["Subject"]),
         sender=str(msg["From"]), reply_to=str(msg.get("Reply-To", "")),
-        text=msg.get_body(("plain",)).get_content(), action_form=ActionForm(),
+        text=_part(msg, "plain"), action_form=ActionForm(),
         can_test="test_mail" in workflow.allowed(release, _user()))
 
 
 @bp.route("/releases/<int:release_id>/preview/email.html")
-def preview_email_html(release_id: int):  # type: ignore[no-untyped-def]
+def preview_email_html(release_id: int) -> ResponseReturnValue:
     """The HTML part alone, for the preview's sandboxed frame. Email HTML needs inline styles,
     so this answer (and only this) gets its own CSP: styles yes, scripts never."""
     release = _release_or_404(release_id)
-    html = _preview_message(release).get_body(("html",)).get_content()
+    html = _part(_preview_message(release), "html")
     resp = make_response(html)
     resp.headers["Content-Security-Policy"] = (
         "default-src 'none'; img-src 'self' data: http: https:; style-src 'unsafe-inline'; "
@@ -310,7 +321,7 @@ def preview_email_html(release_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/releases/<int:release_id>/test-mail", methods=["POST"])
-def test_mail(release_id: int):  # type: ignore[no-untyped-def]
+def test_mail(release_id: int) -> ResponseReturnValue:
     release = _release_or_404(release_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -326,7 +337,7 @@ def test_mail(release_id: int):  # type: ignore[no-untyped-def]
 # --- Workflow buttons --------------------------------------------------------------------------
 
 
-def _act(release_id: int, fn: Any, ok: str) -> Any:
+def _act(release_id: int, fn: Callable[[Release, User], object], ok: str) -> ResponseReturnValue:
     release = _release_or_404(release_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -340,27 +351,27 @@ def _act(release_id: int, fn: Any, ok: str) -> Any:
 
 
 @bp.route("/releases/<int:release_id>/submit", methods=["POST"])
-def submit(release_id: int):  # type: ignore[no-untyped-def]
+def submit(release_id: int) -> ResponseReturnValue:
     return _act(release_id, workflow.submit, _("Zur Prüfung eingereicht."))
 
 
 @bp.route("/releases/<int:release_id>/approve", methods=["POST"])
-def approve(release_id: int):  # type: ignore[no-untyped-def]
+def approve(release_id: int) -> ResponseReturnValue:
     return _act(release_id, workflow.approve, _("Freigegeben."))
 
 
 @bp.route("/releases/<int:release_id>/reject", methods=["POST"])
-def reject(release_id: int):  # type: ignore[no-untyped-def]
+def reject(release_id: int) -> ResponseReturnValue:
     return _act(release_id, workflow.reject, _("Zurück an die Redaktion gegeben."))
 
 
 @bp.route("/releases/<int:release_id>/unschedule", methods=["POST"])
-def unschedule(release_id: int):  # type: ignore[no-untyped-def]
+def unschedule(release_id: int) -> ResponseReturnValue:
     return _act(release_id, workflow.unschedule, _("Planung aufgehoben."))
 
 
 @bp.route("/releases/<int:release_id>/correction/approve", methods=["POST"])
-def approve_correction(release_id: int):  # type: ignore[no-untyped-def]
+def approve_correction(release_id: int) -> ResponseReturnValue:
     release = _release_or_404(release_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -375,12 +386,12 @@ def approve_correction(release_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/releases/<int:release_id>/correction/discard", methods=["POST"])
-def discard_correction(release_id: int):  # type: ignore[no-untyped-def]
+def discard_correction(release_id: int) -> ResponseReturnValue:
     return _act(release_id, workflow.discard_correction, _("Korrektur verworfen."))
 
 
 @bp.route("/releases/<int:release_id>/publish", methods=["POST"])
-def publish(release_id: int):  # type: ignore[no-untyped-def]
+def publish(release_id: int) -> ResponseReturnValue:
     release = _release_or_404(release_id)
     form = PublishForm()
     form.lists.choices = [(dl.id, dl.name) for dl in _lists(release.office_id)]
@@ -400,6 +411,7 @@ def publish(release_id: int):  # type: ignore[no-untyped-def]
         _refused(exc)
         return _render_show(release, status=400, publish_form=form)
     if form.when.data == "later":
+        assert release.scheduled_at is not None
         flash(_("Geplant: wird am %(at)s veröffentlicht.",
                 at=german_datetime(release.scheduled_at)), "success")
         return _back(release)
@@ -412,7 +424,7 @@ def publish(release_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/releases/<int:release_id>/withdraw", methods=["POST"])
-def withdraw(release_id: int):  # type: ignore[no-untyped-def]
+def withdraw(release_id: int) -> ResponseReturnValue:
     release = _release_or_404(release_id)
     form = WithdrawForm()
     if not form.validate_on_submit():
@@ -430,7 +442,7 @@ def withdraw(release_id: int):  # type: ignore[no-untyped-def]
 # --- Images and attachments --------------------------------------------------------------------
 
 
-def _check_upload(release: Release) -> Any:
+def _check_upload(release: Release) -> ResponseReturnValue | None:
     try:
         workflow.check(release, _user(), "upload")
     except workflow.WorkflowError as exc:
@@ -439,7 +451,8 @@ def _check_upload(release: Release) -> Any:
     return None
 
 
-def _upload(release_id: int, form: Any, store: Any, ok: str) -> Any:
+def _upload(release_id: int, form: ImageForm | AttachmentForm,
+            store: Callable[[Release, str, bytes, Any], list[str]], ok: str) -> ResponseReturnValue:
     """The one upload path for images and attachments: check the step, let ``store(release,
     filename, data, form)`` judge the file (raising ``ValueError`` with a message for the
     user), note the edit, answer. Returns what ``store`` returned as extra messages."""
@@ -450,7 +463,8 @@ def _upload(release_id: int, form: Any, store: Any, ok: str) -> Any:
         abort(400)
     file = request.files.get("file")
     try:
-        notes = store(release, file.filename if file else "", file.read() if file else b"", form)
+        notes = store(release, (file.filename or "") if file else "",
+                      file.read() if file else b"", form)
         workflow.note_edit(release, _user())
     except (images.ImageError, attachments.AttachmentError) as exc:
         _refused(exc)
@@ -461,18 +475,18 @@ def _upload(release_id: int, form: Any, store: Any, ok: str) -> Any:
     return _back(release)
 
 
-def _remove(release_id: int, kind: str, item_id: int, ok: str) -> Any:
+def _remove(release_id: int, kind: str, item_id: int, ok: str) -> ResponseReturnValue:
     release = _release_or_404(release_id)
     if (refused := _check_upload(release)) is not None:
         return refused
     if not ActionForm().validate_on_submit():
         abort(400)
-    items = release.images if kind == "image" else release.attachments
-    item = next((i for i in items if i.id == item_id), None) or abort(404)
     if kind == "image":
-        images.remove_image(release, item)
+        img = next((i for i in release.images if i.id == item_id), None) or abort(404)
+        images.remove_image(release, img)
     else:
-        attachments.remove_attachment(release, item)
+        att = next((a for a in release.attachments if a.id == item_id), None) or abort(404)
+        attachments.remove_attachment(release, att)
     workflow.note_edit(release, _user())
     flash(ok, "success")
     return _back(release)
@@ -491,28 +505,28 @@ def _store_attachment(release: Release, filename: str, data: bytes, _form: Any) 
 
 
 @bp.route("/releases/<int:release_id>/images", methods=["POST"])
-def upload_image(release_id: int):  # type: ignore[no-untyped-def]
+def upload_image(release_id: int) -> ResponseReturnValue:
     return _upload(release_id, ImageForm(), _store_image, _("Bild gespeichert."))
 
 
 @bp.route("/releases/<int:release_id>/images/<int:image_id>/delete", methods=["POST"])
-def delete_image(release_id: int, image_id: int):  # type: ignore[no-untyped-def]
+def delete_image(release_id: int, image_id: int) -> ResponseReturnValue:
     return _remove(release_id, "image", image_id, _("Bild entfernt."))
 
 
 @bp.route("/releases/<int:release_id>/attachments", methods=["POST"])
-def upload_attachment(release_id: int):  # type: ignore[no-untyped-def]
+def upload_attachment(release_id: int) -> ResponseReturnValue:
     return _upload(release_id, AttachmentForm(), _store_attachment, _("Anhang gespeichert."))
 
 
 @bp.route("/releases/<int:release_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
-def delete_attachment(release_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+def delete_attachment(release_id: int, attachment_id: int) -> ResponseReturnValue:
     return _remove(release_id, "attachment", attachment_id, _("Anhang entfernt."))
 
 
 @bp.route("/images/<public_id>/<rendition>.png", defaults={"ext": "png"})
 @bp.route("/images/<public_id>/<rendition>.jpg", defaults={"ext": "jpg"})
-def desk_image(public_id: str, rendition: str, ext: str = "jpg"):  # type: ignore[no-untyped-def]
+def desk_image(public_id: str, rendition: str, ext: str = "jpg") -> ResponseReturnValue:
     """Images of any release of the current office, drafts included (members only)."""
     if rendition not in ("web", "original"):
         abort(404)
@@ -530,7 +544,7 @@ def desk_image(public_id: str, rendition: str, ext: str = "jpg"):  # type: ignor
 
 
 @bp.route("/attachments/<public_id>")
-def desk_attachment(public_id: str):  # type: ignore[no-untyped-def]
+def desk_attachment(public_id: str) -> ResponseReturnValue:
     att = db.session.scalar(
         select(ReleaseAttachment).join(Release)
         .where(ReleaseAttachment.public_id == public_id,
@@ -552,7 +566,7 @@ def _send_attachment(att: ReleaseAttachment, private: bool) -> Response:
 
 @files_bp.route("/anhaenge/<public_id>/<path:filename>")
 @public
-def public_attachment(public_id: str, filename: str):  # type: ignore[no-untyped-def]
+def public_attachment(public_id: str, filename: str) -> ResponseReturnValue:
     """Attachments of releases the public may see (same rule as the portal)."""
     att = db.session.scalar(
         select(ReleaseAttachment).join(Release)
@@ -562,11 +576,14 @@ def public_attachment(public_id: str, filename: str):  # type: ignore[no-untyped
     return _send_attachment(att, private=False)
 
 
-def _published_file(model, token: str):  # type: ignore[no-untyped-def]
+FileRow = TypeVar("FileRow", ReleaseImage, ReleaseAttachment)
+
+
+def _published_file(model: type[FileRow], token: str) -> FileRow:
     public_id = services.unsign_file_id(token)
     if public_id is None:
         abort(404)
-    row = db.session.scalar(
+    row: FileRow | None = db.session.scalar(
         select(model).join(Release)
         .where(model.public_id == public_id, Release.status == ReleaseStatus.PUBLISHED.value))
     if row is None:
@@ -577,7 +594,7 @@ def _published_file(model, token: str):  # type: ignore[no-untyped-def]
 @files_bp.route("/redaktionen/bilder/<token>/<rendition>.png", defaults={"ext": "png"})
 @files_bp.route("/redaktionen/bilder/<token>/<rendition>.jpg", defaults={"ext": "jpg"})
 @public
-def outlet_image(token: str, rendition: str, ext: str = "jpg"):  # type: ignore[no-untyped-def]
+def outlet_image(token: str, rendition: str, ext: str = "jpg") -> ResponseReturnValue:
     """Images for the outlets' email of a published release, embargo or not (signed link)."""
     if rendition not in ("web", "original"):
         abort(404)
@@ -594,7 +611,7 @@ def outlet_image(token: str, rendition: str, ext: str = "jpg"):  # type: ignore[
 
 @files_bp.route("/redaktionen/anhaenge/<token>/<path:filename>")
 @public
-def outlet_attachment(token: str, filename: str):  # type: ignore[no-untyped-def]
+def outlet_attachment(token: str, filename: str) -> ResponseReturnValue:
     resp = _send_attachment(_published_file(ReleaseAttachment, token), private=True)
     resp.headers["X-Robots-Tag"] = "noindex"
     return resp

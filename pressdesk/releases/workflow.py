@@ -30,7 +30,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Update, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pressdesk.accounts.models import Role, User
@@ -143,16 +143,23 @@ def check(release: Release, user: User | None, action: str) -> None:
 # --- Small helpers -----------------------------------------------------------------------------
 
 
+def _changed(stmt: Update) -> int:
+    """Run a conditional UPDATE; how many rows it changed (0: someone was quicker)."""
+    result = db.session.execute(stmt)
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
 def _moved_meanwhile() -> WorkflowError:
     return WorkflowError(_("Die Mitteilung wurde inzwischen geändert. Bitte die Seite neu laden."))
 
 
 def _move(release: Release, from_states: tuple[str, ...], to: str, **values: Any) -> None:
     """Change the status only if nobody else changed it meanwhile."""
-    moved = db.session.execute(
+    moved = _changed(
         update(Release).where(Release.id == release.id, Release.status.in_(from_states))
         .values(status=to, **values).execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if moved != 1:
         raise _moved_meanwhile()
     release.status = to
@@ -163,11 +170,11 @@ def _move(release: Release, from_states: tuple[str, ...], to: str, **values: Any
 def _bump_version(release: Release, status_from: str, **values: Any) -> int:
     """Take the next version number, only if nobody else took it meanwhile."""
     expected = release.version
-    moved = db.session.execute(
+    moved = _changed(
         update(Release).where(Release.id == release.id, Release.version == expected,
                               Release.status == status_from)
         .values(version=expected + 1, **values).execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if moved != 1:
         raise _moved_meanwhile()
     release.version = expected + 1
@@ -325,13 +332,13 @@ def publish_release(release: Release, user: User | None, list_ids: list[int] | N
     office = release.office
     now = utcnow()
     expected = release.version
-    moved = db.session.execute(
+    moved = _changed(
         update(Release).where(Release.id == release.id, Release.version == expected,
                               Release.status.not_in((S.PUBLISHED.value, S.WITHDRAWN.value)))
         .values(version=expected + 1, status=S.PUBLISHED.value, published_at=now,
                 publish_error="")
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if moved != 1:
         raise WorkflowError(_("Diese Mitteilung wurde gerade schon veröffentlicht."))
     release.version, release.status, release.published_at = expected + 1, S.PUBLISHED.value, now
@@ -344,7 +351,7 @@ def publish_release(release: Release, user: User | None, list_ids: list[int] | N
             select(func.max(Release.number)).where(Release.office_id == office.id,
                                                    Release.year == now.year)) or 0) + 1
         release.slug = slugify(release.headline)
-    version = freeze_version(release, "publish", user, at=now)
+    version: ReleaseVersion = freeze_version(release, "publish", user, at=now)
     enqueue(version, with_variants(version, recipients_for(office, list_ids)))
     record(office.id, user, "release.published", "release", release.id,
            f"{release.reference}: {release.headline}")
@@ -454,10 +461,10 @@ def end_embargoes(now: datetime | None = None) -> list[int]:
                                  Release.embargo_until <= now)))
     done = []
     for rid in ids:
-        moved = db.session.execute(
+        moved = _changed(
             update(Release).where(Release.id == rid, Release.went_public_at.is_(None))
             .values(went_public_at=now).execution_options(synchronize_session=False)
-        ).rowcount
+        )
         if moved != 1:
             continue
         release = db.session.get(Release, rid)
@@ -478,7 +485,7 @@ def end_embargoes(now: datetime | None = None) -> list[int]:
 def _follow_up(release: Release, user: User, kind: str, summary: str) -> ReleaseVersion:
     """Freeze the current text as a new version of ``kind`` and queue its mail to the outlets
     that got the release."""
-    version = freeze_version(release, kind, user, summary)
+    version: ReleaseVersion = freeze_version(release, kind, user, summary)
     enqueue(version, with_variants(version, previous_recipients(release)))
     return version
 
@@ -555,14 +562,13 @@ def _send_correction(release: Release, user: User, summary: str, urgent: bool = 
 def approve_correction(release: Release, user: User) -> ReleaseVersion:
     """Under 4-eyes: a second person sends the waiting correction."""
     check(release, user, "approve_correction")
-    last = release.versions[-1]
     summary = _correction_summary(release, {
         "headline": release.headline, "subline": release.subline,
         "dateline_place": release.dateline_place, "lead": release.lead, "body": release.body,
         "contact_name": release.contact_name, "contact_phone": release.contact_phone,
         "contact_email": release.contact_email})
-    if not summary:  # the pending text equals the last version (contact changed only, or none)
-        summary = "Pressekontakt geändert." if last else ""
+    if not summary:  # the text equals the last version: the contact was what changed
+        summary = "Pressekontakt geändert."
     return _send_correction(release, user, summary)
 
 
