@@ -154,3 +154,33 @@ def test_deactivating_the_last_office_ends_the_running_sessions(app, demo):
                       data={"csrf_token": token_of(admin, "/desk/members/")}).status_code == 302
     resp = editor.get("/desk/")
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_pages_with_several_forms_have_unique_ids(app, demo):
+    import re
+
+    client = logged_in(app)
+    outlet_page = client.get("/desk/media/").get_data(as_text=True)
+    first_outlet = re.search(r'href="(/desk/media/outlets/\d+)"', outlet_page)
+    first_list = re.search(r'href="(/desk/media/lists/\d+)"',
+                           client.get("/desk/media/lists").get_data(as_text=True))
+    assert first_outlet and first_list
+    for path in ("/desk/members/", "/desk/settings/", first_outlet.group(1), first_list.group(1)):
+        html = client.get(path).get_data(as_text=True)
+        ids = re.findall(r'\bid="([^"]+)"', html)
+        assert 'name="csrf_token"' in html, path
+        assert len(ids) == len(set(ids)), (path, sorted(i for i in ids if ids.count(i) > 1))
+
+
+def test_field_errors_are_tied_to_their_field(app, demo):
+    import re
+
+    client = logged_in(app)
+    resp = client.post("/desk/members/", data={"csrf_token": token_of(client, "/desk/members/"),
+                                               "email": "", "name": "X", "role": "editor"})
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    field = re.search(r'<input[^>]*name="email"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in field
+    described = re.search(r'aria-describedby="([^"]+)"', field).group(1)
+    assert re.search(rf'<p class="field-error" id="{described}">[^<]+</p>', html)

@@ -114,7 +114,8 @@ def _json(data: Any) -> Response:
     """A JSON answer with an ETag; a matching If-None-Match gets 304 Not Modified."""
     resp = jsonify(data)
     resp.add_etag()
-    return resp.make_conditional(request)
+    resp.make_conditional(request)  # turns it into a 304 in place when the ETag matches
+    return resp
 
 
 # Parameter -> message, for the parser's (German, reader-facing) errors.

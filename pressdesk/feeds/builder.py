@@ -159,7 +159,7 @@ def _rss_paging(data: bytes, paging: Paging | None) -> bytes:
         el = etree.Element(f"{{{ATOM_NS}}}link", href=href, rel=rel, type=MIME["rss"])
         channel.insert(at, el)
         at += 1
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
 def _atom_fix_entry_links(data: bytes, entries: list[FeedEntry]) -> bytes:
@@ -179,7 +179,7 @@ def _atom_fix_entry_links(data: bytes, entries: list[FeedEntry]) -> bytes:
             entry.insert(at + 1, etree.Element(
                 f"{{{ATOM_NS}}}link", href=e.enclosure.url, rel="enclosure",
                 type=e.enclosure.type, length=str(e.enclosure.length)))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
 def _rfc3339(dt: datetime) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from pressdesk.extensions import db
@@ -51,7 +52,7 @@ def _page() -> int:
 
 @bp.route("/")
 @public
-def home():  # type: ignore[no-untyped-def]
+def home() -> ResponseReturnValue:
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
     page = services.page_of(services.public_releases(), _page())
     return render_template("portal/home.html", releases=page.items, page=page, offices=offices,
@@ -61,7 +62,7 @@ def home():  # type: ignore[no-untyped-def]
 
 @bp.route("/presse/<office_slug>")
 @public
-def office(office_slug: str):  # type: ignore[no-untyped-def]
+def office(office_slug: str) -> ResponseReturnValue:
     office = services.office_by_slug(office_slug) or abort(404)
     page = services.page_of(services.public_releases(office.id), _page())
     return render_template("portal/office.html", office=office, releases=page.items, page=page,
@@ -73,7 +74,7 @@ def office(office_slug: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/thema/<slug>")
 @public
-def topic(slug: str):  # type: ignore[no-untyped-def]
+def topic(slug: str) -> ResponseReturnValue:
     name = services.topic_name(slug) or abort(404)
     page = services.page_of(services.with_topic(slug), _page())
     own = feed_services.alternate_links(feed_services.scope_topic_everywhere(slug, name),
@@ -85,7 +86,7 @@ def topic(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/region/<slug>")
 @public
-def region(slug: str):  # type: ignore[no-untyped-def]
+def region(slug: str) -> ResponseReturnValue:
     name = services.region_name(slug) or abort(404)
     page = services.page_of(services.with_region(slug), _page())
     own = feed_services.alternate_links(feed_services.scope_region_everywhere(slug, name),
@@ -97,14 +98,14 @@ def region(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/archiv")
 @public
-def archive():  # type: ignore[no-untyped-def]
+def archive() -> ResponseReturnValue:
     return render_template("portal/archive.html", months=services.archive_months(),
                            feed_links=feed_links())
 
 
 @bp.route("/archiv/<int:year>/<int:month>")
 @public
-def archive_month(year: int, month: int):  # type: ignore[no-untyped-def]
+def archive_month(year: int, month: int) -> ResponseReturnValue:
     if not (1 <= month <= 12 and 2000 <= year <= 2100):
         abort(404)
     page = services.page_of(services.in_month(year, month), _page())
@@ -125,7 +126,7 @@ def month_name(month: int) -> str:
 @bp.route("/einbetten/<office_slug>")
 @public
 @frameable
-def embed(office_slug: str):  # type: ignore[no-untyped-def]
+def embed(office_slug: str) -> ResponseReturnValue:
     """A small page other sites may frame: the office's latest releases, links open on top."""
     office = services.office_by_slug(office_slug) or abort(404)
     try:
@@ -138,7 +139,7 @@ def embed(office_slug: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/presse/<office_slug>/<int:year>/<int:number>-<slug>")
 @public
-def release(office_slug: str, year: int, number: int, slug: str):  # type: ignore[no-untyped-def]
+def release(office_slug: str, year: int, number: int, slug: str) -> ResponseReturnValue:
     office = services.office_by_slug(office_slug) or abort(404)
     rel = services.public_release(office, year, number)
     if rel is None:
@@ -157,7 +158,7 @@ def release(office_slug: str, year: int, number: int, slug: str):  # type: ignor
 @bp.route("/bilder/<public_id>/<rendition>.png", defaults={"ext": "png"})
 @bp.route("/bilder/<public_id>/<rendition>.jpg", defaults={"ext": "jpg"})
 @public
-def image(public_id: str, rendition: str, ext: str = "jpg"):  # type: ignore[no-untyped-def]
+def image(public_id: str, rendition: str, ext: str = "jpg") -> ResponseReturnValue:
     if rendition not in ("web", "original"):
         abort(404)
     img = db.session.scalar(

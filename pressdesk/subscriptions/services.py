@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context
 from flask_babel import gettext as _gettext
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pressdesk import addresses, tokens
@@ -32,7 +32,7 @@ from pressdesk.extensions import db
 from pressdesk.offices.models import Office
 from pressdesk.portal import services as portal
 from pressdesk.releases.models import Release, ReleaseVersion, Topic
-from pressdesk.releases.presenter import present
+from pressdesk.releases.presenter import present, public_time_column
 from pressdesk.search.matching import query_matches
 from pressdesk.subscriptions import render
 from pressdesk.subscriptions.models import (
@@ -231,8 +231,8 @@ def request_subscription(raw_email: str, choice: Choice, client: str, user_agent
                                  text=shown_text or consent_text(), ip=client,
                                  user_agent=user_agent[:300]))
     sub_id, nonce = sub.id, sub.request_nonce
+    # The request commits; only then the mail task is woken (a rollback sends nothing).
     after_commit(db.session(), lambda: send_task(SERVICE_MAIL_TASK, sub_id, nonce, kind))
-    db.session.commit()
     return sub
 
 
@@ -251,7 +251,7 @@ def confirm(token: str, client: str, user_agent: str = "") -> Subscriber:
         db.session.add(ConsentRecord(subscriber_id=sub.id, action="confirmed",
                                      text=requested or consent_text(), ip=client,
                                      user_agent=user_agent[:300]))
-        db.session.commit()
+        db.session.flush()
     return sub
 
 
@@ -261,7 +261,7 @@ def change_preferences(sub: Subscriber, choice: Choice, client: str) -> Subscrib
     _apply(sub, choice)
     db.session.add(ConsentRecord(subscriber_id=sub.id, action="changed",
                                  text="; ".join(describe(sub)), ip=client))
-    db.session.commit()
+    db.session.flush()
     return sub
 
 
@@ -278,7 +278,7 @@ def unsubscribe(sub: Subscriber, client: str, how: str = "") -> Subscriber:
                Delivery.state.in_((DeliveryState.QUEUED.value, DeliveryState.RETRYING.value)))
         .values(state=DeliveryState.CANCELLED.value, last_error="unsubscribed")
         .execution_options(synchronize_session=False))
-    db.session.commit()
+    db.session.flush()
     return sub
 
 
@@ -399,8 +399,8 @@ def queue_instant_alerts(version_id: int) -> int:
     return len(recipients)
 
 
-def _public_since():  # type: ignore[no-untyped-def]
-    return func.coalesce(Release.went_public_at, Release.embargo_until, Release.published_at)
+def _public_since() -> ColumnElement[datetime]:
+    return public_time_column()  # the one public time, as SQL
 
 
 def sweep_alerts(hours: int = 48) -> list[int]:
