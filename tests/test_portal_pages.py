@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pressdesk.extensions import db
 from pressdesk.releases import services
 from pressdesk.releases.models import Region, ReleaseImage, ReleaseVersion, Topic
-from pressdesk.text import german_date
+from pressdesk.text import BERLIN, german_date
 from tests.helpers import draft, office
 
 
@@ -171,3 +171,23 @@ def test_search_page_results_filters_errors_and_feed_link(app, demo):
     assert "1 Treffer" in bad  # the rest of the search still ran
     assert '<option value="landkreis-leer" selected>' in bad
     assert "<mark>" not in html(client, "/suche?q=%3Cmark%3E")
+
+
+def test_listings_show_the_public_time_of_an_embargoed_release(app, demo):
+    r = draft(headline="Lange unter Sperrfrist")
+    r.embargo_until = datetime.now(UTC) + timedelta(days=1)
+    db.session.commit()
+    services.publish_release(r, None)
+    # Published (the button) three days ago under a Sperrfrist that ended yesterday.
+    now = datetime.now(UTC)
+    r.published_at, r.embargo_until = now - timedelta(days=3), now - timedelta(days=1)
+    db.session.commit()
+    public_day, button_day = german_date(r.embargo_until), german_date(r.published_at)
+    client = app.test_client()
+    for path in ("/", "/presse/landkreis-leer", "/suche?q=Sperrfrist", "/einbetten/landkreis-leer"):
+        page = client.get(path).get_data(as_text=True)
+        assert public_day in page and button_day not in page, path
+    # The search's day filter is on the same day.
+    yesterday = (now - timedelta(days=1)).astimezone(BERLIN).date().isoformat()
+    assert "1 Treffer" in client.get(f"/suche?q=Sperrfrist&von={yesterday}").get_data(
+        as_text=True)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from pressdesk import paging
 from pressdesk.extensions import db
 from pressdesk.feeds import services as feed_services
 from pressdesk.offices.models import Office
 from pressdesk.portal import services
 from pressdesk.releases.images import image_path
 from pressdesk.releases.models import Region, Release, ReleaseImage, Topic
-from pressdesk.releases.presenter import present
+from pressdesk.releases.presenter import present, public_time
 from pressdesk.security import frameable, public
 from pressdesk.urls import external_url
 
@@ -43,18 +46,17 @@ def feed_links(office: Office | None = None, own: list[tuple[str, str, str]] | N
     return links
 
 
-def _page() -> int:
-    try:
-        return max(1, min(int(request.args.get("seite", 1)), 10_000))
-    except ValueError:
-        return 1
+@bp.app_template_filter("public_time")
+def public_time_filter(release: Release) -> datetime | None:
+    """When a release became public (after a Sperrfrist: its end), as the presenter says."""
+    return public_time(release)
 
 
 @bp.route("/")
 @public
 def home() -> ResponseReturnValue:
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
-    page = services.page_of(services.public_releases(), _page())
+    page = services.page_of(services.public_releases(), paging.page_number(request.args))
     return render_template("portal/home.html", releases=page.items, page=page, offices=offices,
                            topics=services.vocabulary(Topic), regions=services.vocabulary(Region),
                            feed_links=feed_links())
@@ -64,7 +66,7 @@ def home() -> ResponseReturnValue:
 @public
 def office(office_slug: str) -> ResponseReturnValue:
     office = services.office_by_slug(office_slug) or abort(404)
-    page = services.page_of(services.public_releases(office.id), _page())
+    page = services.page_of(services.public_releases(office.id), paging.page_number(request.args))
     return render_template("portal/office.html", office=office, releases=page.items, page=page,
                            topics=services.vocabulary(Topic, office.id),
                            regions=services.vocabulary(Region, office.id),
@@ -76,7 +78,7 @@ def office(office_slug: str) -> ResponseReturnValue:
 @public
 def topic(slug: str) -> ResponseReturnValue:
     name = services.topic_name(slug) or abort(404)
-    page = services.page_of(services.with_topic(slug), _page())
+    page = services.page_of(services.with_topic(slug), paging.page_number(request.args))
     own = feed_services.alternate_links(feed_services.scope_topic_everywhere(slug, name),
                                         f"Thema {name}")
     return render_template("portal/listing.html", kind="topic", slug=slug, name=name,
@@ -88,7 +90,7 @@ def topic(slug: str) -> ResponseReturnValue:
 @public
 def region(slug: str) -> ResponseReturnValue:
     name = services.region_name(slug) or abort(404)
-    page = services.page_of(services.with_region(slug), _page())
+    page = services.page_of(services.with_region(slug), paging.page_number(request.args))
     own = feed_services.alternate_links(feed_services.scope_region_everywhere(slug, name),
                                         f"Region {name}")
     return render_template("portal/listing.html", kind="region", slug=slug, name=name,
@@ -108,7 +110,7 @@ def archive() -> ResponseReturnValue:
 def archive_month(year: int, month: int) -> ResponseReturnValue:
     if not (1 <= month <= 12 and 2000 <= year <= 2100):
         abort(404)
-    page = services.page_of(services.in_month(year, month), _page())
+    page = services.page_of(services.in_month(year, month), paging.page_number(request.args))
     return render_template("portal/listing.html", kind="month", year=year, month=month,
                            heading=f"Archiv {MONTHS[month - 1]} {year}", releases=page.items,
                            page=page, feed_links=feed_links())

@@ -14,6 +14,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy import Select, func, literal_column, select, text
 
+from pressdesk import paging
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
 from pressdesk.portal.services import LISTING_LOAD, visible
@@ -27,7 +28,7 @@ from pressdesk.text import BERLIN
 # A select of any columns (the search's statements change their columns as they go).
 AnySelect = Select[*tuple[Any, ...]]
 SORTS = ("relevance", "date")
-MAX_PER_PAGE = 100
+MAX_PER_PAGE = paging.MAX_PER_PAGE
 # Work per query is bounded: relevance ranks the newest MATCH_WINDOW matches, and counting
 # stops there ("more than 1,000 hits"). A common word matches tens of thousands of releases;
 # ranking or counting all of them costs seconds, while nobody pages past 50 pages of 20.
@@ -61,6 +62,12 @@ class SearchResults:
         return max(1, math.ceil(self.total / self.per_page))
 
     @property
+    def paging(self) -> paging.Page[SearchHit]:
+        """This page as the shared page value (prev/next never past the last page)."""
+        return paging.Page(items=self.items, number=self.page, per_page=self.per_page,
+                           total=self.total)
+
+    @property
     def snippets(self) -> dict[int, Markup]:
         return {hit.release.id: hit.snippet for hit in self.items}
 
@@ -84,10 +91,11 @@ def _filters(stmt: AnySelect, office: str | int | None, topic: str | None, regio
         stmt = stmt.where(Release.id.in_(
             select(release_regions.c.release_id)
             .join(Region, Region.id == release_regions.c.region_id).where(Region.slug == region)))
+    # Days are days of the public time (what the reader sees on every listing).
     if date_from is not None:
-        stmt = stmt.where(Release.published_at >= _berlin_midnight(date_from))
+        stmt = stmt.where(public_time_column() >= _berlin_midnight(date_from))
     if date_to is not None:
-        stmt = stmt.where(Release.published_at < _berlin_midnight(date_to + timedelta(days=1)))
+        stmt = stmt.where(public_time_column() < _berlin_midnight(date_to + timedelta(days=1)))
     return stmt
 
 
@@ -128,7 +136,8 @@ def search_releases(q: str | None, *, office: str | int | None = None, topic: st
         raise SearchError("Unbekannte Sortierung.")
     if date_from and date_to and date_from > date_to:
         raise SearchError("Das Startdatum liegt nach dem Enddatum.")
-    page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+    page = paging.clamp(page, 1, paging.MAX_PAGE)
+    per_page = paging.clamp(per_page, 1, MAX_PER_PAGE)
     terms = query_terms(q)
     if query_words(q) and not terms:  # stop words only: nothing to look for, as PostgreSQL
         return SearchResults(items=[], total=0, page=page, per_page=per_page)
