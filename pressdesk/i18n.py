@@ -13,7 +13,7 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional name of the marker
 
 
 RUNTIME_MSGIDS = (
-    # pressdesk.templating.STATE_LABELS
+    # pressdesk.labels.STATE_LABELS
     N_("Entwurf"), N_("In Prüfung"), N_("Freigegeben"), N_("Geplant"), N_("Veröffentlicht"),
     N_("Zurückgezogen"), N_("Wartet"), N_("Wird gesendet"), N_("Gesendet"), N_("Neuer Versuch"),
     N_("Fehlgeschlagen"), N_("Gesperrt"), N_("Abgebrochen"), N_("Korrigiert"), N_("Unzustellbar"),
