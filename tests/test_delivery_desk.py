@@ -18,9 +18,7 @@ ADMIN = "admin@pressdesk.example"
 EMSLAND = "redaktion.emsland@pressdesk.example"
 
 
-@pytest.fixture(autouse=True)
-def no_wakeups(monkeypatch):
-    monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: None)
+pytestmark = pytest.mark.usefixtures("no_wakeups")
 
 
 def _client(app, who):
