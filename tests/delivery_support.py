@@ -35,6 +35,7 @@ def publish_to(rcpts: list[Recipient], slug: str = "landkreis-leer", **fields: s
     db.session.add(empty)
     db.session.commit()
     version = services.publish_release(draft(slug, **fields), None, [empty.id])
+    db.commit()
     queue.enqueue(version, rcpts)
     db.session.commit()
     return version

@@ -123,6 +123,7 @@ def test_write_submit_approve_embargo_and_release_in_chromium(app, demo, smtp, c
         release.embargo_until = utcnow() - timedelta(seconds=1)
         db.session.commit()
         assert workflow.end_embargoes() == [release.id]
+        db.commit()
         response = page.goto(permalink)
         assert response.status == 200
         expect(page.locator("h1")).to_have_text(HEADLINE)
@@ -174,11 +175,14 @@ def test_desk_list_and_too_large_upload_in_chromium(app, demo, live_server, tmp_
                      "Impfaktion im Gesundheitsamt verlängert"):
         draft(headline=headline)
     services.publish_release(draft(headline="Neue Radwege im Rheiderland freigegeben"), None)
+    db.commit()
     withdrawn = draft(headline="Sperrung der Jann-Berghaus-Brücke (zurückgezogen)")
     services.publish_release(withdrawn, None)
+    db.commit()
     from pressdesk.accounts.services import find_user
 
     workflow.withdraw(db.session.get(Release, withdrawn.id), find_user(PUBLISHER), "Irrtum")
+    db.commit()
     target = draft(headline="Haushalt 2027: Entwurf liegt aus")
     big = tmp_path / "Haushaltsplan 2027.pdf"
     big.write_bytes(b"%PDF-1.4\n" + b"0" * (300 * 1024))

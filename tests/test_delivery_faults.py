@@ -242,6 +242,7 @@ def test_published_twice_quickly_gives_one_set_of_deliveries(app, demo):
 
     release = draft()
     services.publish_release(release, None)
+    db.commit()
     with pytest.raises(ReleaseError):
         services.publish_release(release, None)
     assert len({r.email for r in rows(release.versions[0].id)}) == 9

@@ -41,6 +41,7 @@ def test_outlets_preferring_attachments_get_the_images_within_their_cap(app, dem
     release.images.append(img)
     db.session.commit()
     version = services.publish_release(release, None)
+    db.commit()
     by_name = {r.name: r for r in rows(version.id)}
     assert by_name["Ostfriesen-Zeitung"].variant == "attachments"
     assert by_name["General-Anzeiger"].variant == ""
