@@ -147,7 +147,7 @@ def test_write_submit_approve_embargo_and_release_in_chromium(app, demo, smtp, c
         expect(page.locator("#correction-pending")).to_be_visible()
         assert page.locator("#approve-correction-button").count() == 0  # not its own author
         assert smtp.messages == []
-        _login(page, base, ADMIN)
+        browser_login(page, base, ADMIN)
         page.goto(f"{base}/desk/releases/{release.id}")
         page.click("#approve-correction-button")
         page.wait_for_url("**/deliveries")
