@@ -18,6 +18,7 @@ from pressdesk import paging
 from pressdesk.api import serialize
 from pressdesk.api.openapi import spec
 from pressdesk.extensions import db
+from pressdesk.formats import services as formats
 from pressdesk.offices.models import Office
 from pressdesk.portal import services as portal
 from pressdesk.releases.models import Release
@@ -174,4 +175,9 @@ def release(public_id: str) -> Response:
     r = db.session.scalar(portal.public_releases().where(Release.public_id == public_id))
     if r is None:
         raise ApiError(404, "No such public release.")
+    fmt = request.args.get("format")
+    if fmt:  # a newsroom format of the same version (pressdesk.formats)
+        if fmt not in formats.FORMATS:
+            raise ApiError(400, f"format must be one of {', '.join(formats.FORMATS)}.")
+        return formats.response(present(r.versions[-1]), fmt)
     return _json(serialize.release(present(r.versions[-1])))
