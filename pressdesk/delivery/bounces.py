@@ -107,7 +107,7 @@ def apply(bounce: Bounce) -> bool:
         .values(state=DeliveryState.BOUNCED.value, last_error=detail, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    suppress(row.office_id, row.email, detail, "bounce", row.id)
+    suppress(row.office_id, row.email, detail, "bounce", row.id, kind=row.kind)
     db.session.commit()
     return True
 

@@ -9,9 +9,15 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from pressdesk.db import utcnow
-from pressdesk.delivery.models import PENDING_STATES, Delivery, DeliveryState, SendControl
+from pressdesk.delivery.models import (
+    PENDING_STATES,
+    Delivery,
+    DeliveryState,
+    SendControl,
+    insert_ignore,
+)
 from pressdesk.delivery.queue import wake_after_commit
-from pressdesk.delivery.suppressions import suppressed_emails
+from pressdesk.delivery.suppressions import blocked
 from pressdesk.extensions import db
 
 
@@ -22,11 +28,15 @@ def control_state(version_id: int) -> str:
 
 
 def _set_control(version_id: int, state: str, reason: str, user_id: int | None) -> None:
-    ctl = db.session.get(SendControl, version_id)
-    if ctl is None:
-        ctl = SendControl(version_id=version_id)
-        db.session.add(ctl)
-    ctl.state, ctl.reason, ctl.changed_by_id, ctl.changed_at = state, reason, user_id, utcnow()
+    """Insert-or-update in two statements that cannot collide: two workers reaching the error
+    limit together both pause, neither fails on the primary key."""
+    now = utcnow()
+    db.session.execute(insert_ignore(SendControl, {
+        "version_id": version_id, "state": "active", "reason": "", "changed_at": now}))
+    db.session.execute(
+        update(SendControl).where(SendControl.version_id == version_id)
+        .values(state=state, reason=reason, changed_by_id=user_id, changed_at=now)
+        .execution_options(synchronize_session=False))
 
 
 def pause(version_id: int, reason: str = "", user_id: int | None = None) -> None:
@@ -59,12 +69,14 @@ def retry_failed(version_id: int) -> int:
     """Queue failed rows again (not those whose address is still suppressed)."""
     if control_state(version_id) == "cancelled":
         return 0
-    office_id = db.session.scalar(select(Delivery.office_id).where(Delivery.version_id == version_id))
-    blocked = suppressed_emails(office_id) if office_id else set()
-    ids = [i for i, e in db.session.execute(
-        select(Delivery.id, Delivery.email).where(Delivery.version_id == version_id,
-                                                  Delivery.state == DeliveryState.FAILED.value))
-        if e.lower() not in blocked]
+    failed = db.session.execute(
+        select(Delivery.id, Delivery.email, Delivery.kind, Delivery.office_id)
+        .where(Delivery.version_id == version_id, Delivery.state == DeliveryState.FAILED.value)
+    ).all()
+    refused: dict[str, set[str]] = {}
+    for kind in {r.kind for r in failed}:
+        refused[kind] = blocked(kind, failed[0].office_id, [r.email for r in failed if r.kind == kind])
+    ids = [r.id for r in failed if r.email.lower() not in refused[r.kind]]
     if not ids:
         return 0
     db.session.execute(

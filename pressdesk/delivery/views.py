@@ -26,8 +26,7 @@ from pressdesk.db import utcnow
 from pressdesk.delivery import controls, engine
 from pressdesk.delivery import report as delivery_report
 from pressdesk.delivery import suppressions as suppression_list
-from pressdesk.delivery.models import Delivery, SendControl, Suppression
-from pressdesk.delivery.queue import Kind
+from pressdesk.delivery.models import Delivery, Kind, SendControl, Suppression
 from pressdesk.extensions import db
 from pressdesk.releases.models import Release, ReleaseVersion
 from pressdesk.templating import STATE_LABELS

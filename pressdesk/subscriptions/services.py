@@ -18,10 +18,10 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_request_context
 from flask_babel import gettext as _gettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from pressdesk.celery_app import DELIVER_TASK, send_task
+from pressdesk.celery_app import send_task
 from pressdesk.config import settings
 from pressdesk.db import after_commit, utcnow
 from pressdesk.delivery.models import Delivery, DeliveryState
@@ -455,13 +455,8 @@ def _queue_digest(sub_id: int, now: datetime) -> int:
         return 0
     payload = digest_mail(sub, releases, now)
     newest = releases[0].versions[-1]
-    db.session.execute(insert(Delivery), [{
-        "office_id": newest.release.office_id, "version_id": newest.id, "kind": "digest",
-        "outlet_id": None, "email": sub.email, "name": "", "state": DeliveryState.QUEUED.value,
-        "attempts": 0, "next_attempt_at": now, "last_error": "",
-        "message_id": _message_id("digest"), "created_at": now,
-        "unsubscribe_url": unsubscribe_url(sub), "payload": payload}])
-    version_id = newest.id
-    after_commit(db.session(), lambda: send_task(DELIVER_TASK, version_id))
+    # Through the one way into the outbox: the reader suppression list applies, the engine sends.
+    enqueue(newest, [Recipient(sub.email, unsubscribe_url=unsubscribe_url(sub), payload=payload)],
+            kind="digest", now=now)
     db.session.commit()
     return 1
