@@ -27,11 +27,17 @@ from sqlalchemy.sql import ColumnElement
 from pressdesk.config import settings
 from pressdesk.db import utcnow
 from pressdesk.delivery.controls import auto_pause, control_state
-from pressdesk.delivery.models import PENDING_STATES, Delivery, DeliveryState, SendControl
+from pressdesk.delivery.models import (
+    PENDING_STATES,
+    READER_KINDS,
+    Delivery,
+    DeliveryState,
+    SendControl,
+)
 from pressdesk.delivery.queue import wake
 from pressdesk.delivery.relays import ErrorRun, RateLimiter, open_transport, return_path
-from pressdesk.delivery.render import personalise
-from pressdesk.delivery.signing import SharedParts
+from pressdesk.delivery.render import personalise, with_date
+from pressdesk.delivery.signing import SharedParts, sign_message
 from pressdesk.delivery.suppressions import suppress
 from pressdesk.delivery.transport import Outcome, SendResult, Transport
 from pressdesk.extensions import db
@@ -422,6 +428,9 @@ class _Sender:
 def _send_one(tp: Transport, row: Claimed, parts: SharedParts) -> SendResult:
     try:
         data = _personalised(row, parts.get(row.kind, row.variant))
+        if row.kind in READER_KINDS:
+            # Reader mail: dated when sent, and signed over its own headers (List-Unsubscribe).
+            data = sign_message(with_date(data, utcnow()))
     except Exception as exc:  # noqa: BLE001 - a row that cannot be built must not block the rest
         log.exception("cannot build message for delivery %s", row.id)
         return SendResult(Outcome.PERMANENT, f"cannot build message: {exc}", suppress=False)

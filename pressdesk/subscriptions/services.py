@@ -28,6 +28,8 @@ from pressdesk.delivery.models import Delivery, DeliveryState
 from pressdesk.delivery.queue import Recipient, enqueue
 from pressdesk.delivery.relays import open_transport
 from pressdesk.delivery.render import personalise
+from pressdesk.delivery.signing import sign_message
+from pressdesk.delivery.suppressions import suppressed_readers
 from pressdesk.delivery.transport import Outcome
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
@@ -310,14 +312,17 @@ def send_service_mail(sub_id: int, nonce: str, kind: str) -> bool:
     sub = db.session.get(Subscriber, sub_id)
     if sub is None or sub.request_nonce != nonce:
         return False  # superseded by a newer request, or gone
+    if suppressed_readers([sub.email]):
+        return False  # the address was refused for good before (the platform's reader list)
     s = settings()
     links = render.Links(subscribe_url=external_url("subscriptions.subscribe"),
                          confirm_url=confirm_url(sub) if kind == "confirm" else "",
                          manage_url=manage_url(sub), unsubscribe_url=unsubscribe_url(sub))
     mail = render.ServiceMail(kind=kind, links=links, max_age_hours=s.alert_confirm_max_age // 3600,
                               selection=tuple(describe(sub)))
-    data = personalise(render.render_service(mail, sender(), utcnow(), current_app.jinja_env),
-                       "", sub.email, _message_id("alerts"))
+    data = sign_message(personalise(
+        render.render_service(mail, sender(), utcnow(), current_app.jinja_env),
+        "", sub.email, _message_id("alerts")))
     db.session.rollback()
     tp = open_transport()
     try:
