@@ -88,22 +88,25 @@ def demo_command() -> None:
 @click.password_option()
 @with_appcontext
 def create_user_command(email: str, name: str, office_slug: str, role: str, password: str) -> None:
-    from email_validator import EmailNotValidError, validate_email
-
+    from pressdesk import addresses
     from pressdesk.accounts.models import Role
-    from pressdesk.accounts.services import create_user, find_user
+    from pressdesk.accounts.services import PasswordRejected, check_password, create_user, find_user
     from pressdesk.extensions import db
     from pressdesk.portal.services import office_by_slug
 
     try:
-        email = validate_email(email, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise click.BadParameter(str(exc)) from exc
+        email = addresses.key(email)
+    except addresses.InvalidAddress as exc:
+        raise click.BadParameter(exc.reason) from exc
     office = office_by_slug(office_slug)
     if office is None:
         raise click.BadParameter(f"no press office with slug {office_slug!r}")
     if find_user(email):
         raise click.BadParameter(f"a user {email} exists already")
+    try:
+        check_password(password, email, name)
+    except PasswordRejected as exc:
+        raise click.BadParameter(str(exc), param_hint="password") from exc
     create_user(email, name, password, office, Role(role))
     db.commit()  # a CLI command is its own unit of work
     click.echo(f"created {email} as {role} of {office.name}")

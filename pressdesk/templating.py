@@ -8,7 +8,8 @@ from flask import Flask
 from flask_babel import get_locale
 from flask_login import current_user
 
-from pressdesk.text import german_date, german_datetime
+from pressdesk.paging import page_url
+from pressdesk.text import german_date, german_datetime, iso_utc
 
 STATE_LABELS = {
     "draft": "Entwurf", "in_review": "In Prüfung", "approved": "Freigegeben",
@@ -22,7 +23,8 @@ STATE_LABELS = {
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["de_date"] = lambda d: german_date(d) if d else ""
     app.jinja_env.filters["de_datetime"] = lambda d: german_datetime(d) if d else ""
-    app.jinja_env.filters["iso"] = lambda d: d.isoformat() if isinstance(d, datetime) else ""
+    app.jinja_env.filters["iso"] = lambda d: iso_utc(d) if isinstance(d, datetime) else ""
+    app.jinja_env.globals["page_url"] = page_url
 
     @app.template_filter("state_label")
     def state_label(value: str) -> str:

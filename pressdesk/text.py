@@ -1,10 +1,11 @@
-"""Small text helpers: slugs, single-line values, German dates in Europe/Berlin."""
+"""Small text helpers: slugs, single-line values, German dates in Europe/Berlin, and the one
+machine-readable time format (API, feeds, HTML ``<time datetime>``)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -38,6 +39,18 @@ def german_date(dt: datetime) -> str:
 
 def german_datetime(dt: datetime) -> str:
     return berlin(dt).strftime("%d.%m.%Y, %H:%M Uhr")
+
+
+def iso_utc(dt: datetime | None) -> str:
+    """ISO 8601 / RFC 3339 in UTC to the second with ``Z``: ``2026-12-01T09:30:00Z``.
+
+    The one machine-readable form for the API, the feeds and ``<time datetime>`` (a valid HTML
+    global date-and-time; six-digit fractions are not). A naive value is taken as UTC."""
+    if dt is None:
+        return ""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def dateline(place: str, when: datetime) -> str:

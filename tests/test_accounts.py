@@ -73,3 +73,90 @@ def test_security_headers(app):
     assert resp.headers["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
+
+
+def _login_from(app, addr: str, email: str, password: str = "pressdesk-demo"):  # type: ignore[no-untyped-def]
+    client = app.test_client()
+    page = client.get("/login", environ_base={"REMOTE_ADDR": addr})
+    return client.post("/login", environ_base={"REMOTE_ADDR": addr}, data={
+        "email": email, "password": password,
+        "csrf_token": csrf_token(page.get_data(as_text=True))})
+
+
+def test_a_stranger_cannot_lock_the_owner_out(app, demo):
+    for _ in range(5):
+        assert _login_from(app, "203.0.113.9", LEER, "wrong").status_code == 401
+    assert _login_from(app, "203.0.113.9", LEER).status_code == 429  # the attacker's client
+    # The owner, from a client that has not failed, logs in at once.
+    assert _login_from(app, "198.51.100.4", LEER).status_code == 302
+
+
+def test_one_client_cannot_guess_across_many_accounts(app, demo):
+    for i in range(20):
+        assert _login_from(app, "203.0.113.9", f"nobody{i}@example.org", "x").status_code == 401
+    assert _login_from(app, "203.0.113.9", LEER).status_code == 429
+    assert _login_from(app, "198.51.100.4", LEER).status_code == 302
+
+
+def _copy_session(app, client):  # type: ignore[no-untyped-def]
+    """A second browser holding a copy of ``client``'s session cookie (a stolen cookie)."""
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    other = app.test_client()
+    other.set_cookie(cookie.key, cookie.value, domain=cookie.domain)
+    return other
+
+
+def test_a_cookie_saved_before_logout_no_longer_opens_the_desk(app, demo):
+    client = app.test_client()
+    assert login(client, LEER).status_code == 302
+    copy = _copy_session(app, client)
+    assert copy.get("/desk/").status_code == 200  # the copy works while the session lives
+    page = client.get("/desk/")
+    assert client.post("/logout", data={"csrf_token": csrf_token(page.get_data(as_text=True))}
+                       ).status_code == 302
+    resp = copy.get("/desk/")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def _change_password(client, current: str, new: str, repeat: str | None = None):  # type: ignore[no-untyped-def]
+    page = client.get("/desk/account/password")
+    assert page.status_code == 200
+    return client.post("/desk/account/password", data={
+        "csrf_token": csrf_token(page.get_data(as_text=True)), "current": current, "new": new,
+        "repeat": new if repeat is None else repeat})
+
+
+def test_changing_the_password_logs_out_the_other_sessions(app, demo):
+    here, elsewhere = app.test_client(), app.test_client()
+    assert login(here, LEER).status_code == 302
+    assert login(elsewhere, LEER).status_code == 302
+    assert "/desk/account/password" in here.get("/desk/").get_data(as_text=True)  # account menu
+    resp = _change_password(here, "pressdesk-demo", "Krokus-Deich-Lotsenboot-7")
+    assert resp.status_code == 302
+    assert here.get("/desk/").status_code == 200  # the session that changed it stays
+    assert elsewhere.get("/desk/").status_code == 302
+    assert login(app.test_client(), LEER).status_code == 401
+    assert login(app.test_client(), LEER, "Krokus-Deich-Lotsenboot-7").status_code == 302
+
+
+def test_password_change_needs_the_current_password_and_a_strong_new_one(app, demo):
+    client = app.test_client()
+    assert login(client, LEER).status_code == 302
+    wrong = _change_password(client, "falsch-falsch", "Krokus-Deich-Lotsenboot-7")
+    assert wrong.status_code == 422 and "bisherige Passwort ist falsch" in wrong.get_data(as_text=True)
+    for weak in ("aaaaaaaaaaaa", "passwort1234", "123456789012", "qwertzuiopasdf",
+                 "redaktion.leer2026"):
+        resp = _change_password(client, "pressdesk-demo", weak)
+        assert resp.status_code == 422, weak
+        assert "zu leicht zu erraten" in resp.get_data(as_text=True), weak
+    short = _change_password(client, "pressdesk-demo", "Kr0kus!")
+    assert short.status_code == 422 and "mindestens 12 Zeichen" in short.get_data(as_text=True)
+    mismatch = _change_password(client, "pressdesk-demo", "Krokus-Deich-Lotsenboot-7", "anders")
+    assert mismatch.status_code == 422 and "stimmen nicht" in mismatch.get_data(as_text=True)
+    assert login(app.test_client(), LEER).status_code == 302  # nothing was changed
+
+
+def test_the_password_page_needs_a_login(app, demo):
+    resp = app.test_client().get("/desk/account/password")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]

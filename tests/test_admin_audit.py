@@ -35,10 +35,10 @@ def test_newest_first_and_paginated(app, demo, monkeypatch):
     assert first.index("Eintrag Nummer 11") < first.index("Eintrag Nummer 07")
     assert "Eintrag Nummer 06" not in first and "Seite 1 von 3" in first
     assert "Medium angelegt" in first
-    third = client.get("/desk/audit/?page=3").get_data(as_text=True)
+    third = client.get("/desk/audit/?seite=3").get_data(as_text=True)
     assert "Eintrag Nummer 01" in third and "Eintrag Nummer 00" in third
     assert "Eintrag Nummer 02" not in third
-    assert client.get("/desk/audit/?page=4").status_code == 404
+    assert client.get("/desk/audit/?seite=4").status_code == 404
     assert all("Lingener Geheimnis" not in p for p in (first, third))
     # German date and time in Europe/Berlin.
     assert " Uhr" in first

@@ -70,8 +70,8 @@ def test_change_role_and_deactivate(app, demo):
     assert client.post(f"/desk/members/{m.id}/deactivate",
                        data={"csrf_token": token}).status_code == 302
     assert _membership("redaktion.leer@pressdesk.example", "landkreis-leer").active is False
-    # The running session loses the office at once; a new login gets no desk either.
-    assert editor.get("/desk/").status_code == 403
+    # The running session ends at once (no office is left); a new login gets no desk either.
+    assert editor.get("/desk/").status_code == 302
     again = logged_in(app, "redaktion.leer@pressdesk.example")
     assert again.get("/desk/").status_code == 403
     assert again.get("/").status_code == 200  # the public portal still works for them
@@ -132,3 +132,41 @@ def test_only_admins_manage_members(app, demo):
     assert publisher.post(f"/desk/members/{m.id}/role",
                           data={"csrf_token": token, "role": "admin"}).status_code == 403
     assert PASSWORD  # the demo password logs in everyone above
+
+
+def test_new_user_with_a_common_password_is_refused(app, demo):
+    client = logged_in(app)
+    token = token_of(client, "/desk/members/")
+    for weak in ("aaaaaaaaaaaa", "passwort1234", "landkreisleer1"):
+        resp = client.post("/desk/members/", data={"csrf_token": token, "email": "neu@example.org",
+                                                   "name": "Neu", "role": "editor",
+                                                   "password": weak})
+        assert resp.status_code == 422 and "zu leicht zu erraten" in resp.get_data(as_text=True)
+    assert find_user("neu@example.org") is None
+
+
+def test_deactivating_the_last_office_ends_the_running_sessions(app, demo):
+    admin = logged_in(app)
+    m = _membership("redaktion.leer@pressdesk.example", "landkreis-leer")
+    editor = logged_in(app, "redaktion.leer@pressdesk.example")
+    assert editor.get("/desk/").status_code == 200
+    assert admin.post(f"/desk/members/{m.id}/deactivate",
+                      data={"csrf_token": token_of(admin, "/desk/members/")}).status_code == 302
+    resp = editor.get("/desk/")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_pages_with_several_forms_have_unique_ids(app, demo):
+    import re
+
+    client = logged_in(app)
+    outlet_page = client.get("/desk/media/").get_data(as_text=True)
+    first_outlet = re.search(r'href="(/desk/media/outlets/\d+)"', outlet_page)
+    first_list = re.search(r'href="(/desk/media/lists/\d+)"',
+                           client.get("/desk/media/lists").get_data(as_text=True))
+    assert first_outlet and first_list
+    for path in ("/desk/members/", "/desk/settings/", first_outlet.group(1), first_list.group(1)):
+        html = client.get(path).get_data(as_text=True)
+        ids = re.findall(r'\bid="([^"]+)"', html)
+        assert 'name="csrf_token"' in html, path
+        assert len(ids) == len(set(ids)), (path, sorted(i for i in ids if ids.count(i) > 1))

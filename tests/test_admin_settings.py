@@ -102,3 +102,14 @@ def test_settings_are_admin_only_and_scoped(app, demo):
                                                           "name": "X"}).status_code == 404
     db.session.remove()
     assert db.session.get(Topic, topic.id).name == "Kultur"
+
+
+def test_sender_name_cannot_impersonate_an_address(app, demo):
+    client = logged_in(app)
+    token = token_of(client, "/desk/settings/")
+    for evil in ("Landrat <landrat@evil.example>", "landrat@evil.example", "Landrat <x"):
+        resp = client.post("/desk/settings/", data={"csrf_token": token, **FIELDS,
+                                                    "sender_name": evil})
+        assert resp.status_code == 422, evil
+        assert "keine Adresse" in resp.get_data(as_text=True)
+        assert _office("landkreis-leer").sender_name == "Pressestelle Landkreis Leer"

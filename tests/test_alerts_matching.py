@@ -31,7 +31,9 @@ def _active(address, offices=(), topics=(), query="", frequency="instant"):
     choice = alerts.clean_choice([office(o).id for o in offices], [t.id for t in topics], query,
                                  frequency)
     sub = alerts.request_subscription(address, choice, "127.0.0.1")
-    return alerts.confirm(alerts.make_token(sub, "confirm"), "127.0.0.1")
+    sub = alerts.confirm(alerts.make_token(sub, "confirm"), "127.0.0.1")
+    db.commit()  # services only flush: the test is the unit of work
+    return sub
 
 
 def _reader_rows(version_id):
@@ -98,6 +100,7 @@ def test_unsubscribe_cancels_queued_alerts(app, demo):
     v = publish()
     assert alerts.queue_instant_alerts(v.id) == 1
     alerts.unsubscribe(db.session.get(alerts.Subscriber, sub.id), "127.0.0.1", "test")
+    db.commit()  # a service called directly: the test is the unit of work
     db.session.remove()
     assert [r.state for r in _reader_rows(v.id)] == ["cancelled"]
 

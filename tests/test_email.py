@@ -85,3 +85,18 @@ def test_reader_mail_gets_one_click_unsubscribe_headers():
     assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     outlet = _parse(personalise(b"Subject: x\r\n\r\nbody\r\n", "OZ", "oz@example.org", "<m.2@x>"))
     assert outlet["List-Unsubscribe"] is None
+
+
+def test_a_stored_sender_name_with_an_address_is_shown_as_text_only(app, demo):
+    from pressdesk.extensions import db
+    from tests.helpers import office
+
+    leer = office("landkreis-leer")
+    leer.sender_name = "Landrat <landrat@evil.example>"  # stored before names were checked
+    db.session.flush()
+    msg = _parse(_one_message(demo, headline="Neue Öffnungszeiten"))
+    sender = msg["From"].addresses
+    assert len(sender) == 1 and sender[0].addr_spec == "presse@pressdesk.example"
+    assert sender[0].display_name == "Landrat"
+    raw = _one_message(demo, headline="Zweite Mitteilung").split(b"\r\n\r\n", 1)[0]
+    assert b"evil.example" not in raw

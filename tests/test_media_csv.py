@@ -118,3 +118,16 @@ def test_export_is_utf8_bom_semicolons_and_round_trips():
     assert back[0].name == outlet.name and back[0].extra == ["lokal@example.org"]
     assert back[0].prefers_attachments and back[0].max_attachment_kb == 5000 and not back[0].active
     assert back[1].name == evil.name and back[1].ok
+
+
+def test_every_exported_cell_is_formula_escaped():
+    evil = _O(name="Blatt", kind="daily", email="e@example.org",
+              extra_list=["=1+1@example.org", "b@example.org"], region="+Süd",
+              prefers_attachments=False, max_attachment_kb=10240, active=True)
+    text = csvio.write([evil])[3:].decode("utf-8")
+    row = text.splitlines()[1].split(";")
+    assert row[3] == "'=1+1@example.org b@example.org"  # "Weitere Adressen"
+    assert row[4] == "'+Süd"
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row)
+    back = csvio.parse(csvio.write([evil]))
+    assert back[0].extra == ["=1+1@example.org", "b@example.org"] and back[0].region == "+Süd"

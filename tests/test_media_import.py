@@ -192,3 +192,15 @@ def test_export_then_import_into_another_office(app, demo):
     location = _upload(lingen, data, "Medienliste Landkreis Leer.csv").location
     report = lingen.get(location).get_data(as_text=True)
     assert '<b id="valid-count">9</b>' in report and '<b id="invalid-count">0</b>' in report
+
+
+def test_review_page_preselects_the_default_list(app, demo):
+    client = logged_in(app)
+    location = _upload(client, GOOD_AND_BAD.encode("utf-8-sig")).location
+    default = db.session.scalar(select(DistributionList).where(
+        DistributionList.office_id == office("landkreis-leer").id,
+        DistributionList.is_default.is_(True)))
+    page = client.get(location).get_data(as_text=True)
+    select_html = page.split('id="list_id"')[1].split("</select>")[0]
+    chosen = [opt for opt in select_html.split("<option")[1:] if "selected" in opt]
+    assert len(chosen) == 1 and f'value="{default.id}"' in chosen[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,9 +12,9 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from pressdesk.accounts import members
-from pressdesk.accounts.models import Role
+from pressdesk.accounts.models import Membership, Role
 from pressdesk.accounts.services import current_office, require_role
-from pressdesk.extensions import db
+from pressdesk.refusal import Refusal
 
 bp = Blueprint("members", __name__, url_prefix="/desk/members")
 
@@ -37,7 +38,7 @@ class ToggleForm(FlaskForm):
     """Only the CSRF token."""
 
 
-def _membership_or_404(membership_id: int):  # type: ignore[no-untyped-def]
+def _membership_or_404(membership_id: int) -> Membership:
     m = members.office_membership(current_office(), membership_id)
     if m is None:
         abort(404)
@@ -45,25 +46,20 @@ def _membership_or_404(membership_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/", methods=["GET", "POST"])
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     require_role(Role.ADMIN)
     office = current_office()
     form = AddMemberForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        with Refusal(members.MemberError) as change:
             m = members.add_member(office, current_user, form.email.data or "",
                                    form.name.data or "", Role(form.role.data),
                                    form.password.data or "")
-        except members.MemberError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            status = 422
-        else:
-            db.session.commit()
+        if change.ok:
             flash(_("{name} gehört jetzt zur Pressestelle.").format(name=m.user.name), "success")
             return redirect(url_for(".index"))
-    elif form.is_submitted():
+    if form.is_submitted():
         status = 422
     return render_template("admin/members.html", office=office, members=members.members(office),
                            form=form, role_form=RoleForm(), toggle_form=ToggleForm(),
@@ -71,36 +67,28 @@ def index():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/<int:membership_id>/role", methods=["POST"])
-def change_role(membership_id: int):  # type: ignore[no-untyped-def]
+def change_role(membership_id: int) -> ResponseReturnValue:
     require_role(Role.ADMIN)
     m = _membership_or_404(membership_id)
     form = RoleForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
+    with Refusal(members.MemberError) as change:
         members.change_role(current_office(), current_user, m, Role(form.role.data))
-    except members.MemberError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
+    if change.ok:
         flash(_("Rolle von {name} gespeichert.").format(name=m.user.name), "success")
     return redirect(url_for(".index"))
 
 
 @bp.route("/<int:membership_id>/<any(activate, deactivate):action>", methods=["POST"])
-def toggle(membership_id: int, action: str):  # type: ignore[no-untyped-def]
+def toggle(membership_id: int, action: str) -> ResponseReturnValue:
     require_role(Role.ADMIN)
     m = _membership_or_404(membership_id)
     if not ToggleForm().validate_on_submit():
         abort(400)
-    try:
+    with Refusal(members.MemberError) as change:
         members.set_active(current_office(), current_user, m, action == "activate")
-    except members.MemberError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
+    if change.ok:
         flash((_("{name} ist wieder aktiv.") if action == "activate" else
                _("{name} ist deaktiviert und hat keinen Zugang mehr zu dieser Pressestelle."))
               .format(name=m.user.name), "success")

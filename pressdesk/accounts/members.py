@@ -5,18 +5,23 @@ An office always keeps at least one active admin: the last one cannot be demoted
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from pressdesk import addresses
 from pressdesk.accounts.models import Membership, Role, User
-from pressdesk.accounts.services import create_user, find_user
+from pressdesk.accounts.services import (
+    PasswordRejected,
+    check_password,
+    create_user,
+    end_sessions,
+    find_user,
+)
 from pressdesk.audit.services import record
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
 from pressdesk.text import has_line_break, one_line
 
-MIN_PASSWORD = 12
 ROLE_LABELS = {Role.EDITOR: "Redaktion", Role.PUBLISHER: "Veröffentlichung",
                Role.ADMIN: "Administration"}
 
@@ -59,9 +64,9 @@ def add_member(office: Office, actor: User | None, email: str, name: str, role: 
                password: str) -> Membership:
     """Add an existing user to the office, or create the user with an initial password."""
     try:
-        address = validate_email(email.strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
-        raise MemberError(_("Ungültige E-Mail-Adresse: {reason}").format(reason=exc)) from exc
+        address = addresses.key(email)
+    except addresses.InvalidAddress as exc:
+        raise MemberError(_("Ungültige E-Mail-Adresse: {reason}").format(reason=exc.reason)) from exc
     user = find_user(address)
     if user is not None:
         existing = next((m for m in user.memberships if m.office_id == office.id), None)
@@ -80,9 +85,10 @@ def add_member(office: Office, actor: User | None, email: str, name: str, role: 
         return membership
     if has_line_break(name) or not one_line(name):
         raise MemberError(_("Bitte den Namen der neuen Person angeben."))
-    if len(password) < MIN_PASSWORD:
-        raise MemberError(_("Das Anfangspasswort muss mindestens {n} Zeichen lang sein.").format(
-            n=MIN_PASSWORD))
+    try:
+        check_password(password, address, name, office.name)
+    except PasswordRejected as exc:
+        raise MemberError(str(exc)) from exc
     user = create_user(address, one_line(name)[:200], password, office, role)
     record(office.id, actor, "member.created", "user", user.id,
            f"{user.name} <{user.email}>: {ROLE_LABELS[role]}")
@@ -110,5 +116,8 @@ def set_active(office: Office, actor: User | None, membership: Membership, activ
     if not active:
         _guard_last_admin(office, membership)
     membership.active = active
+    if not active and not any(m.active is not False for m in membership.user.memberships):
+        # No office left: log the person out everywhere now, not at their next login.
+        end_sessions(membership.user)
     record(office.id, actor, "member.activated" if active else "member.deactivated", "user",
            membership.user_id, f"{membership.user.name} <{membership.user.email}>")

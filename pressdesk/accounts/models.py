@@ -1,4 +1,4 @@
-"""Users, their roles per office, and the login throttle's record of failures."""
+"""Users and their roles per office."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, true
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pressdesk.db import Base, UTCDateTime, utcnow
@@ -63,12 +63,14 @@ class Membership(Base):
     office: Mapped[Office] = relationship(lazy="joined")
 
 
-class LoginFailure(Base):
-    """One failed login, kept for the throttle window (shared by all web processes)."""
+class UserSession(Base):
+    """One signed-in browser. The session cookie carries a random token whose hash is stored
+    here, and every request checks that the row still exists: logging out deletes it, so a
+    cookie copied before is worthless afterwards (a signed cookie alone cannot be revoked)."""
 
-    __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+    __tablename__ = "user_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(300))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

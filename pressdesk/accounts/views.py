@@ -1,15 +1,16 @@
-"""Login, logout, choosing the office and the language."""
+"""Login, logout, one's own password, choosing the office and the language."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from pressdesk.accounts import services
-from pressdesk.accounts.forms import LoginForm
+from pressdesk.accounts.forms import LoginForm, PasswordChangeForm
 from pressdesk.accounts.models import User
 from pressdesk.extensions import db, login_manager
 from pressdesk.security import public
@@ -19,8 +20,8 @@ bp = Blueprint("accounts", __name__)
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id))
-    return user if user and user.active else None
+    # Every request: the session must still exist server-side, not just carry a valid signature.
+    return services.session_user(int(user_id), session.get(services.SESSION_KEY))
 
 
 def _safe_next(target: str | None) -> str:
@@ -34,7 +35,7 @@ def _safe_next(target: str | None) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-def login():  # type: ignore[no-untyped-def]
+def login() -> ResponseReturnValue:
     if current_user.is_authenticated:
         return redirect(url_for("releases.index"))
     form = LoginForm()
@@ -49,26 +50,50 @@ def login():  # type: ignore[no-untyped-def]
             user = services.find_user(email)
             if services.verify_password(user, form.password.data or ""):
                 assert user is not None
-                services.clear_failures(email)
-                db.session.commit()
+                services.clear_failures(email, client)
                 session.clear()
+                session[services.SESSION_KEY] = services.start_session(user)
                 login_user(user)
                 return redirect(_safe_next(request.args.get("next")))
             services.record_failure(email, client)
+            # Deliberate: the failure must count although the 401 rolls the request back.
+            db.commit()
             flash(_("E-Mail-Adresse oder Passwort ist falsch."), "error")
             status = 401
     return render_template("accounts/login.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])
-def logout():  # type: ignore[no-untyped-def]
+def logout() -> ResponseReturnValue:
+    services.end_session(session.get(services.SESSION_KEY))
     logout_user()
     session.clear()
     return redirect(url_for("portal.home"))
 
 
+@bp.route("/desk/account/password", methods=["GET", "POST"])
+def change_password() -> ResponseReturnValue:
+    """The signed-in person's own password; every other session of theirs ends with the change."""
+    form = PasswordChangeForm()
+    status = 200
+    error = None
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current.data or "", form.new.data or "",
+                                     keep_session=session.get(services.SESSION_KEY))
+        except services.PasswordRejected as exc:
+            error, status = str(exc), 422
+        else:
+            flash(_("Ihr Passwort wurde geändert. Alle anderen Anmeldungen sind beendet."),
+                  "success")
+            return redirect(url_for("releases.index"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("accounts/password.html", form=form, error=error), status
+
+
 @bp.route("/desk/office", methods=["POST"])
-def switch_office():  # type: ignore[no-untyped-def]
+def switch_office() -> ResponseReturnValue:
     office_id = request.form.get("office_id", type=int)
     if office_id is None or current_user.role_in(office_id) is None:
         abort(403)
@@ -78,7 +103,7 @@ def switch_office():  # type: ignore[no-untyped-def]
 
 @bp.route("/lang/<code>", methods=["POST"])
 @public
-def set_language(code: str):  # type: ignore[no-untyped-def]
+def set_language(code: str) -> ResponseReturnValue:
     if code in ("de", "en"):
         session["lang"] = code
     return redirect(_safe_next(request.form.get("next")))

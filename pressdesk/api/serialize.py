@@ -11,11 +11,12 @@ from typing import Any
 
 from pressdesk.offices.models import Office
 from pressdesk.releases.presenter import PublicRelease
+from pressdesk.text import iso_utc
 from pressdesk.urls import external_url
 
 
 def iso(dt: datetime | None) -> str | None:
-    return dt.isoformat().replace("+00:00", "Z") if dt else None
+    return iso_utc(dt) if dt else None
 
 
 def office(o: Office) -> dict[str, Any]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from pressdesk import paging
 from pressdesk.accounts.models import Role
 from pressdesk.accounts.services import current_office, require_role
 from pressdesk.audit.models import AuditEntry
@@ -37,26 +38,18 @@ ACTION_LABELS = {
 }
 
 
-def page_of(office_id: int, page: int, per_page: int = PER_PAGE) -> tuple[list[AuditEntry], int]:
-    total = db.session.scalar(
-        select(func.count()).select_from(AuditEntry).where(AuditEntry.office_id == office_id)) or 0
-    rows = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.office_id == office_id)
-        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
-        .offset((page - 1) * per_page).limit(per_page)).all()
-    return list(rows), total
+def page_of(office_id: int, page: int, per_page: int = PER_PAGE) -> paging.Page[AuditEntry]:
+    return paging.paginate(
+        db.session, select(AuditEntry).where(AuditEntry.office_id == office_id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()), page, per_page)
 
 
 @bp.route("/")
 def index():  # type: ignore[no-untyped-def]
     require_role(Role.PUBLISHER)
     office = current_office()
-    page = request.args.get("page", 1, type=int)
-    if page < 1:
+    page = page_of(office.id, paging.page_number(request.args), PER_PAGE)
+    if page.past_end:
         abort(404)
-    rows, total = page_of(office.id, page, PER_PAGE)
-    pages = max(1, -(-total // PER_PAGE))
-    if page > pages:
-        abort(404)
-    return render_template("admin/audit.html", office=office, rows=rows, total=total, page=page,
-                           pages=pages, labels=ACTION_LABELS)
+    return render_template("admin/audit.html", office=office, rows=page.items, total=page.total,
+                           page=page, labels=ACTION_LABELS)

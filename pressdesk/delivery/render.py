@@ -18,6 +18,7 @@ from email.utils import format_datetime, formataddr
 
 from jinja2 import Environment
 
+from pressdesk.addresses import display_name
 from pressdesk.text import german_datetime, one_line
 
 
@@ -88,11 +89,11 @@ def render_message(m: ReleaseMail, env: Environment) -> EmailMessage:
 
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = subject_for(m)
-    msg["From"] = Address(one_line(m.sender_name), addr_spec=m.from_addr)
+    msg["From"] = Address(display_name(m.sender_name), addr_spec=m.from_addr)
     if m.reply_to:
         msg["Reply-To"] = m.reply_to
     msg["Date"] = format_datetime(m.date)
-    msg["List-Id"] = f"{one_line(m.office_name)} <{m.list_id}>"
+    msg["List-Id"] = f"{display_name(m.office_name)} <{m.list_id}>"
     msg["X-Pressdesk-Release"] = m.reference or "draft"
     # Normalise line ends: the SMTP policy writes CRLF, templates may hold bare LF.
     msg.set_content(text.replace("\r\n", "\n"), subtype="plain", charset="utf-8", cte="quoted-printable")

@@ -29,6 +29,8 @@ from datetime import UTC, datetime
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from pressdesk.text import iso_utc
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 ATOM_NS = "http://www.w3.org/2005/Atom"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -157,7 +159,7 @@ def _rss_paging(data: bytes, paging: Paging | None) -> bytes:
         el = etree.Element(f"{{{ATOM_NS}}}link", href=href, rel=rel, type=MIME["rss"])
         channel.insert(at, el)
         at += 1
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
 def _atom_fix_entry_links(data: bytes, entries: list[FeedEntry]) -> bytes:
@@ -177,11 +179,11 @@ def _atom_fix_entry_links(data: bytes, entries: list[FeedEntry]) -> bytes:
             entry.insert(at + 1, etree.Element(
                 f"{{{ATOM_NS}}}link", href=e.enclosure.url, rel="enclosure",
                 type=e.enclosure.type, length=str(e.enclosure.length)))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
 def _rfc3339(dt: datetime) -> str:
-    return _utc(dt).isoformat().replace("+00:00", "Z")
+    return iso_utc(_utc(dt))
 
 
 def build_json(meta: FeedMeta, entries: list[FeedEntry]) -> bytes:

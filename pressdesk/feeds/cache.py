@@ -10,8 +10,9 @@ the ``release_changed`` receiver only frees memory early. With ``PRESSDESK_FEED_
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from typing import Protocol
+
+from cachetools import LRUCache
 
 
 class FeedCache(Protocol):
@@ -21,26 +22,20 @@ class FeedCache(Protocol):
 
 
 class LocalCache:
-    """A small thread-safe LRU in this process."""
+    """A small thread-safe LRU in this process (``cachetools``; a lock, as it is not)."""
 
     def __init__(self, max_entries: int = 512) -> None:
         self.max_entries = max_entries
-        self._data: OrderedDict[str, tuple[bytes, bytes]] = OrderedDict()
+        self._data: LRUCache[str, tuple[bytes, bytes]] = LRUCache(maxsize=max_entries)
         self._lock = threading.Lock()
 
     def get(self, key: str) -> tuple[bytes, bytes] | None:
         with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
+            return self._data.get(key)
 
     def set(self, key: str, raw: bytes, gz: bytes) -> None:
         with self._lock:
             self._data[key] = (raw, gz)
-            self._data.move_to_end(key)
-            while len(self._data) > self.max_entries:
-                self._data.popitem(last=False)
 
     def clear(self) -> None:
         with self._lock:
@@ -61,8 +56,8 @@ class RedisCache:
 
     def get(self, key: str) -> tuple[bytes, bytes] | None:
         raw, gz = self.client.mget(self.PREFIX + key + ":raw", self.PREFIX + key + ":gz")
-        if raw is None or gz is None:
-            return None
+        if not isinstance(raw, bytes) or not isinstance(gz, bytes):
+            return None  # missing (or a client set up to decode, which this one is not)
         return raw, gz
 
     def set(self, key: str, raw: bytes, gz: bytes) -> None:

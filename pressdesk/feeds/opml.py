@@ -26,4 +26,4 @@ def build_opml() -> bytes:
         group = ET.SubElement(body, "outline", text=office.name, title=office.name)
         for scope in scopes:
             outline(group, scope)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))

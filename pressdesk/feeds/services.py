@@ -9,13 +9,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import math
-import time
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from cachetools import TTLCache
 from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, func, select, true
@@ -173,12 +174,49 @@ def region_by_slug(office: Office, slug: str) -> Region | None:
 # --- state -------------------------------------------------------------------------------------
 
 
-def _aware(value: Any) -> datetime | None:
+def _aware(value: object) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, str):  # SQLite hands aggregates of CASE back as text
         value = datetime.fromisoformat(value)
+    if not isinstance(value, datetime):
+        raise TypeError(f"not a time: {value!r}")
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class MicroCache:
+    """A per-process TTL cache (``cachetools.TTLCache`` behind a lock: it is not thread-safe)."""
+
+    def __init__(self, ttl: float, maxsize: int = 10_000) -> None:
+        self.ttl = ttl
+        self._data: TTLCache[str, Any] = TTLCache(maxsize=maxsize, ttl=ttl)
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Any:
+        with self._lock:
+            return self._data.get(key)
+
+    def set(self, key: str, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+    def __len__(self) -> int:
+        with self._lock:
+            self._data.expire()
+            return len(self._data)
+
+
+def _micro_cache(name: str) -> MicroCache:
+    """This app's cache ``name`` for ``PRESSDESK_FEED_STATE_TTL`` (made anew if that changed)."""
+    ttl = settings().feed_state_ttl
+    cache_ = current_app.extensions.get(name)
+    if not isinstance(cache_, MicroCache) or cache_.ttl != ttl:
+        cache_ = current_app.extensions[name] = MicroCache(ttl)
+    return cache_
 
 
 def state(scope: Scope) -> FeedState:
@@ -188,43 +226,38 @@ def state(scope: Scope) -> FeedState:
     the hot path (the state query is cheap, but its round trips cost more than the rest of the
     request). The ``release_changed`` receiver clears it, so this process never lags itself.
     """
-    ttl = settings().feed_state_ttl
-    if ttl <= 0:
+    if settings().feed_state_ttl <= 0:
         return compute_state(scope)
     key = scope.key + "|" + repr(scope.search_args)
     states = state_cache()
     hit = states.get(key)
-    now = time.monotonic()
-    if hit is not None and now - hit[0] < ttl:
-        return hit[1]
+    if isinstance(hit, FeedState):
+        return hit
     st = compute_state(scope)
-    if len(states) > 10_000:
-        states.clear()
-    states[key] = (now, st)
+    states.set(key, st)
     return st
 
 
 def cached_scope(key: str, build: Callable[[], Scope | None]) -> Scope | None:
     """A resolved scope (its office, topic or region looked up), reused like the state."""
-    ttl = settings().feed_state_ttl
-    if ttl <= 0:
+    if settings().feed_state_ttl <= 0:
         return build()
-    scopes: dict[str, tuple[float, Scope]] = current_app.extensions.setdefault(
-        "pressdesk.feed_scopes", {})
+    scopes = scope_cache()
     hit = scopes.get(key)
-    now = time.monotonic()
-    if hit is not None and now - hit[0] < ttl:
-        return hit[1]
+    if isinstance(hit, Scope):
+        return hit
     scope = build()
     if scope is not None:
-        if len(scopes) > 10_000:
-            scopes.clear()
-        scopes[key] = (now, scope)
+        scopes.set(key, scope)
     return scope
 
 
-def state_cache() -> dict[str, tuple[float, FeedState]]:
-    return current_app.extensions.setdefault("pressdesk.feed_states", {})
+def state_cache() -> MicroCache:
+    return _micro_cache("pressdesk.feed_states")
+
+
+def scope_cache() -> MicroCache:
+    return _micro_cache("pressdesk.feed_scopes")
 
 
 def compute_state(scope: Scope) -> FeedState:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from email.utils import format_datetime
 
 from flask import Blueprint, Response, abort, request
+from flask.blueprints import BlueprintSetupState
 
 from pressdesk.config import settings
 from pressdesk.feeds import opml, services
@@ -17,7 +18,7 @@ bp = Blueprint("feeds", __name__)
 
 
 @bp.record_once
-def _connect(state) -> None:  # type: ignore[no-untyped-def]
+def _connect(state: BlueprintSetupState) -> None:
     from pressdesk.feeds import websub
 
     websub.connect_receivers()

@@ -13,8 +13,6 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import current_app
-
 from pressdesk.celery_app import send_task
 from pressdesk.config import settings
 from pressdesk.extensions import db
@@ -34,7 +32,7 @@ class HubError(Exception):
 def on_release_changed(sender: Any, release_id: int, **_kw: Any) -> None:
     services.cache().clear()
     services.state_cache().clear()
-    current_app.extensions.pop("pressdesk.feed_scopes", None)
+    services.scope_cache().clear()
     if settings().websub_hub:
         send_task(WEBSUB_TASK, release_id)
 
@@ -55,7 +53,7 @@ def ping(hub: str, url: str, timeout: float = 10.0) -> int:
         "Content-Type": "application/x-www-form-urlencoded", "User-Agent": "pressdesk-websub"})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - configured URL
-            return resp.status
+            return int(resp.status)
     except urllib.error.HTTPError as exc:
         raise HubError(f"hub answered {exc.code} for {url}") from exc
     except OSError as exc:
@@ -73,7 +71,7 @@ def ping_release(release_id: int) -> int:
     if not hub or release is None or release.went_public_at is None:
         return 0
     urls = feed_urls(release)
-    db.session.rollback()
+    db.rollback()  # end the read; no connection is held while the hub answers
     for url in urls:
         ping(hub, url)
     log.info("websub: pinged %s for %d feeds", hub, len(urls))

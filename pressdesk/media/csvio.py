@@ -12,6 +12,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from flask_babel import lazy_gettext as _l
 
@@ -96,8 +97,8 @@ class Row:
                 "problems": self.problems}
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> Row:
-        return cls(**data)  # type: ignore[arg-type]
+    def from_dict(cls, data: dict[str, Any]) -> Row:  # read back from our own JSON
+        return cls(**data)
 
 
 def decode(data: bytes) -> str:
@@ -232,21 +233,47 @@ def parse(data: bytes) -> list[Row]:
     return rows
 
 
+# A cell starting with one of these runs as a formula in Excel or LibreOffice (CSV injection,
+# OWASP's list: tab and CR too, as a spreadsheet strips them before it looks).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _safe(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in Excel (CSV injection).
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def write(outlets: Iterable[object]) -> bytes:
-    """UTF-8 with BOM and semicolons: Excel (German locale) opens it with umlauts intact."""
+class ExportedOutlet(Protocol):
+    """What the export reads of an outlet (read-only, so a model's properties qualify)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def extra_list(self) -> list[str]: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def prefers_attachments(self) -> bool: ...
+    @property
+    def max_attachment_kb(self) -> int: ...
+    @property
+    def active(self) -> bool: ...
+
+
+def write(outlets: Iterable[ExportedOutlet]) -> bytes:
+    """UTF-8 with BOM and semicolons: Excel (German locale) opens it with umlauts intact.
+
+    Every cell is escaped, not a chosen few: any of them may hold text an importer typed."""
     buf = io.StringIO(newline="")
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     w.writerow(COLUMNS)
     for o in outlets:
-        w.writerow([
-            _safe(o.name), KIND_LABELS.get(OutletKind(o.kind), o.kind),  # type: ignore[attr-defined]
-            _safe(o.email), " ".join(o.extra_list), _safe(o.region),  # type: ignore[attr-defined]
-            "Anhang" if o.prefers_attachments else "Link",  # type: ignore[attr-defined]
-            str(o.max_attachment_kb), "ja" if o.active else "nein",  # type: ignore[attr-defined]
-        ])
+        kind = KIND_LABELS.get(OutletKind(o.kind), o.kind)
+        w.writerow([_safe(str(cell)) for cell in (
+            o.name, kind, o.email, " ".join(o.extra_list), o.region,
+            "Anhang" if o.prefers_attachments else "Link", o.max_attachment_kb,
+            "ja" if o.active else "nein")])
     return codecs.BOM_UTF8 + buf.getvalue().encode("utf-8")

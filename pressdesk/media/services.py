@@ -12,10 +12,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from pressdesk import addresses
 from pressdesk.accounts.models import User
 from pressdesk.audit.services import record
 from pressdesk.config import settings
@@ -38,10 +38,10 @@ class MediaError(ValueError):
 def normalise_address(address: str) -> str:
     """Validate an address (syntax only, no DNS) and return its normalised form."""
     try:
-        return validate_email(address.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as exc:
+        return addresses.normalise(address)
+    except addresses.InvalidAddress as exc:
         raise MediaError(_("Ungültige E-Mail-Adresse „{address}“: {reason}").format(
-            address=address.strip(), reason=str(exc))) from exc
+            address=exc.address, reason=exc.reason)) from exc
 
 
 def office_addresses(office: Office, exclude_outlet_id: int | None = None) -> dict[str, str]:
@@ -131,6 +131,7 @@ def update_outlet(office: Office, user: User | None, outlet: Outlet, data: Outle
     clean = _clean(office, data, outlet.id)
     _apply(outlet, clean)
     record(office.id, user, "outlet.updated", "outlet", outlet.id, f"{outlet.name} <{outlet.email}>")
+    db.session.flush()  # a unique violation surfaces here, where the view can answer it
     return outlet
 
 

@@ -6,36 +6,46 @@ Admins change things; publishers may look. Every query goes through the current 
 from __future__ import annotations
 
 import io
+from typing import TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 
 from pressdesk.accounts.models import Role
 from pressdesk.accounts.services import current_office, current_role, require_role
 from pressdesk.db import utcnow
-from pressdesk.extensions import db
 from pressdesk.media import csvio, services
 from pressdesk.media.forms import ConfirmImportForm, DeleteForm, ImportForm, ListForm, OutletForm
 from pressdesk.media.models import DistributionList, Outlet
+from pressdesk.refusal import Refusal
 from pressdesk.text import german_date
 
 bp = Blueprint("media", __name__, url_prefix="/desk/media")
 
 
-def _outlet_or_404(outlet_id: int) -> Outlet:
-    outlet = services.office_outlet(current_office(), outlet_id)
-    if outlet is None:
+T = TypeVar("T")
+
+
+def _found(row: T | None) -> T:
+    if row is None:
         abort(404)
-    return outlet
+    return row
+
+
+def _outlet_or_404(outlet_id: int) -> Outlet:
+    return _found(services.office_outlet(current_office(), outlet_id))
 
 
 def _list_or_404(list_id: int) -> DistributionList:
-    dl = services.office_list(current_office(), list_id)
-    if dl is None:
-        abort(404)
-    return dl
+    return _found(services.office_list(current_office(), list_id))
+
+
+def _outlet_change() -> Refusal:
+    # Someone saved the same address a moment ago; the unique constraint caught it.
+    return Refusal(services.MediaError,
+                   conflict=_("Diese Adresse wurde gerade von jemand anderem eingetragen."))
 
 
 def _data(form: OutletForm) -> services.OutletData:
@@ -51,7 +61,7 @@ def _can_edit() -> bool:
 
 
 @bp.route("/")
-def outlets():  # type: ignore[no-untyped-def]
+def outlets() -> ResponseReturnValue:
     require_role(Role.PUBLISHER)
     office = current_office()
     rows = services.outlets(office)
@@ -64,22 +74,14 @@ def outlets():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/outlets/new", methods=["GET", "POST"])
-def new_outlet():  # type: ignore[no-untyped-def]
+def new_outlet() -> ResponseReturnValue:
     require_role(Role.ADMIN)
     office = current_office()
     form = OutletForm()
     if form.validate_on_submit():
-        try:
+        with _outlet_change() as change:
             outlet = services.create_outlet(office, current_user, _data(form))
-            db.session.commit()
-        except services.MediaError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        except IntegrityError:
-            # Someone saved the same address a moment ago; the unique constraint caught it.
-            db.session.rollback()
-            flash(_("Diese Adresse wurde gerade von jemand anderem eingetragen."), "error")
-        else:
+        if change.ok:
             flash(_("„{name}“ wurde angelegt.").format(name=outlet.name), "success")
             return redirect(url_for(".outlets"))
     return render_template("media/outlet_form.html", form=form, outlet=None), \
@@ -87,7 +89,7 @@ def new_outlet():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/outlets/<int:outlet_id>", methods=["GET", "POST"])
-def edit_outlet(outlet_id: int):  # type: ignore[no-untyped-def]
+def edit_outlet(outlet_id: int) -> ResponseReturnValue:
     require_role(Role.ADMIN)
     office = current_office()
     outlet = _outlet_or_404(outlet_id)
@@ -96,16 +98,9 @@ def edit_outlet(outlet_id: int):  # type: ignore[no-untyped-def]
         form.extra_emails.data = "\n".join(outlet.extra_list)
         form.images.data = "attachments" if outlet.prefers_attachments else "links"
     if form.validate_on_submit():
-        try:
+        with _outlet_change() as change:
             services.update_outlet(office, current_user, outlet, _data(form))
-            db.session.commit()
-        except services.MediaError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        except IntegrityError:
-            db.session.rollback()
-            flash(_("Diese Adresse wurde gerade von jemand anderem eingetragen."), "error")
-        else:
+        if change.ok:
             flash(_("Gespeichert."), "success")
             return redirect(url_for(".outlets"))
     return render_template("media/outlet_form.html", form=form, outlet=outlet,
@@ -113,14 +108,13 @@ def edit_outlet(outlet_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/outlets/<int:outlet_id>/delete", methods=["POST"])
-def delete_outlet(outlet_id: int):  # type: ignore[no-untyped-def]
+def delete_outlet(outlet_id: int) -> ResponseReturnValue:
     require_role(Role.ADMIN)
     outlet = _outlet_or_404(outlet_id)
     if not DeleteForm().validate_on_submit():
         abort(400)
     name = outlet.name
     services.delete_outlet(current_office(), current_user, outlet)
-    db.session.commit()
     flash(_("„{name}“ wurde gelöscht.").format(name=name), "success")
     return redirect(url_for(".outlets"))
 
@@ -129,21 +123,17 @@ def delete_outlet(outlet_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/lists", methods=["GET", "POST"])
-def lists():  # type: ignore[no-untyped-def]
+def lists() -> ResponseReturnValue:
     require_role(Role.PUBLISHER)
     office = current_office()
     form = ListForm()
     if form.is_submitted():
         require_role(Role.ADMIN)
         if form.validate_on_submit():
-            try:
+            with Refusal(services.MediaError) as change:
                 dl = services.create_list(office, current_user, form.name.data or "",
                                           bool(form.is_default.data))
-            except services.MediaError as exc:
-                db.session.rollback()
-                flash(str(exc), "error")
-            else:
-                db.session.commit()
+            if change.ok:
                 flash(_("Verteiler „{name}“ angelegt. Wählen Sie jetzt seine Medien.").format(
                     name=dl.name), "success")
                 return redirect(url_for(".edit_list", list_id=dl.id))
@@ -152,7 +142,7 @@ def lists():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/lists/<int:list_id>", methods=["GET", "POST"])
-def edit_list(list_id: int):  # type: ignore[no-untyped-def]
+def edit_list(list_id: int) -> ResponseReturnValue:
     require_role(Role.PUBLISHER)
     office = current_office()
     dl = _list_or_404(list_id)
@@ -164,17 +154,13 @@ def edit_list(list_id: int):  # type: ignore[no-untyped-def]
     if form.is_submitted():
         require_role(Role.ADMIN)
         if form.validate_on_submit():
-            try:
+            with Refusal(services.MediaError) as change:
                 services.update_list(office, current_user, dl, form.name.data or "",
                                      form.outlets.data or [], bool(form.is_default.data))
-            except services.MediaError as exc:
-                db.session.rollback()
-                flash(str(exc), "error")
-                dl = _list_or_404(list_id)
-            else:
-                db.session.commit()
+            if change.ok:
                 flash(_("Verteiler gespeichert."), "success")
                 return redirect(url_for(".lists"))
+            dl = _list_or_404(list_id)
     selected = set(form.outlets.data or [])
     return render_template("media/list_form.html", form=form, dl=dl, outlets=all_outlets,
                            selected=selected, can_edit=_can_edit(), delete_form=DeleteForm(),
@@ -182,17 +168,15 @@ def edit_list(list_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/lists/<int:list_id>/delete", methods=["POST"])
-def delete_list(list_id: int):  # type: ignore[no-untyped-def]
+def delete_list(list_id: int) -> ResponseReturnValue:
     require_role(Role.ADMIN)
     dl = _list_or_404(list_id)
     if not DeleteForm().validate_on_submit():
         abort(400)
-    try:
+    with Refusal(services.MediaError) as change:
         services.delete_list(current_office(), current_user, dl)
-    except services.MediaError as exc:
-        flash(str(exc), "error")
+    if not change.ok:
         return redirect(url_for(".edit_list", list_id=list_id))
-    db.session.commit()
     flash(_("Verteiler gelöscht."), "success")
     return redirect(url_for(".lists"))
 
@@ -201,7 +185,7 @@ def delete_list(list_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/import", methods=["GET", "POST"])
-def import_upload():  # type: ignore[no-untyped-def]
+def import_upload() -> ResponseReturnValue:
     require_role(Role.ADMIN)
     office = current_office()
     form = ImportForm()
@@ -224,7 +208,7 @@ def import_upload():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/import/<token>", methods=["GET", "POST"])
-def import_review(token: str):  # type: ignore[no-untyped-def]
+def import_review(token: str) -> ResponseReturnValue:
     require_role(Role.ADMIN)
     office = current_office()
     pending = services.load_import(office, token)
@@ -233,8 +217,12 @@ def import_review(token: str):  # type: ignore[no-untyped-def]
                 "erneut hochladen."), "error")
         return redirect(url_for(".import_upload"))
     form = ConfirmImportForm()
-    form.list_id.choices = [(0, _("— keiner —"))] + [(dl.id, dl.name)
-                                                        for dl in services.lists(office)]
+    office_lists = services.lists(office)
+    form.list_id.choices = [(0, _("— keiner —"))] + [(dl.id, dl.name) for dl in office_lists]
+    if not form.is_submitted():
+        # Imported outlets go to the default list unless the admin picks otherwise: outlets in
+        # no list would silently receive nothing.
+        form.list_id.data = next((dl.id for dl in office_lists if dl.is_default), 0)
     if form.validate_on_submit():
         if request.form.get("action") == "cancel":
             services.discard_import(token)
@@ -243,20 +231,14 @@ def import_review(token: str):  # type: ignore[no-untyped-def]
         if not pending.valid:
             flash(_("Keine gültigen Zeilen zum Importieren."), "error")
         else:
-            try:
+            # A concurrent confirm or edit may save one of these addresses first: then nothing
+            # of this import is written; the user checks again and confirms once more.
+            with Refusal(services.MediaError, conflict=_(
+                    "Die Medienliste wurde gleichzeitig geändert. Es wurde nichts importiert; "
+                    "bitte erneut bestätigen.")) as change:
                 count, skipped = services.confirm_import(office, current_user, pending,
                                                          form.list_id.data or None)
-                db.session.commit()
-            except services.MediaError as exc:
-                db.session.rollback()
-                flash(str(exc), "error")
-            except IntegrityError:
-                # A concurrent confirm or edit saved one of these addresses first: nothing of
-                # this import was written; the user checks again and confirms once more.
-                db.session.rollback()
-                flash(_("Die Medienliste wurde gleichzeitig geändert. Es wurde nichts "
-                        "importiert; bitte erneut bestätigen."), "error")
-            else:
+            if change.ok:
                 services.discard_import(token)
                 flash(_("{n} Medien importiert.").format(n=count), "success")
                 for row in skipped:
@@ -268,7 +250,7 @@ def import_review(token: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/export.csv")
-def export():  # type: ignore[no-untyped-def]
+def export() -> ResponseReturnValue:
     require_role(Role.PUBLISHER)
     office = current_office()
     data = services.export_csv(office)

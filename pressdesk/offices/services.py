@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from pressdesk import addresses
 from pressdesk.accounts.models import User
 from pressdesk.audit.services import record
 from pressdesk.extensions import db
@@ -46,12 +46,14 @@ def update_settings(office: Office, user: User | None, data: dict[str, object]) 
         clean[key] = text
     if not clean["sender_name"]:
         raise OfficeError(_("Bitte einen Absendernamen angeben."))
+    if addresses.looks_like_address(str(clean["sender_name"])):
+        # Shown as the sender in every mail client: an address in it would impersonate.
+        raise OfficeError(_("Der Absendername ist ein Name, keine Adresse: bitte ohne @, < und >."))
     if clean["contact_email"]:
         try:
-            clean["contact_email"] = validate_email(
-                str(clean["contact_email"]), check_deliverability=False).normalized
-        except EmailNotValidError as exc:
-            raise OfficeError(_("Ungültige E-Mail-Adresse: {reason}").format(reason=exc)) from exc
+            clean["contact_email"] = addresses.normalise(str(clean["contact_email"]))
+        except addresses.InvalidAddress as exc:
+            raise OfficeError(_("Ungültige E-Mail-Adresse: {reason}").format(reason=exc.reason)) from exc
     changed = [SETTINGS_FIELDS[k] for k, v in clean.items() if getattr(office, k) != v]
     for key, value in clean.items():
         setattr(office, key, value)

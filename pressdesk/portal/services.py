@@ -30,7 +30,7 @@ def visible() -> ColumnElement[bool]:
                 or_(Release.embargo_until.is_(None), Release.embargo_until <= utcnow()))
 
 
-def public_releases(office_id: int | None = None) -> Select[tuple[Release]]:
+def public_releases(office_id: int | None = None) -> Select[Release]:
     q = select(Release).where(visible())
     if office_id is not None:
         q = q.where(Release.office_id == office_id)
@@ -75,20 +75,20 @@ LISTING_LOAD = (selectinload(Release.versions).lazyload(ReleaseVersion.release),
                 lazyload(Release.images))
 
 
-def page_of(stmt: Select[tuple[Release]], page: int = 1, per_page: int = PER_PAGE) -> Page:
+def page_of(stmt: Select[Release], page: int = 1, per_page: int = PER_PAGE) -> Page:
     page = max(1, page)
     rows = list(db.session.scalars(
         stmt.options(*LISTING_LOAD).limit(per_page + 1).offset((page - 1) * per_page)))
     return Page(items=rows[:per_page], page=page, has_next=len(rows) > per_page)
 
 
-def with_topic(slug: str) -> Select[tuple[Release]]:
+def with_topic(slug: str) -> Select[Release]:
     return public_releases().where(Release.id.in_(
         select(release_topics.c.release_id).join(Topic, Topic.id == release_topics.c.topic_id)
         .where(Topic.slug == slug)))
 
 
-def with_region(slug: str) -> Select[tuple[Release]]:
+def with_region(slug: str) -> Select[Release]:
     return public_releases().where(Release.id.in_(
         select(release_regions.c.release_id)
         .join(Region, Region.id == release_regions.c.region_id).where(Region.slug == slug)))
@@ -119,7 +119,7 @@ def vocabulary(model: type[Topic] | type[Region], office_id: int | None = None
     return [(slug, name) for slug, name in db.session.execute(q)]
 
 
-def in_month(year: int, month: int) -> Select[tuple[Release]]:
+def in_month(year: int, month: int) -> Select[Release]:
     """Releases published in a calendar month, Europe/Berlin."""
     start = datetime(year, month, 1, tzinfo=BERLIN)
     end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=BERLIN)

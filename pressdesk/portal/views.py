@@ -49,14 +49,6 @@ def _page() -> int:
         return 1
 
 
-@bp.app_template_global()
-def page_url(number: int) -> str:
-    """The current URL with another ``seite``: paging keeps every other parameter."""
-    args = request.args.to_dict()
-    args["seite"] = str(number)
-    return url_for(request.endpoint or "portal.home", **(request.view_args or {}), **args)
-
-
 @bp.route("/")
 @public
 def home():  # type: ignore[no-untyped-def]

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from pressdesk import addresses, tokens
 from pressdesk.accounts.models import User
 from pressdesk.audit.services import record
 from pressdesk.config import settings
@@ -63,9 +63,8 @@ def clean_fields(data: dict[str, str]) -> dict[str, str]:
         raise ReleaseError("Die Überschrift fehlt.")
     if out["contact_email"]:
         try:
-            out["contact_email"] = validate_email(out["contact_email"],
-                                                  check_deliverability=False).normalized
-        except EmailNotValidError as exc:
+            out["contact_email"] = addresses.normalise(out["contact_email"])
+        except addresses.InvalidAddress as exc:
             raise ReleaseError("Die E-Mail-Adresse des Kontakts ist ungültig.") from exc
     return out
 
@@ -100,24 +99,16 @@ def office_release(office: Office, release_id: int) -> Release | None:
     )
 
 
-def _outlet_serializer():  # type: ignore[no-untyped-def]
-    from itsdangerous import URLSafeSerializer
-
-    return URLSafeSerializer(settings().secret_key, salt="pressdesk.outlet-files")
-
-
 def sign_file_id(public_id: str) -> str:
     """A token for the outlets' links to images and attachments of an embargoed release: the
     public routes serve only what the public may see, these links work for any published one."""
-    return _outlet_serializer().dumps(public_id)
+    return tokens.dumps(tokens.OUTLET_FILE, public_id)
 
 
 def unsign_file_id(token: str) -> str | None:
-    from itsdangerous import BadSignature
-
     try:
-        return str(_outlet_serializer().loads(token))
-    except BadSignature:
+        return str(tokens.loads(tokens.OUTLET_FILE, token))
+    except tokens.TokenInvalid:
         return None
 
 

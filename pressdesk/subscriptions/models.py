@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pressdesk.db import Base, UTCDateTime, utcnow
@@ -76,17 +76,6 @@ class ConsentRecord(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     ip: Mapped[str] = mapped_column(String(64), default="")
     user_agent: Mapped[str] = mapped_column(String(300), default="")
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class SubscribeAttempt(Base):
-    """One subscription request, kept for the throttle window (per address and per client)."""
-
-    __tablename__ = "subscribe_attempts"
-    __table_args__ = (Index("ix_subscribe_attempts_key_at", "key", "at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key: Mapped[str] = mapped_column(String(300))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

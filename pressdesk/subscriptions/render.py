@@ -17,6 +17,7 @@ from email.utils import format_datetime
 
 from jinja2 import Environment
 
+from pressdesk.addresses import display_name
 from pressdesk.delivery.render import shared_bytes
 from pressdesk.releases.presenter import PublicRelease
 from pressdesk.text import german_date, german_datetime, one_line
@@ -72,11 +73,11 @@ def _message(sender: Sender, subject: str, date: datetime, text: str, html: str 
              reply_to: str = "") -> bytes:
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = one_line(subject)
-    msg["From"] = Address(one_line(sender.name), addr_spec=sender.address)
+    msg["From"] = Address(display_name(sender.name), addr_spec=sender.address)
     if reply_to:
         msg["Reply-To"] = reply_to
     msg["Date"] = format_datetime(date)
-    msg["List-Id"] = f"{one_line(sender.name)} <{sender.list_id}>"
+    msg["List-Id"] = f"{display_name(sender.name)} <{sender.list_id}>"
     msg.set_content(text.replace("\r\n", "\n"), subtype="plain", charset="utf-8",
                     cte="quoted-printable")
     if html is not None:

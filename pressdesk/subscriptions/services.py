@@ -14,13 +14,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_request_context
 from flask_babel import gettext as _gettext
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from pressdesk import addresses, tokens
 from pressdesk.celery_app import send_task
 from pressdesk.config import settings
 from pressdesk.db import after_commit, utcnow
@@ -35,20 +34,20 @@ from pressdesk.extensions import db
 from pressdesk.offices.models import Office
 from pressdesk.portal import services as portal
 from pressdesk.releases.models import Release, ReleaseVersion, Topic
-from pressdesk.releases.presenter import present
+from pressdesk.releases.presenter import present, public_time_column
 from pressdesk.search.matching import query_matches
 from pressdesk.subscriptions import render
 from pressdesk.subscriptions.models import (
     AlertRun,
     ConsentRecord,
     Frequency,
-    SubscribeAttempt,
     Subscriber,
     SubscriberStatus,
     subscriber_offices,
     subscriber_topics,
 )
 from pressdesk.text import has_line_break, one_line
+from pressdesk.throttle import Throttle, client_network
 from pressdesk.urls import external_url
 
 log = logging.getLogger(__name__)
@@ -97,8 +96,8 @@ def consent_text() -> str:
 # --- signed links ------------------------------------------------------------------------------
 
 
-def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings().secret_key, salt=f"pressdesk.alerts.{purpose}")
+_PURPOSES = {"confirm": tokens.ALERT_CONFIRM, "manage": tokens.ALERT_MANAGE,
+             "unsubscribe": tokens.ALERT_UNSUBSCRIBE}
 
 
 def _email_tag(email: str) -> str:
@@ -107,15 +106,16 @@ def _email_tag(email: str) -> str:
 
 
 def make_token(sub: Subscriber, purpose: str) -> str:
-    return _serializer(purpose).dumps([sub.id, _email_tag(sub.email)])
+    return tokens.dumps(_PURPOSES[purpose], [sub.id, _email_tag(sub.email)])
 
 
-def subscriber_for_token(token: str, purpose: str, max_age: int | None = None) -> Subscriber:
+def subscriber_for_token(token: str, purpose: str) -> Subscriber:
+    """The subscriber a link was made for; its purpose decides how long it is valid."""
     try:
-        sub_id, tag = _serializer(purpose).loads(token, max_age=max_age)
-    except SignatureExpired as exc:
+        sub_id, tag = tokens.loads(_PURPOSES[purpose], token)
+    except tokens.TokenExpired as exc:
         raise LinkExpired(gettext("Dieser Link ist abgelaufen.")) from exc
-    except (BadSignature, ValueError, TypeError) as exc:
+    except (tokens.TokenInvalid, ValueError, TypeError) as exc:
         raise LinkInvalid(gettext("Dieser Link ist ungültig.")) from exc
     sub = db.session.get(Subscriber, sub_id)
     if sub is None or _email_tag(sub.email) != tag:
@@ -138,26 +138,19 @@ def unsubscribe_url(sub: Subscriber) -> str:
 # --- throttle ----------------------------------------------------------------------------------
 
 
-def _throttle_keys(email: str, client: str) -> list[tuple[str, int]]:
-    s = settings()
-    return [(f"addr:{email}", s.alert_max_per_address), (f"ip:{client}", s.alert_max_per_client)]
+SUBSCRIBE_ADDRESS = Throttle("subscribe-address", limit=lambda: settings().alert_max_per_address,
+                             window=lambda: settings().alert_window_seconds)
+SUBSCRIBE_CLIENT = Throttle("subscribe-client", limit=lambda: settings().alert_max_per_client,
+                            window=lambda: settings().alert_window_seconds)
 
 
 def throttled(email: str, client: str) -> bool:
-    since = utcnow() - timedelta(seconds=settings().alert_window_seconds)
-    for key, limit in _throttle_keys(email, client):
-        n = db.session.scalar(select(func.count()).select_from(SubscribeAttempt)
-                              .where(SubscribeAttempt.key == key, SubscribeAttempt.at >= since))
-        if (n or 0) >= limit:
-            return True
-    return False
+    return SUBSCRIBE_ADDRESS.blocked(email) or SUBSCRIBE_CLIENT.blocked(client_network(client))
 
 
 def _record_attempt(email: str, client: str) -> None:
-    cutoff = utcnow() - timedelta(seconds=settings().alert_window_seconds)
-    db.session.execute(delete(SubscribeAttempt).where(SubscribeAttempt.at < cutoff))
-    for key, _limit in _throttle_keys(email, client):
-        db.session.add(SubscribeAttempt(key=key))
+    SUBSCRIBE_ADDRESS.hit(email)
+    SUBSCRIBE_CLIENT.hit(client_network(client))
 
 
 # --- choices -----------------------------------------------------------------------------------
@@ -211,8 +204,8 @@ def describe(sub: Subscriber) -> list[str]:
 
 def normalise_address(raw: str) -> str:
     try:
-        return validate_email((raw or "").strip(), check_deliverability=False).normalized.lower()
-    except EmailNotValidError as exc:
+        return addresses.key(raw)
+    except addresses.InvalidAddress as exc:
         raise SubscriptionError(gettext("Bitte geben Sie eine gültige E-Mail-Adresse an.")) from exc
 
 
@@ -240,13 +233,13 @@ def request_subscription(raw_email: str, choice: Choice, client: str, user_agent
                                  text=shown_text or consent_text(), ip=client,
                                  user_agent=user_agent[:300]))
     sub_id, nonce = sub.id, sub.request_nonce
+    # The request commits; only then the mail task is woken (a rollback sends nothing).
     after_commit(db.session(), lambda: send_task(SERVICE_MAIL_TASK, sub_id, nonce, kind))
-    db.session.commit()
     return sub
 
 
 def confirm(token: str, client: str, user_agent: str = "") -> Subscriber:
-    sub = subscriber_for_token(token, "confirm", settings().alert_confirm_max_age)
+    sub = subscriber_for_token(token, "confirm")
     if sub.status != SubscriberStatus.ACTIVE.value:
         if sub.status == SubscriberStatus.UNSUBSCRIBED.value:
             raise LinkInvalid(gettext("Dieses Abonnement wurde abbestellt."))
@@ -260,7 +253,7 @@ def confirm(token: str, client: str, user_agent: str = "") -> Subscriber:
         db.session.add(ConsentRecord(subscriber_id=sub.id, action="confirmed",
                                      text=requested or consent_text(), ip=client,
                                      user_agent=user_agent[:300]))
-        db.session.commit()
+        db.session.flush()
     return sub
 
 
@@ -270,7 +263,7 @@ def change_preferences(sub: Subscriber, choice: Choice, client: str) -> Subscrib
     _apply(sub, choice)
     db.session.add(ConsentRecord(subscriber_id=sub.id, action="changed",
                                  text="; ".join(describe(sub)), ip=client))
-    db.session.commit()
+    db.session.flush()
     return sub
 
 
@@ -287,7 +280,7 @@ def unsubscribe(sub: Subscriber, client: str, how: str = "") -> Subscriber:
                Delivery.state.in_((DeliveryState.QUEUED.value, DeliveryState.RETRYING.value)))
         .values(state=DeliveryState.CANCELLED.value, last_error="unsubscribed")
         .execution_options(synchronize_session=False))
-    db.session.commit()
+    db.session.flush()
     return sub
 
 
@@ -411,8 +404,8 @@ def queue_instant_alerts(version_id: int) -> int:
     return len(recipients)
 
 
-def _public_since():  # type: ignore[no-untyped-def]
-    return func.coalesce(Release.went_public_at, Release.embargo_until, Release.published_at)
+def _public_since() -> ColumnElement[datetime]:
+    return public_time_column()  # the one public time, as SQL
 
 
 def sweep_alerts(hours: int = 48) -> list[int]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -15,12 +17,13 @@ from pressdesk.releases.models import Topic
 from pressdesk.security import public
 from pressdesk.subscriptions import services
 from pressdesk.subscriptions.forms import ConfirmForm, PreferencesForm, SubscribeForm
+from pressdesk.subscriptions.models import SubscriberStatus
 
 bp = Blueprint("subscriptions", __name__, url_prefix="/benachrichtigungen")
 
 
 @bp.record_once
-def _connect(state) -> None:  # type: ignore[no-untyped-def]
+def _connect(state: BlueprintSetupState) -> None:
     from pressdesk.subscriptions import alerts
 
     alerts.connect_receivers()
@@ -41,13 +44,13 @@ def _choice(form: Any) -> services.Choice:
                                  form.query.data or "", form.frequency.data or "")
 
 
-def _page(template: str, status: int = 200, **ctx: Any):  # type: ignore[no-untyped-def]
+def _page(template: str, status: int = 200, **ctx: Any) -> ResponseReturnValue:
     return render_template(f"subscriptions/{template}", catalogue=_catalogue(), **ctx), status
 
 
 @bp.route("", methods=["GET", "POST"])
 @public
-def subscribe():  # type: ignore[no-untyped-def]
+def subscribe() -> ResponseReturnValue:
     form = SubscribeForm()
     shown = services.consent_text()
     if request.method == "GET":
@@ -59,12 +62,11 @@ def subscribe():  # type: ignore[no-untyped-def]
     if not form.validate():
         return _page("subscribe.html", 400, form=form, consent=shown)
     try:
-        services.request_subscription(form.email.data, _choice(form), _client(),
+        services.request_subscription(form.email.data or "", _choice(form), _client(),
                                       request.user_agent.string, shown_text=shown)
     except services.Throttled as exc:
         return _page("subscribe.html", 429, form=form, consent=shown, error=str(exc))
     except services.SubscriptionError as exc:
-        db.session.rollback()
         return _page("subscribe.html", 400, form=form, consent=shown, error=str(exc))
     # The same answer whether the address is new, pending or active: it reveals nothing.
     return _page("message.html", title=gettext("Bitte prüfen Sie Ihr Postfach"), message=gettext(
@@ -74,11 +76,10 @@ def subscribe():  # type: ignore[no-untyped-def]
 
 @bp.route("/bestaetigen/<token>", methods=["GET", "POST"])
 @public
-def confirm(token: str):  # type: ignore[no-untyped-def]
+def confirm(token: str) -> ResponseReturnValue:
     form = ConfirmForm()
     try:
-        sub = services.subscriber_for_token(token, "confirm",
-                                            services.settings().alert_confirm_max_age)
+        sub = services.subscriber_for_token(token, "confirm")
         if request.method == "POST" and form.validate():
             sub = services.confirm(token, _client(), request.user_agent.string)
             return _page("message.html", title=gettext("Abonnement bestätigt"), message=gettext(
@@ -92,13 +93,13 @@ def confirm(token: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/einstellungen/<token>", methods=["GET", "POST"])
 @public
-def preferences(token: str):  # type: ignore[no-untyped-def]
+def preferences(token: str) -> ResponseReturnValue:
     try:
         sub = services.subscriber_for_token(token, "manage")
     except services.SubscriptionError as exc:
         return _page("message.html", 400, title=gettext("Link nicht gültig"), message=str(exc),
                      retry=True)
-    if sub.status != services.SubscriberStatus.ACTIVE.value:
+    if sub.status != SubscriberStatus.ACTIVE.value:
         return _page("message.html", 410, title=gettext("Kein aktives Abonnement"), message=gettext(
             "Für diese Adresse besteht kein aktives Abonnement."), retry=True)
     form = PreferencesForm()
@@ -110,8 +111,7 @@ def preferences(token: str):  # type: ignore[no-untyped-def]
                 flash(gettext("Ihre Einstellungen wurden gespeichert."), "success")
                 return redirect(url_for(".preferences", token=token), 303)
             except services.SubscriptionError as exc:
-                db.session.rollback()
-                error = str(exc)
+                error = str(exc)  # the 400 answer rolls back
         return _page("preferences.html", 400, form=form, sub=sub, error=error, token=token,
                      unsubscribe_url=services.unsubscribe_url(sub))
     form.offices.data = [o.id for o in sub.offices]
@@ -125,7 +125,7 @@ def preferences(token: str):  # type: ignore[no-untyped-def]
 @bp.route("/abbestellen/<token>", methods=["GET", "POST"])
 @public
 @csrf.exempt  # RFC 8058: mail clients POST here without a session; the signed token authorises
-def unsubscribe(token: str):  # type: ignore[no-untyped-def]
+def unsubscribe(token: str) -> ResponseReturnValue:
     try:
         sub = services.subscriber_for_token(token, "unsubscribe")
     except services.SubscriptionError as exc:

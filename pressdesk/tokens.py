@@ -1,0 +1,68 @@
+"""Signed tokens: every itsdangerous serializer, salt and purpose of the application lives here.
+
+A token signed for one purpose never verifies for another (each purpose has its own salt), and
+each purpose states how long its tokens live. A new kind of link (password reset, invitation,
+...) adds a :class:`Purpose` below; nothing else in the code creates a serializer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from pressdesk.config import settings
+
+
+@dataclass(frozen=True)
+class Purpose:
+    salt: str
+    # Seconds a token stays valid; None: as long as the signed object exists. A settings
+    # attribute name is read at verification time, so the operator's value applies.
+    max_age: int | None = None
+    max_age_setting: str | None = None
+
+    def lifetime(self) -> int | None:
+        if self.max_age_setting is not None:
+            return int(getattr(settings(), self.max_age_setting))
+        return self.max_age
+
+
+# Links to an embargoed release's images and attachments in the outlets' mail. They live as
+# long as the release is published: the files route checks that on every request.
+OUTLET_FILE = Purpose("pressdesk.outlet-files")
+# Reader alerts: the double opt-in link expires; the preferences and unsubscribe links in
+# every alert must keep working (RFC 8058 one-click), so they do not.
+ALERT_CONFIRM = Purpose("pressdesk.alerts.confirm", max_age_setting="alert_confirm_max_age")
+ALERT_MANAGE = Purpose("pressdesk.alerts.manage")
+ALERT_UNSUBSCRIBE = Purpose("pressdesk.alerts.unsubscribe")
+
+
+class TokenInvalid(ValueError):
+    """Forged, truncated or signed for another purpose."""
+
+
+class TokenExpired(TokenInvalid):
+    """Genuine but older than the purpose allows."""
+
+
+def _serializer(purpose: Purpose) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings().secret_key, salt=purpose.salt)
+
+
+def dumps(purpose: Purpose, value: Any) -> str:
+    """Sign a JSON-serialisable value for one purpose."""
+    return _serializer(purpose).dumps(value)
+
+
+def loads(purpose: Purpose, token: str) -> Any:
+    """The value signed into ``token`` for ``purpose``.
+
+    Raises :class:`TokenExpired` past the purpose's lifetime, :class:`TokenInvalid` otherwise."""
+    try:
+        return _serializer(purpose).loads(token, max_age=purpose.lifetime())
+    except SignatureExpired as exc:
+        raise TokenExpired(str(exc)) from exc
+    except BadSignature as exc:
+        raise TokenInvalid(str(exc)) from exc
