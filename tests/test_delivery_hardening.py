@@ -246,3 +246,43 @@ def test_a_relay_that_is_down_is_not_hammered(app, demo):
         # Each task's one failing message carries the error; the rest were never tried.
         tried = [r for r in rows(version.id) if r.last_error]
         assert 1 <= len(tried) <= 3 and all(r.state == "retrying" for r in tried)
+
+
+def test_lost_alert_wake_ups_are_swept_within_30_seconds():
+    from pressdesk.celery_app import celery_config
+    from pressdesk.config import Settings
+
+    schedule = celery_config(Settings())["beat_schedule"]
+    assert schedule["alerts-sweep"]["schedule"] <= 30
+    assert schedule["sweep"]["schedule"] + Settings().claim_seconds < 30
+
+
+def test_marks_wait_for_the_database_by_default(app, demo, settings_override):
+    """A database crash must not forget marks (a re-send per forgotten mark): the fast,
+    forgetful mode is an explicit setting."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args):  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    assert db.engine is not None
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with OwnSMTP() as server:
+            version = publish_to(recipients(2))
+            tp = server.transport()
+            engine.deliver_version(version.id, transport=tp)
+            tp.close()
+            assert not any("synchronous_commit" in s for s in seen)
+            if db.dialect == "postgresql":
+                settings_override(durable_marks=False)
+                seen.clear()
+                second = publish_to(recipients(2, "b.example"), headline="Zwei")
+                tp = server.transport()
+                engine.deliver_version(second.id, transport=tp)
+                tp.close()
+                assert any("synchronous_commit = off" in s for s in seen)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)

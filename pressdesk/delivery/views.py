@@ -26,6 +26,7 @@ from pressdesk.db import utcnow
 from pressdesk.delivery import controls, engine
 from pressdesk.delivery import report as delivery_report
 from pressdesk.delivery import suppressions as suppression_list
+from pressdesk.delivery.explain import explain
 from pressdesk.delivery.models import Delivery, Kind, SendControl, Suppression
 from pressdesk.extensions import db
 from pressdesk.releases.models import Release, ReleaseVersion
@@ -60,11 +61,16 @@ def _rows(version: ReleaseVersion) -> list[Delivery]:
 def report(version_id: int):  # type: ignore[no-untyped-def]
     version = _version_or_404(version_id)
     control = db.session.get(SendControl, version.id)
-    return render_template("delivery/report.html", version=version, release=version.release,
+    return render_template("delivery/report.html", explain=explain, version=version, release=version.release,
                            rows=_rows(version), counts=delivery_report.counts_by_state([version.id]),
                            states=REPORT_STATES, control=control,
                            can_control=current_role().rank >= Role.PUBLISHER.rank,
                            is_admin=current_role() is Role.ADMIN)
+
+
+def _explanation(state: str, technical: str) -> dict[str, str] | None:
+    ex = explain(state, technical)
+    return None if ex is None else {"what": ex.what, "retried": ex.retried, "whom": ex.whom}
 
 
 def _label(state: str) -> str:
@@ -99,7 +105,8 @@ def progress(version_id: int):  # type: ignore[no-untyped-def]
         "control": control.state if control else "active",
         "rows": [{"id": r.id, "state": r.state, "label": _label(r.state), "attempts": r.attempts,
                   "time": german_datetime(r.sent_at or r.updated_at) if (r.sent_at or r.updated_at)
-                  else "", "error": r.last_error} for r in rows],
+                  else "", "error": r.last_error,
+                  "explanation": _explanation(r.state, r.last_error)} for r in rows],
     })
 
 
