@@ -6,7 +6,9 @@ what they hold.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
 
 from pressdesk.db import utcnow
 from pressdesk.delivery.models import (
@@ -22,9 +24,13 @@ from pressdesk.extensions import db
 
 
 def control_state(version_id: int) -> str:
-    state = db.session.scalar(select(SendControl.state).where(SendControl.version_id == version_id))
-    db.session.commit()  # end the read transaction: the next check must see fresh data
-    return state or "active"
+    """The committed state, read on a connection of its own: workers check it every second and
+    must see a pause at once, whatever their session's transaction saw before."""
+    assert db.engine is not None
+    with db.engine.connect() as conn:
+        state = conn.execute(select(SendControl.state)
+                             .where(SendControl.version_id == version_id)).scalar()
+    return str(state or "active")
 
 
 def _set_control(version_id: int, state: str, reason: str, user_id: int | None) -> None:
@@ -56,13 +62,14 @@ def resume(version_id: int, user_id: int | None = None) -> None:
 def cancel(version_id: int, reason: str = "", user_id: int | None = None) -> int:
     """Cancel every row not yet sent; rows in flight are cancelled by their worker. Final."""
     _set_control(version_id, "cancelled", reason, user_id)
-    return db.session.execute(
+    result = db.session.execute(
         update(Delivery)
         .where(Delivery.version_id == version_id, Delivery.state.in_(PENDING_STATES))
         .values(state=DeliveryState.CANCELLED.value, updated_at=utcnow(),
                 last_error=reason or "cancelled")
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def retry_failed(version_id: int) -> int:
@@ -92,4 +99,4 @@ def retry_failed(version_id: int) -> int:
 def auto_pause(version_id: int, reason: str) -> None:
     """Pause a version from a worker (the relay kept failing), committed at once."""
     pause(version_id, reason)
-    db.session.commit()
+    db.commit()  # deliberate: other workers must stop claiming now, not when this task ends

@@ -19,8 +19,9 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import and_, bindparam, case, exists, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, exists, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
@@ -105,7 +106,7 @@ def claim_batch(version_id: int, limit: int) -> list[Claimed]:
         .execution_options(synchronize_session=False)
     )
     rows = db.session.execute(stmt).all()
-    db.session.commit()
+    db.commit()  # deliberate: the claim must be visible to other workers before we send
     return [Claimed(r.id, r.email, r.name, r.message_id, r.attempts, r.kind, r.unsubscribe_url,
                     r.variant, token, r.office_id) for r in sorted(rows, key=lambda r: r.id)]
 
@@ -123,14 +124,14 @@ def extend_claims(rows: list[Claimed]) -> set[int]:
         .returning(Delivery.id)
         .execution_options(synchronize_session=False)
     ).scalars().all()
-    db.session.commit()
+    db.commit()  # deliberate: an extended claim only counts once committed
     return set(held)
 
 
 def backoff_seconds(attempts: int) -> float:
     """Exponential backoff with jitter: base * 2^(n-1), +-20 %, capped at six hours."""
-    base = settings().retry_base_seconds * 2 ** max(0, attempts - 1)
-    return min(base, 6 * 3600) * random.uniform(0.8, 1.2)
+    base = float(settings().retry_base_seconds * 2 ** max(0, attempts - 1))
+    return min(base, 6 * 3600.0) * random.uniform(0.8, 1.2)
 
 
 def _mark(row: Claimed, **values: object) -> None:
@@ -140,10 +141,10 @@ def _mark(row: Claimed, **values: object) -> None:
         .values(updated_at=utcnow(), claimed_until=None, **values)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    db.commit()  # deliberate: each message is marked durably before the next one is sent
 
 
-_rows = Delivery.__table__
+_rows = cast(Table, Delivery.__table__)
 # The hot path: one precompiled Core UPDATE per 250 answer, on a plain connection (no ORM unit of
 # work), committed at once. Measured: about a third of the ORM session path's cost.
 _MARK_SENT = (
@@ -201,7 +202,7 @@ def hand_back(rows: Iterable[Claimed], delay: float = 0.0, state: str | None = N
                 next_attempt_at=now + timedelta(seconds=delay))
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    db.commit()  # deliberate: handed-back rows are free for other workers at once
 
 
 class Heartbeat:
@@ -329,7 +330,7 @@ def deliver_version(version_id: int, transport: Transport | None = None) -> int:
                         return sender.sent
                 finally:
                     if pending:  # paused, relay down, or an error: nothing stays claimed
-                        db.session.rollback()
+                        db.rollback()
                         hand_back(pending, sender.hand_back_delay)
                     heartbeat.hold([])
             wake(version_id)  # time budget used up between batches
@@ -459,7 +460,7 @@ def sweep() -> list[int]:
     """Wake a worker for every version with due rows (lost wake-ups, retries, dead claims)."""
     ids = list(db.session.scalars(
         select(Delivery.version_id).where(_due_condition(), _not_held()).distinct()))
-    db.session.rollback()
+    db.rollback()  # a read only
     for vid in ids:
         wake(vid)
     return ids

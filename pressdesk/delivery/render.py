@@ -185,7 +185,8 @@ def with_attachments(shared: bytes, files: list[Attachment]) -> bytes:
     the first part unchanged. Filenames are RFC 2231-encoded by the email package (umlauts).
     """
     head, body = shared.split(b"\r\n\r\n", 1)
-    kept, inner_head = [], []
+    kept: list[bytes] = []
+    inner_head: list[bytes] = []
     for block in header_blocks(head):
         name = block.split(b":", 1)[0].strip().lower()
         if name == b"mime-version":

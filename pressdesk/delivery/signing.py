@@ -84,7 +84,7 @@ class SharedParts:
         stored = db.session.scalar(select(MessageVariant.mail_bytes).where(
             MessageVariant.version_id == self.version.id, MessageVariant.name == name))
         if stored is not None or not self.sign:
-            db.session.commit()
+            db.commit()  # deliberate: end the read; the next worker reads fresh
             return stored if stored is not None else base
         signed = dkim_sign(base, s.dkim_selector, s.dkim_domain or s.mail_domain,
                            Path(s.dkim_key_file).read_bytes())
@@ -94,7 +94,7 @@ class SharedParts:
             "created_at": utcnow()}))
         stored = db.session.scalar(select(MessageVariant.mail_bytes).where(
             MessageVariant.version_id == self.version.id, MessageVariant.name == name))
-        db.session.commit()
+        db.commit()  # deliberate: every worker must send the one stored signature
         return stored
 
 

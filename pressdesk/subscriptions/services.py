@@ -316,7 +316,7 @@ def send_service_mail(sub_id: int, nonce: str, kind: str) -> bool:
     data = sign_message(personalise(
         render.render_service(mail, sender(), utcnow(), current_app.jinja_env),
         "", sub.email, _message_id("alerts")))
-    db.session.rollback()
+    db.rollback()  # end the read before the relay's answer, which may take long
     tp = open_transport()
     try:
         tp.open()
@@ -397,10 +397,11 @@ def queue_instant_alerts(version_id: int) -> int:
     try:
         db.session.flush()
     except IntegrityError:  # another worker got there first
-        db.session.rollback()
+        db.rollback()
         return 0
     enqueue(version, recipients, kind="reader")
-    db.session.commit()
+    # Deliberate: the sweep queues several versions in one task; each one's alerts stand alone.
+    db.commit()
     return len(recipients)
 
 
@@ -416,7 +417,7 @@ def sweep_alerts(hours: int = 48) -> list[int]:
         select(ReleaseVersion.id).join(Release, ReleaseVersion.release_id == Release.id)
         .where(portal.visible(), ReleaseVersion.kind == "publish", _public_since() >= since,
                ~ReleaseVersion.id.in_(select(AlertRun.version_id)))))
-    db.session.rollback()
+    db.rollback()  # a read only
     for vid in ids:
         queue_instant_alerts(vid)
     return ids
@@ -449,12 +450,12 @@ def _queue_digest(sub_id: int, now: datetime) -> int:
         update(Subscriber).where(Subscriber.id == sub.id, unchanged)
         .values(last_digest_at=now).execution_options(synchronize_session=False)).rowcount
     if moved != 1 or not releases:
-        db.session.commit()
+        db.commit()  # deliberate: one subscriber's window at a time (the beat task loops)
         return 0
     payload = digest_mail(sub, releases, now)
     newest = releases[0].versions[-1]
     # Through the one way into the outbox: the reader suppression list applies, the engine sends.
     enqueue(newest, [Recipient(sub.email, unsubscribe_url=unsubscribe_url(sub), payload=payload)],
             kind="digest", now=now)
-    db.session.commit()
+    db.commit()  # deliberate: one subscriber's digest at a time
     return 1
