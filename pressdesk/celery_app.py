@@ -10,6 +10,7 @@ from typing import Any
 
 from celery import Celery, Task
 from celery.schedules import crontab
+from celery.worker.consumer import Consumer as CeleryConsumer
 from flask import Flask, current_app
 
 from pressdesk.config import Settings
@@ -20,6 +21,23 @@ SWEEP_TASK = "pressdesk.sweep"
 PUBLISH_DUE_TASK = "pressdesk.publish_due"
 EMBARGO_ENDED_TASK = "pressdesk.embargo_ended"
 BOUNCES_TASK = "pressdesk.bounces"
+
+
+class Consumer(CeleryConsumer):
+    """Celery's consumer without the Gossip step, whatever the command line says.
+
+    When the Redis broker restarts, Gossip's restart closes its channel after kombu has already
+    cut the connection's link to its client (``transport.client = None``); the close then fails
+    in kombu's Redis transport (``'NoneType' object has no attribute 'hostname'`` or
+    ``'connection_errors'``), and when that happens outside the restart guard the worker exits
+    with "Unrecoverable error". Gossip only keeps worker clocks and elections in step, which
+    pressdesk does not use (the delivery rows are the coordination).
+    """
+
+    def __init__(self, on_task_request: Any, worker_options: dict[str, Any] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(on_task_request,
+                         worker_options={**(worker_options or {}), "without_gossip": True}, **kwargs)
 
 
 def celery_config(s: Settings) -> dict[str, Any]:
@@ -57,6 +75,7 @@ def celery_config(s: Settings) -> dict[str, Any]:
         "timezone": "Europe/Berlin",
         "enable_utc": True,
         "worker_hijack_root_logger": False,
+        "worker_consumer": f"{__name__}:Consumer",
         "beat_schedule": schedule,
     }
 

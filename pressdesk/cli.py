@@ -126,12 +126,35 @@ def _wait_for_port(host: str, port: int, timeout: float) -> None:
         time.sleep(0.2)
 
 
+RESTARTED = ("worker", "beat")  # the web process ending ends the session
+RESTART_PAUSE = 2.0  # seconds between a crash and its restart, so a crash loop cannot spin
+
+
+def supervise(procs: dict[str, subprocess.Popen[bytes]], commands: dict[str, list[str]],
+              env: dict[str, str], started: dict[str, float]) -> bool:
+    """One look at the processes of ``pressdesk dev``: a worker or beat that died is started
+    again (a broker restart, an out-of-memory kill); False when the web process ended."""
+    for name, proc in procs.items():
+        if proc.poll() is None:
+            continue
+        if name not in RESTARTED:
+            click.echo(f"{name} exited with {proc.returncode}; stopping the rest", err=True)
+            return False
+        if time.monotonic() - started[name] < RESTART_PAUSE:
+            continue
+        click.echo(f"{name} exited with {proc.returncode}; starting it again", err=True)
+        procs[name] = subprocess.Popen(commands[name], env=env)
+        started[name] = time.monotonic()
+    return True
+
+
 @click.command("dev")
 @click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), type=int)
 @click.option("--host", default="127.0.0.1")
 @with_appcontext
 def dev_command(port: int, host: str) -> None:
-    """Run the desk, a Celery worker and Celery beat together; Ctrl-C stops all three."""
+    """Run the desk, a Celery worker and Celery beat together; a worker or beat that dies is
+    started again; Ctrl-C stops all three."""
     from pressdesk.config import settings
     from pressdesk.demo.loader import demo_logins
 
@@ -149,6 +172,7 @@ def dev_command(port: int, host: str) -> None:
                  "--schedule", schedule],
     }
     procs = {name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items()}
+    started = dict.fromkeys(procs, time.monotonic())
     _wait_for_port(host, port, timeout=30)
     click.echo("")
     click.echo(f"  pressdesk runs at  http://{host}:{port}/   (desk: http://{host}:{port}/desk/)")
@@ -168,10 +192,7 @@ def dev_command(port: int, host: str) -> None:
     signal.signal(signal.SIGTERM, _stop)
     try:
         while not stopping:
-            for name, p in procs.items():
-                if p.poll() is not None:
-                    click.echo(f"{name} exited with {p.returncode}; stopping the rest", err=True)
-                    stopping = True
+            stopping = not supervise(procs, commands, env, started)
             time.sleep(0.3)
     finally:
         for p in procs.values():

@@ -4,6 +4,7 @@ from pressdesk.accounts.models import Membership, User, UserSession
 from pressdesk.audit.models import AuditEntry
 from pressdesk.delivery.models import Delivery
 from pressdesk.feeds import models as _feed_indexes  # noqa: F401  (indexes on release tables)
+from pressdesk.heartbeat import WorkerHeartbeat
 from pressdesk.media.models import DistributionList, Outlet
 from pressdesk.offices.models import Office
 from pressdesk.releases.models import Region, Release, ReleaseImage, ReleaseVersion, Topic
@@ -14,5 +15,5 @@ from pressdesk.throttle import ThrottleHit
 
 __all__ = ["AuditEntry", "Delivery", "DistributionList", "Membership", "Office", "UserSession", "Outlet",
            "Region", "Release", "ReleaseImage", "ReleaseVersion", "Topic", "User"]
-__all__ += ["SearchDocument"]
+__all__ += ["SearchDocument", "WorkerHeartbeat"]
 __all__ += ["AlertRun", "ConsentRecord", "Subscriber", "ThrottleHit"]

@@ -8,6 +8,7 @@ from flask import Flask
 from flask_babel import get_locale
 from flask_login import current_user
 
+from pressdesk.heartbeat import workers_missing
 from pressdesk.paging import page_url
 from pressdesk.text import german_date, german_datetime, iso_utc
 
@@ -25,6 +26,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["de_datetime"] = lambda d: german_datetime(d) if d else ""
     app.jinja_env.filters["iso"] = lambda d: iso_utc(d) if isinstance(d, datetime) else ""
     app.jinja_env.globals["page_url"] = page_url
+    # Called by the desk's start page only (one small query), not on every render.
+    app.jinja_env.globals["workers_missing"] = workers_missing
 
     @app.template_filter("state_label")
     def state_label(value: str) -> str:

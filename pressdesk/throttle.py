@@ -82,15 +82,17 @@ class Throttle:
         db.session.execute(delete(ThrottleHit).where(ThrottleHit.key == self._key(key)))
 
 
-def client_network(remote_addr: str | None) -> str:
-    """The throttle key of a client: its IPv4 address, or its IPv6 /64 (one subscriber line
-    gets a whole /64, so single IPv6 addresses are free to vary)."""
+def client_network(remote_addr: str | None, ipv4_prefix: int = 32) -> str:
+    """The throttle key of a client: its IPv4 address (or its /``ipv4_prefix`` network), or its
+    IPv6 /64 (one subscriber line gets a whole /64, so single IPv6 addresses are free to vary)."""
     try:
         ip = ipaddress.ip_address((remote_addr or "").strip())
     except ValueError:
         return remote_addr or "unknown"
     if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return str(ip.ipv4_mapped)
-        return str(ipaddress.IPv6Network(f"{ip}/64", strict=False))
-    return str(ip)
+        if ip.ipv4_mapped is None:
+            return str(ipaddress.IPv6Network(f"{ip}/64", strict=False))
+        ip = ip.ipv4_mapped
+    if ipv4_prefix >= 32:
+        return str(ip)
+    return str(ipaddress.IPv4Network(f"{ip}/{ipv4_prefix}", strict=False))

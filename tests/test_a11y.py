@@ -108,3 +108,38 @@ def test_images_have_alt_text_and_pages_say_their_language(live_server, portal_p
         page.goto(live_server + portal_paths["release"])
         alts = page.evaluate("() => [...document.images].map(i => i.getAttribute('alt'))")
         assert alts and all(a and a.strip() for a in alts)
+
+
+def test_axe_finds_no_violations_on_desk_preview_and_form_errors(live_server, portal_paths):
+    """The desk's mail preview (a scrolling text part) and a release form showing errors."""
+    from sqlalchemy import select
+
+    from pressdesk.extensions import db
+
+    release_id = db.session.scalar(select(Release.id).where(
+        Release.office.has(slug="landkreis-leer")))
+    problems: dict[str, list[str]] = {}
+    with browser_page() as page:
+        page.context.add_init_script(script=_axe_source())
+        page.goto(f"{live_server}/login")
+        page.fill("#email", "redaktion.leer@pressdesk.example")
+        page.fill("#password", "pressdesk-demo")
+        page.click("button[type=submit].primary")
+        page.wait_for_url(f"{live_server}/desk/")
+
+        def check(name: str) -> None:
+            result = page.evaluate(
+                "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
+            for v in result["violations"]:
+                targets = [", ".join(n["target"]) for n in v["nodes"]][:3]
+                problems.setdefault(name, []).append(f"{v['id']}: {v['help']} at {targets}")
+            assert result["passes"], "axe ran no checks"
+
+        page.goto(f"{live_server}/desk/releases/{release_id}/preview/email")
+        check("mail preview")
+        page.goto(f"{live_server}/desk/releases/new")
+        page.click("form.release-form button[type=submit]")
+        page.wait_for_selector(".field-error")
+        assert page.get_attribute("#headline", "aria-invalid") == "true"
+        check("release form with errors")
+    assert not problems, "\n".join(f"{k}: {v}" for k, v in problems.items())

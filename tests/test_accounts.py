@@ -160,3 +160,17 @@ def test_password_change_needs_the_current_password_and_a_strong_new_one(app, de
 def test_the_password_page_needs_a_login(app, demo):
     resp = app.test_client().get("/desk/account/password")
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_a_refused_password_is_shown_at_its_field(app, demo):
+    import re
+
+    client = app.test_client()
+    assert login(client, LEER).status_code == 302
+    html = _change_password(client, "pressdesk-demo", "aaaaaaaaaaaa").get_data(as_text=True)
+    field = re.search(r'<input[^>]*name="new"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="new-error"' in field
+    assert re.search(r'id="new-error">[^<]*zu leicht zu erraten', html)
+    html = _change_password(client, "falsch-falsch", "Krokus-Deich-Lotsenboot-7").get_data(
+        as_text=True)
+    assert re.search(r'id="current-error">[^<]*bisherige Passwort ist falsch', html)

@@ -170,3 +170,17 @@ def test_pages_with_several_forms_have_unique_ids(app, demo):
         ids = re.findall(r'\bid="([^"]+)"', html)
         assert 'name="csrf_token"' in html, path
         assert len(ids) == len(set(ids)), (path, sorted(i for i in ids if ids.count(i) > 1))
+
+
+def test_field_errors_are_tied_to_their_field(app, demo):
+    import re
+
+    client = logged_in(app)
+    resp = client.post("/desk/members/", data={"csrf_token": token_of(client, "/desk/members/"),
+                                               "email": "", "name": "X", "role": "editor"})
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    field = re.search(r'<input[^>]*name="email"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in field
+    described = re.search(r'aria-describedby="([^"]+)"', field).group(1)
+    assert re.search(rf'<p class="field-error" id="{described}">[^<]+</p>', html)

@@ -130,9 +130,9 @@ def test_rfc5005_paging_walks_every_release_once(app, demo, monkeypatch):
             pages += 1
             links = {link.rel: link.href for link in feed.feed.links}
             assert links["first"] == f"{BASE}/feed.{fmt}"
-            assert links["last"] == f"{BASE}/feed.{fmt}?page=3"
+            assert links["last"] == f"{BASE}/feed.{fmt}?seite=3"
             assert links["self"] == (f"{BASE}/feed.{fmt}" if pages == 1
-                                     else f"{BASE}/feed.{fmt}?page={pages}")
+                                     else f"{BASE}/feed.{fmt}?seite={pages}")
             assert ("previous" in links) == (pages > 1)
             assert len(feed.entries) == (20 if pages < 3 else 5)
             seen += [e.id.rsplit("/", 1)[1] for e in feed.entries]
@@ -140,12 +140,12 @@ def test_rfc5005_paging_walks_every_release_once(app, demo, monkeypatch):
         assert pages == 3
         assert sorted(seen) == sorted(published) and len(set(seen)) == 45
         assert seen[0] == published[-1]  # newest first
-    doc = _json(client, "/feed.json?page=2")
-    assert doc["next_url"] == f"{BASE}/feed.json?page=3" and len(doc["items"]) == 20
-    assert "next_url" not in _json(client, "/feed.json?page=3")
-    assert client.get("/feed.atom?page=4").status_code == 404
-    assert client.get("/feed.atom?page=0").status_code == 404
-    assert client.get("/feed.atom?page=abc").status_code == 404
+    doc = _json(client, "/feed.json?seite=2")
+    assert doc["next_url"] == f"{BASE}/feed.json?seite=3" and len(doc["items"]) == 20
+    assert "next_url" not in _json(client, "/feed.json?seite=3")
+    assert client.get("/feed.atom?seite=4").status_code == 404
+    assert client.get("/feed.atom?seite=0").status_code == 404
+    assert client.get("/feed.atom?seite=abc").status_code == 404
 
 
 def test_control_characters_never_break_a_feed(app, demo):

@@ -124,7 +124,7 @@ def test_json_feed_pages_name_the_feed_itself(app, demo, monkeypatch):
     for i in range(21):
         publish(f"Mitteilung {i}")
     client = app.test_client()
-    two = json.loads(client.get("/feed.json?page=2").data)
+    two = json.loads(client.get("/feed.json?seite=2").data)
     assert two["feed_url"] == f"{BASE}/feed.json"
     assert len(two["items"]) == 1
 

@@ -160,7 +160,10 @@ def test_search_page_results_filters_errors_and_feed_link(app, demo):
     prefixed = html(client, "/suche?q=Buerger&wortanfang=1")
     assert "<mark>Bürgerzeitung</mark>" in prefixed and 'name="wortanfang" value="1" checked' in prefixed
     bad = html(client, "/suche?q=Zeitung&von=gestern&stelle=landkreis-leer")
-    assert "ist kein Datum" in bad and 'value="Zeitung"' in bad and 'value="gestern"' in bad
+    # The error names what was typed; the date field stays empty (a date input's value must
+    # be a valid date, or the page is invalid HTML).
+    assert "„gestern“ ist kein Datum" in bad and 'value="Zeitung"' in bad
+    assert 'name="von" value=""' in bad
     assert "1 Treffer" in bad  # the rest of the search still ran
     assert '<option value="landkreis-leer" selected>' in bad
     assert "<mark>" not in html(client, "/suche?q=%3Cmark%3E")

@@ -151,3 +151,15 @@ def test_search_page_links_keep_every_filter(corpus, app):
     assert 'href="/suche/feed.atom?q=radweg&amp;stelle=stadt-lingen&amp;sortierung=datum"' in text
     assert 'rel="prev" href="/suche?q=radweg&amp;stelle=stadt-lingen&amp;sortierung=datum"' in text
     assert office("stadt-lingen").name in text
+
+
+def test_pages_past_the_end_link_back_to_the_last_page(corpus, app):
+    for i in range(25):
+        publish(headline=f"Radweg Abschnitt {i}")
+    db.session.commit()
+    client = app.test_client()
+    text = client.get("/suche?q=radweg&seite=999").get_data(as_text=True)
+    assert 'rel="prev" href="/suche?q=radweg&amp;seite=2"' in text
+    assert "seite=998" not in text and 'rel="next"' not in text
+    home = client.get("/?seite=999").get_data(as_text=True)
+    assert 'rel="prev" href="/?seite=1"' in home and "seite=998" not in home

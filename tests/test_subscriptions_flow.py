@@ -187,8 +187,28 @@ def test_throttle_per_address_and_per_client(app, demo):
         assert _post(client, f"leser{i}@example.org", env={"REMOTE_ADDR": "10.0.0.5"}
                      ).status_code == 200
     assert _post(client, "leser99@example.org", env={"REMOTE_ADDR": "10.0.0.5"}).status_code == 429
-    assert _post(client, "leser99@example.org", env={"REMOTE_ADDR": "10.0.0.6"}).status_code == 200
+    # nor its neighbours (per client network, /24)
+    assert _post(client, "leser99@example.org", env={"REMOTE_ADDR": "10.0.0.6"}).status_code == 429
+    assert _post(client, "leser99@example.org", env={"REMOTE_ADDR": "10.0.1.6"}).status_code == 200
     db.session.remove()
     assert db.session.scalar(select(func.count()).select_from(Subscriber).where(
         Subscriber.email == "leser99@example.org")) == 1
     assert db.session.scalar(select(func.count()).select_from(ThrottleHit)) > 0
+
+
+def test_tag_variants_and_neighbour_clients_cannot_flood_one_mailbox(app, demo, monkeypatch):
+    mails = []
+    monkeypatch.setattr(alerts, "send_task", lambda name, *args: mails.append(args))
+    client = app.test_client()
+    answers = [_post(client, f"opfer+{i}@example.org", env={"REMOTE_ADDR": f"10.1.{i}.1"}
+                     ).status_code for i in range(10)]
+    assert answers.count(200) == 3 and set(answers[3:]) == {429}  # per mailbox, tags removed
+    assert _post(client, "OPFER@example.org", env={"REMOTE_ADDR": "10.2.0.1"}).status_code == 429
+    assert len(mails) == 1  # one confirmation per mailbox a window, however it is spelt
+    # five clients of one IPv6 /64 are one client network
+    for i in range(12):
+        _post(client, f"leser{i}@example.org", env={"REMOTE_ADDR": f"2001:db8:1:2::{i % 5 + 1}"})
+    assert _post(client, "neu@example.org", env={"REMOTE_ADDR": "2001:db8:1:2::99"}
+                 ).status_code == 429
+    assert _post(client, "neu@example.org", env={"REMOTE_ADDR": "2001:db8:1:3::1"}
+                 ).status_code == 200

@@ -1,15 +1,46 @@
 """Entry point for ``celery -A workers.celery_app worker|beat``."""
 
+import logging
+import threading
 from typing import Any
 
-from celery.signals import worker_process_init
+from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
 from pressdesk import create_app
+
+log = logging.getLogger(__name__)
 
 flask_app = create_app()
 celery = flask_app.extensions["celery"]
 
 import workers.tasks  # noqa: E402,F401  (registers the tasks on this app)
+
+_stop_heartbeat = threading.Event()
+
+
+@worker_ready.connect
+def _start_heartbeat(sender: Any = None, **_kwargs: object) -> None:
+    """Record this worker as alive every few seconds (the desk warns when none is)."""
+    from pressdesk import heartbeat
+
+    hostname = getattr(sender, "hostname", None) or "worker"
+
+    def run() -> None:
+        while True:
+            try:
+                with flask_app.app_context():
+                    heartbeat.beat(hostname)
+            except Exception:  # a database hiccup must not kill the thread: try again next time
+                log.exception("worker heartbeat failed")
+            if _stop_heartbeat.wait(heartbeat.INTERVAL):
+                return
+
+    threading.Thread(target=run, name="pressdesk-heartbeat", daemon=True).start()
+
+
+@worker_shutdown.connect
+def _stop(**_kwargs: object) -> None:
+    _stop_heartbeat.set()
 
 
 @worker_process_init.connect

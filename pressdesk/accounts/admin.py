@@ -50,7 +50,6 @@ def index() -> ResponseReturnValue:
     require_role(Role.ADMIN)
     office = current_office()
     form = AddMemberForm()
-    status = 200
     if form.validate_on_submit():
         with Refusal(members.MemberError) as change:
             m = members.add_member(office, current_user, form.email.data or "",
@@ -59,11 +58,10 @@ def index() -> ResponseReturnValue:
         if change.ok:
             flash(_("{name} gehört jetzt zur Pressestelle.").format(name=m.user.name), "success")
             return redirect(url_for(".index"))
-    if form.is_submitted():
-        status = 422
     return render_template("admin/members.html", office=office, members=members.members(office),
                            form=form, role_form=RoleForm(), toggle_form=ToggleForm(),
-                           role_labels=members.ROLE_LABELS, Role=Role), status
+                           role_labels=members.ROLE_LABELS, Role=Role), \
+        (422 if form.is_submitted() else 200)
 
 
 @bp.route("/<int:membership_id>/role", methods=["POST"])

@@ -66,7 +66,12 @@ _ZXCVBN_CHARS = 100  # zxcvbn's cost grows fast with length; a longer password i
 
 
 class PasswordRejected(ValueError):
-    """The message says why, for the person choosing the password."""
+    """The message says why, for the person choosing the password; ``field`` is the form field
+    it is about ("new" or "current")."""
+
+    def __init__(self, message: str, field: str = "new") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def check_password(password: str, *hints: str) -> None:
@@ -98,7 +103,7 @@ def check_password(password: str, *hints: str) -> None:
 def change_password(user: User, current: str, new: str, keep_session: str | None) -> None:
     """The user's own change: needs the current password, ends every other session."""
     if not verify_password(user, current):
-        raise PasswordRejected(_gettext("Das bisherige Passwort ist falsch."))
+        raise PasswordRejected(_gettext("Das bisherige Passwort ist falsch."), field="current")
     check_password(new, user.email, user.name)
     if new == current:
         raise PasswordRejected(_gettext("Das neue Passwort ist dasselbe wie das bisherige."))

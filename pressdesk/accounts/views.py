@@ -76,20 +76,21 @@ def change_password() -> ResponseReturnValue:
     """The signed-in person's own password; every other session of theirs ends with the change."""
     form = PasswordChangeForm()
     status = 200
-    error = None
     if form.validate_on_submit():
         try:
             services.change_password(current_user, form.current.data or "", form.new.data or "",
                                      keep_session=session.get(services.SESSION_KEY))
         except services.PasswordRejected as exc:
-            error, status = str(exc), 422
+            # Shown at the field it is about, like a validator's message.
+            form[exc.field].errors = [*form[exc.field].errors, str(exc)]
+            status = 422
         else:
             flash(_("Ihr Passwort wurde geändert. Alle anderen Anmeldungen sind beendet."),
                   "success")
             return redirect(url_for("releases.index"))
     elif form.is_submitted():
         status = 422
-    return render_template("accounts/password.html", form=form, error=error), status
+    return render_template("accounts/password.html", form=form), status
 
 
 @bp.route("/desk/office", methods=["POST"])

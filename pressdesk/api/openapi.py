@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pressdesk.search.params import MAX_PAGE
+from pressdesk.paging import MAX_PAGE, MAX_PER_PAGE
 from pressdesk.urls import external_url
 
 _STR = {"type": "string"}
@@ -164,7 +164,7 @@ def spec() -> dict[str, Any]:
                     _param("page", "Page number",
                            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
                     _param("per_page", "Items per page",
-                           {"type": "integer", "minimum": 1, "maximum": 100}),
+                           {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}),
                 ],
                 "responses": {"200": {
                     "description": "One page of releases; the Link header repeats `links`.",

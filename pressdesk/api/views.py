@@ -14,6 +14,7 @@ from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from pressdesk import paging
 from pressdesk.api import serialize
 from pressdesk.api.openapi import spec
 from pressdesk.extensions import db
@@ -27,7 +28,6 @@ from pressdesk.security import public
 from pressdesk.urls import external_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-MAX_PER_PAGE = 100
 
 
 class ApiError(Exception):
@@ -100,13 +100,13 @@ def office(slug: str) -> Response:
     return _json(serialize.office(o))
 
 
-def _page_links(page: int, pages: int, link: Callable[[int], str]) -> dict[str, str]:
+def _page_links(page: paging.Page[Any], link: Callable[[int], str]) -> dict[str, str]:
     """self/first/last and prev/next; a page past the end points back to the last page."""
-    links = {"self": link(page), "first": link(1), "last": link(pages)}
-    if page > 1:
-        links["prev"] = link(min(page - 1, pages))
-    if page < pages:
-        links["next"] = link(page + 1)
+    links = {"self": link(page.number), "first": link(1), "last": link(page.last)}
+    if page.prev is not None:
+        links["prev"] = link(page.prev)
+    if page.next is not None:
+        links["next"] = link(page.next)
     return links
 
 
@@ -114,7 +114,8 @@ def _json(data: Any) -> Response:
     """A JSON answer with an ETag; a matching If-None-Match gets 304 Not Modified."""
     resp = jsonify(data)
     resp.add_etag()
-    return resp.make_conditional(request)
+    resp.make_conditional(request)  # turns it into a 304 in place when the ETag matches
+    return resp
 
 
 # Parameter -> message, for the parser's (German, reader-facing) errors.
@@ -135,8 +136,8 @@ def releases() -> Response:
     p = params.parse(args, names=params.API_NAMES)
     if p.errors:
         raise ApiError(400, _PARAM_ERRORS[p.errors[0][0]])
-    page = _int("page", 1, 1, params.MAX_PAGE)
-    per_page = _int("per_page", 20, 1, MAX_PER_PAGE)
+    page = _int("page", 1, 1, paging.MAX_PAGE)
+    per_page = _int("per_page", 20, 1, paging.MAX_PER_PAGE)
     if p.office and portal.office_by_slug(p.office) is None:
         raise ApiError(404, "No such office.")
     try:
@@ -150,7 +151,7 @@ def releases() -> Response:
     def link(n: int) -> str:
         return external_url("api.releases", **query, page=n, per_page=per_page)
 
-    links = _page_links(page, result.pages, link)
+    links = _page_links(result.paging, link)
     _load_for_presenting([h.release for h in result.items])
     resp = _json({"items": [serialize.release_summary(present(h.release.versions[-1]))
                             for h in result.items],

@@ -10,9 +10,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from email_validator import validate_email
 from sqlalchemy import select
 
+from pressdesk import addresses
 from pressdesk.accounts.models import Membership, Role
 from pressdesk.accounts.services import create_user, find_user
 from pressdesk.extensions import db
@@ -179,7 +179,7 @@ def _media(office: Office) -> None:
         return
     dl = DistributionList(office_id=office.id, name="Regionale Medien", is_default=True)
     for name, kind, email in OUTLETS[office.slug]:
-        normalized = validate_email(email, check_deliverability=False).normalized
+        normalized = addresses.normalise(email)
         outlet = Outlet(office_id=office.id, name=name, kind=kind, email=normalized,
                         region="Ostfriesland" if office.slug == "landkreis-leer" else "Emsland")
         db.session.add(outlet)

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import selectinload
 
+from pressdesk import paging
 from pressdesk.config import settings
 from pressdesk.extensions import db
 from pressdesk.feeds.builder import FORMATS, MIME, Enclosure, FeedEntry, FeedMeta, Paging, build
@@ -58,7 +59,7 @@ class Scope:
         base = external_url(self.endpoint, fmt=fmt, **self.values)
         args = list(self.search_args)
         if page > 1:
-            args = [*args, ("page", str(page))]
+            args = [*args, (paging.PARAM, str(page))]
         return base + ("?" + urlencode(args) if args else "")
 
 

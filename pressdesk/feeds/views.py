@@ -7,6 +7,7 @@ from email.utils import format_datetime
 from flask import Blueprint, Response, abort, request
 from flask.blueprints import BlueprintSetupState
 
+from pressdesk import paging
 from pressdesk.config import settings
 from pressdesk.feeds import opml, services
 from pressdesk.feeds.builder import FORMATS, MIME
@@ -25,7 +26,7 @@ def _connect(state: BlueprintSetupState) -> None:
 
 
 def _page() -> int:
-    raw = request.args.get("page", "1")
+    raw = request.args.get(paging.PARAM, "1")  # a bad page is a missing document: 404
     if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
         abort(404)
     return int(raw)

@@ -187,24 +187,20 @@ def delete_list(list_id: int) -> ResponseReturnValue:
 @bp.route("/import", methods=["GET", "POST"])
 def import_upload() -> ResponseReturnValue:
     require_role(Role.ADMIN)
-    office = current_office()
     form = ImportForm()
-    status = 200
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            pending = services.prepare_import(office, current_user, upload.filename or "",
-                                              upload.read())
+            pending = services.prepare_import(current_office(), current_user,
+                                              upload.filename or "", upload.read())
         except csvio.CsvError as exc:
             flash(_("Die Datei „{file}“ kann nicht importiert werden: {reason}").format(
                 file=upload.filename or "", reason=str(exc)), "error")
-            status = 422
         else:
             return redirect(url_for(".import_review", token=pending.token))
-    elif form.is_submitted():
-        status = 422
+    # Shown again after a submission: the file or the form was refused.
     return render_template("media/import.html", form=form, columns=csvio.COLUMNS,
-                           kinds=csvio.KIND_LABELS), status
+                           kinds=csvio.KIND_LABELS), (422 if form.is_submitted() else 200)
 
 
 @bp.route("/import/<token>", methods=["GET", "POST"])

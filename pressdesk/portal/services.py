@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, extract, func, or_, select
 from sqlalchemy.orm import lazyload, selectinload
 
+from pressdesk import paging
 from pressdesk.db import utcnow
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
@@ -56,30 +56,16 @@ def public_release(office: Office, year: int, number: int) -> Release | None:
 PER_PAGE = 20
 
 
-@dataclass
-class Page:
-    """One page of a listing. No total count: "is there a next page" costs one extra row."""
-
-    items: list[Release]
-    page: int
-    has_next: bool
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-
 # What a listing shows: versions (the latest headline and lead), topics and regions; not the
 # images, and no second join back to the release from each version (it is in the session).
 LISTING_LOAD = (selectinload(Release.versions).lazyload(ReleaseVersion.release),
                 lazyload(Release.images))
 
 
-def page_of(stmt: Select[Release], page: int = 1, per_page: int = PER_PAGE) -> Page:
-    page = max(1, page)
-    rows = list(db.session.scalars(
-        stmt.options(*LISTING_LOAD).limit(per_page + 1).offset((page - 1) * per_page)))
-    return Page(items=rows[:per_page], page=page, has_next=len(rows) > per_page)
+def page_of(stmt: Select[Release], page: int = 1, per_page: int = PER_PAGE
+            ) -> paging.Page[Release]:
+    """One page of a listing. No total count: "is there a next page" costs one extra row."""
+    return paging.paginate(db.session, stmt.options(*LISTING_LOAD), page, per_page, count=False)
 
 
 def with_topic(slug: str) -> Select[Release]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from pressdesk import paging
 from pressdesk.extensions import db
 from pressdesk.feeds import services as feed_services
 from pressdesk.offices.models import Office
@@ -42,18 +44,11 @@ def feed_links(office: Office | None = None, own: list[tuple[str, str, str]] | N
     return links
 
 
-def _page() -> int:
-    try:
-        return max(1, min(int(request.args.get("seite", 1)), 10_000))
-    except ValueError:
-        return 1
-
-
 @bp.route("/")
 @public
-def home():  # type: ignore[no-untyped-def]
+def home() -> ResponseReturnValue:
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
-    page = services.page_of(services.public_releases(), _page())
+    page = services.page_of(services.public_releases(), paging.page_number(request.args))
     return render_template("portal/home.html", releases=page.items, page=page, offices=offices,
                            topics=services.vocabulary(Topic), regions=services.vocabulary(Region),
                            feed_links=feed_links())
@@ -61,9 +56,9 @@ def home():  # type: ignore[no-untyped-def]
 
 @bp.route("/presse/<office_slug>")
 @public
-def office(office_slug: str):  # type: ignore[no-untyped-def]
+def office(office_slug: str) -> ResponseReturnValue:
     office = services.office_by_slug(office_slug) or abort(404)
-    page = services.page_of(services.public_releases(office.id), _page())
+    page = services.page_of(services.public_releases(office.id), paging.page_number(request.args))
     return render_template("portal/office.html", office=office, releases=page.items, page=page,
                            topics=services.vocabulary(Topic, office.id),
                            regions=services.vocabulary(Region, office.id),
@@ -73,9 +68,9 @@ def office(office_slug: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/thema/<slug>")
 @public
-def topic(slug: str):  # type: ignore[no-untyped-def]
+def topic(slug: str) -> ResponseReturnValue:
     name = services.topic_name(slug) or abort(404)
-    page = services.page_of(services.with_topic(slug), _page())
+    page = services.page_of(services.with_topic(slug), paging.page_number(request.args))
     own = feed_services.alternate_links(feed_services.scope_topic_everywhere(slug, name),
                                         f"Thema {name}")
     return render_template("portal/listing.html", kind="topic", slug=slug, name=name,
@@ -85,9 +80,9 @@ def topic(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/region/<slug>")
 @public
-def region(slug: str):  # type: ignore[no-untyped-def]
+def region(slug: str) -> ResponseReturnValue:
     name = services.region_name(slug) or abort(404)
-    page = services.page_of(services.with_region(slug), _page())
+    page = services.page_of(services.with_region(slug), paging.page_number(request.args))
     own = feed_services.alternate_links(feed_services.scope_region_everywhere(slug, name),
                                         f"Region {name}")
     return render_template("portal/listing.html", kind="region", slug=slug, name=name,
@@ -97,17 +92,17 @@ def region(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/archiv")
 @public
-def archive():  # type: ignore[no-untyped-def]
+def archive() -> ResponseReturnValue:
     return render_template("portal/archive.html", months=services.archive_months(),
                            feed_links=feed_links())
 
 
 @bp.route("/archiv/<int:year>/<int:month>")
 @public
-def archive_month(year: int, month: int):  # type: ignore[no-untyped-def]
+def archive_month(year: int, month: int) -> ResponseReturnValue:
     if not (1 <= month <= 12 and 2000 <= year <= 2100):
         abort(404)
-    page = services.page_of(services.in_month(year, month), _page())
+    page = services.page_of(services.in_month(year, month), paging.page_number(request.args))
     return render_template("portal/listing.html", kind="month", year=year, month=month,
                            heading=f"Archiv {MONTHS[month - 1]} {year}", releases=page.items,
                            page=page, feed_links=feed_links())
@@ -125,7 +120,7 @@ def month_name(month: int) -> str:
 @bp.route("/einbetten/<office_slug>")
 @public
 @frameable
-def embed(office_slug: str):  # type: ignore[no-untyped-def]
+def embed(office_slug: str) -> ResponseReturnValue:
     """A small page other sites may frame: the office's latest releases, links open on top."""
     office = services.office_by_slug(office_slug) or abort(404)
     try:
@@ -138,7 +133,7 @@ def embed(office_slug: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/presse/<office_slug>/<int:year>/<int:number>-<slug>")
 @public
-def release(office_slug: str, year: int, number: int, slug: str):  # type: ignore[no-untyped-def]
+def release(office_slug: str, year: int, number: int, slug: str) -> ResponseReturnValue:
     office = services.office_by_slug(office_slug) or abort(404)
     rel = services.public_release(office, year, number)
     if rel is None:
@@ -157,7 +152,7 @@ def release(office_slug: str, year: int, number: int, slug: str):  # type: ignor
 @bp.route("/bilder/<public_id>/<rendition>.png", defaults={"ext": "png"})
 @bp.route("/bilder/<public_id>/<rendition>.jpg", defaults={"ext": "jpg"})
 @public
-def image(public_id: str, rendition: str, ext: str = "jpg"):  # type: ignore[no-untyped-def]
+def image(public_id: str, rendition: str, ext: str = "jpg") -> ResponseReturnValue:
     if rendition not in ("web", "original"):
         abort(404)
     img = db.session.scalar(

@@ -69,7 +69,8 @@ def _index_new_versions(session: Session, _ctx: Any) -> None:
         if v.release_id not in newest or v.version > newest[v.release_id].version:
             newest[v.release_id] = v
     for v in newest.values():
-        published = v.release.published_at if v.release is not None else conn.scalar(
+        release: Release | None = v.release  # None when only release_id was set
+        published = release.published_at if release is not None else conn.scalar(
             select(Release.published_at).where(Release.id == v.release_id))
         write_document(conn, v.release_id, v.id, v.headline or "", document_text(v.lead, v.body),
                        published)

@@ -21,16 +21,17 @@ from urllib.parse import urlencode
 
 from flask_babel import gettext as _
 
+from pressdesk import paging
 from pressdesk.search.services import SORTS, SearchResults, search_releases
 
 MAX_QUERY = 200
 MAX_SLUG = 80
-MAX_PAGE = 10_000
+MAX_PAGE = paging.MAX_PAGE
 
 # Field -> name in the URL.
 PORTAL_NAMES: Mapping[str, str] = {
     "q": "q", "office": "stelle", "topic": "thema", "region": "region", "date_from": "von",
-    "date_to": "bis", "sort": "sortierung", "prefix": "wortanfang", "page": "seite"}
+    "date_to": "bis", "sort": "sortierung", "prefix": "wortanfang", "page": paging.PARAM}
 API_NAMES: Mapping[str, str] = {
     "q": "q", "office": "office", "topic": "topic", "region": "region", "date_from": "from",
     "date_to": "to", "sort": "sort", "prefix": "prefix", "page": "page"}

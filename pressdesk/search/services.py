@@ -6,6 +6,7 @@ The signature is stable: the feeds ("subscribe to this search") and the JSON API
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy import Select, func, literal_column, select, text
 
+from pressdesk import paging
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
 from pressdesk.portal.services import LISTING_LOAD, visible
@@ -23,8 +25,10 @@ from pressdesk.search.models import SearchDocument
 from pressdesk.search.text import highlight, query_terms, query_words, snippet, stem
 from pressdesk.text import BERLIN
 
+# A select of any columns (the search's statements change their columns as they go).
+AnySelect = Select[*tuple[Any, ...]]
 SORTS = ("relevance", "date")
-MAX_PER_PAGE = 100
+MAX_PER_PAGE = paging.MAX_PER_PAGE
 # Work per query is bounded: relevance ranks the newest MATCH_WINDOW matches, and counting
 # stops there ("more than 1,000 hits"). A common word matches tens of thousands of releases;
 # ranking or counting all of them costs seconds, while nobody pages past 50 pages of 20.
@@ -58,6 +62,12 @@ class SearchResults:
         return max(1, math.ceil(self.total / self.per_page))
 
     @property
+    def paging(self) -> paging.Page[SearchHit]:
+        """This page as the shared page value (prev/next never past the last page)."""
+        return paging.Page(items=self.items, number=self.page, per_page=self.per_page,
+                           total=self.total)
+
+    @property
     def snippets(self) -> dict[int, Markup]:
         return {hit.release.id: hit.snippet for hit in self.items}
 
@@ -66,8 +76,8 @@ def _berlin_midnight(d: date) -> datetime:
     return datetime.combine(d, time.min, tzinfo=BERLIN)
 
 
-def _filters(stmt: Select[Any], office: str | int | None, topic: str | None, region: str | None,
-             date_from: date | None, date_to: date | None) -> Select[Any]:
+def _filters(stmt: AnySelect, office: str | int | None, topic: str | None, region: str | None,
+             date_from: date | None, date_to: date | None) -> AnySelect:
     stmt = stmt.where(visible())
     if office is not None:
         stmt = stmt.where(Release.office_id == (
@@ -88,14 +98,14 @@ def _filters(stmt: Select[Any], office: str | int | None, topic: str | None, reg
     return stmt
 
 
-def _match(stmt: Select[Any], terms: list[str], prefix: bool) -> tuple[Select[Any], Any]:
+def _match(stmt: AnySelect, terms: list[str], prefix: bool) -> tuple[AnySelect, Any]:
     """``stmt`` limited to documents matching every term, and a rank expression (higher is
     better), for the current dialect."""
     if db.dialect == "postgresql":
         # The words are [^\W_]+ only, so they cannot carry tsquery operators.
         tsq = " & ".join(f"{t}:*" if prefix else t for t in terms)
         query = func.to_tsquery(literal_column("'german'::regconfig"), tsq)
-        vector = literal_column("search_documents.fts_vector")
+        vector: Any = literal_column("search_documents.fts_vector")
         return stmt.where(vector.op("@@")(query)), func.ts_rank(vector, query)
     stems = [stem(t) for t in terms]
     expr = " ".join(f'"{s}"*' if prefix else f'"{s}"' for s in stems)
@@ -125,7 +135,8 @@ def search_releases(q: str | None, *, office: str | int | None = None, topic: st
         raise SearchError("Unbekannte Sortierung.")
     if date_from and date_to and date_from > date_to:
         raise SearchError("Das Startdatum liegt nach dem Enddatum.")
-    page, per_page = max(1, page), min(max(1, per_page), MAX_PER_PAGE)
+    page = paging.clamp(page, 1, paging.MAX_PAGE)
+    per_page = paging.clamp(per_page, 1, MAX_PER_PAGE)
     terms = query_terms(q)
     if query_words(q) and not terms:  # stop words only: nothing to look for, as PostgreSQL
         return SearchResults(items=[], total=0, page=page, per_page=per_page)
@@ -150,13 +161,14 @@ def search_releases(q: str | None, *, office: str | int | None = None, topic: st
     window = window[:MATCH_WINDOW]
     total, offset = len(window), (page - 1) * per_page
     load = select(SearchDocument, Release).join(Release, Release.id == SearchDocument.release_id)
+    rows: Sequence[tuple[SearchDocument, Release, float]]
     if terms and sort == "relevance":
         load, rank = _match(load, terms, prefix)
         rows = db.session.execute(
             load.add_columns(rank.label("rank"))
             .where(SearchDocument.release_id.in_(window))
             .order_by(rank.desc(), Release.published_at.desc(), Release.id.desc())
-            .options(*LISTING_LOAD).limit(per_page).offset(offset)).all()
+            .options(*LISTING_LOAD).limit(per_page).offset(offset)).tuples().all()
     else:
         ids = window[offset:offset + per_page]
         found = {doc.release_id: (doc, rel) for doc, rel in db.session.execute(

@@ -75,7 +75,7 @@ def stem(word: str) -> str:
     stemmer = getattr(_local, "stemmer", None)
     if stemmer is None:
         stemmer = _local.stemmer = snowballstemmer.stemmer("german")
-    return stemmer.stemWord(word)
+    return str(stemmer.stemWord(word))
 
 
 @lru_cache(maxsize=65536)

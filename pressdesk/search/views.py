@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from pressdesk.extensions import db
@@ -19,7 +20,7 @@ PER_PAGE = 20
 
 @bp.route("/suche")
 @public
-def search():  # type: ignore[no-untyped-def]
+def search() -> ResponseReturnValue:
     p = params.parse(request.args)
     results = p.search(per_page=PER_PAGE) if p.searched else None
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()

@@ -138,19 +138,30 @@ def unsubscribe_url(sub: Subscriber) -> str:
 # --- throttle ----------------------------------------------------------------------------------
 
 
-SUBSCRIBE_ADDRESS = Throttle("subscribe-address", limit=lambda: settings().alert_max_per_address,
+# Keyed on the mailbox ("+tag" removed: anna+1@ and anna+2@ are one inbox) and on the client's
+# network (IPv4 /24, IPv6 /64: a client rarely owns less), so neither tag variants nor a few
+# neighbouring addresses multiply the mail one inbox gets. On top, a mailbox gets at most one
+# confirmation mail a window; the links of that one stay valid for every later request.
+SUBSCRIBE_MAILBOX = Throttle("subscribe-mailbox", limit=lambda: settings().alert_max_per_address,
                              window=lambda: settings().alert_window_seconds)
 SUBSCRIBE_CLIENT = Throttle("subscribe-client", limit=lambda: settings().alert_max_per_client,
                             window=lambda: settings().alert_window_seconds)
+CONFIRMATION_MAIL = Throttle("subscribe-confirmation", limit=1,
+                             window=lambda: settings().alert_window_seconds)
+
+
+def _client_key(client: str) -> str:
+    return client_network(client, ipv4_prefix=24)
 
 
 def throttled(email: str, client: str) -> bool:
-    return SUBSCRIBE_ADDRESS.blocked(email) or SUBSCRIBE_CLIENT.blocked(client_network(client))
+    return (SUBSCRIBE_MAILBOX.blocked(addresses.mailbox(email))
+            or SUBSCRIBE_CLIENT.blocked(_client_key(client)))
 
 
 def _record_attempt(email: str, client: str) -> None:
-    SUBSCRIBE_ADDRESS.hit(email)
-    SUBSCRIBE_CLIENT.hit(client_network(client))
+    SUBSCRIBE_MAILBOX.hit(addresses.mailbox(email))
+    SUBSCRIBE_CLIENT.hit(_client_key(client))
 
 
 # --- choices -----------------------------------------------------------------------------------
@@ -227,11 +238,18 @@ def request_subscription(raw_email: str, choice: Choice, client: str, user_agent
     if kind == "confirm":
         sub.status = SubscriberStatus.PENDING.value
         _apply(sub, choice)
-    sub.request_nonce = secrets.token_hex(8)
     db.session.flush()
     db.session.add(ConsentRecord(subscriber_id=sub.id, action="requested",
                                  text=shown_text or consent_text(), ip=client,
                                  user_agent=user_agent[:300]))
+    mailbox = addresses.mailbox(email)
+    if kind == "confirm" and CONFIRMATION_MAIL.blocked(mailbox):
+        # One confirmation per mailbox a window. The nonce stays, so a mail still on its way
+        # goes out; its link confirms the latest choice. The answer is the same (reveals nothing).
+        return sub
+    if kind == "confirm":
+        CONFIRMATION_MAIL.hit(mailbox)
+    sub.request_nonce = secrets.token_hex(8)
     sub_id, nonce = sub.id, sub.request_nonce
     # The request commits; only then the mail task is woken (a rollback sends nothing).
     after_commit(db.session(), lambda: send_task(SERVICE_MAIL_TASK, sub_id, nonce, kind))
