@@ -167,6 +167,7 @@ def test_opml_lists_every_feed_and_each_one_works(app, demo):
     assert f"{BASE}/feed.rss" in urls
     assert f"{BASE}/presse/landkreis-leer/themen/verkehr/feed.rss" in urls
     assert f"{BASE}/presse/landkreis-leer/regionen/rheiderland/feed.rss" in urls
+    assert f"{BASE}/thema/verkehr/feed.rss" in urls and f"{BASE}/region/rheiderland/feed.rss" in urls
     assert sum("/presse/" in u and u.endswith("/feed.rss") and u.count("/") == 5
                for u in urls) == 4  # one per demo office
     for url in urls:

@@ -6,12 +6,14 @@ from datetime import UTC, datetime, timedelta
 from pressdesk.extensions import db
 from pressdesk.releases import services
 from pressdesk.releases.models import Region, ReleaseImage, ReleaseVersion, Topic
-from pressdesk.text import german_date
+from pressdesk.text import BERLIN, german_date
 from tests.helpers import draft, office
 
 
 def publish(slug="landkreis-leer", **fields):
-    return services.publish_release(draft(slug, **fields), None).release
+    published = services.publish_release(draft(slug, **fields), None)
+    db.commit()
+    return published.release
 
 
 def html(client, path, status=200):
@@ -35,6 +37,7 @@ def test_embargoed_release_is_hidden_everywhere_until_its_time(app, demo):
     r.embargo_until = datetime.now(UTC) + timedelta(hours=2)
     db.session.commit()
     services.publish_release(r, None)
+    db.commit()
     client = app.test_client()
     for path in ("/", "/presse/landkreis-leer", f"/archiv/{r.year}/{r.published_at.month}"):
         assert "Sperrfrist-Meldung" not in html(client, path), path
@@ -112,6 +115,7 @@ def test_release_page_images_contact_history_and_permalinks(app, demo):
     r.images.append(img)
     db.session.commit()
     services.publish_release(r, None)
+    db.commit()
     r.versions.append(ReleaseVersion(version=2, kind="correction",
                                      headline="Neue Radwege im Rheiderland (korrigiert)",
                                      dateline=r.versions[0].dateline, lead=r.lead, body=r.body))
@@ -167,3 +171,23 @@ def test_search_page_results_filters_errors_and_feed_link(app, demo):
     assert "1 Treffer" in bad  # the rest of the search still ran
     assert '<option value="landkreis-leer" selected>' in bad
     assert "<mark>" not in html(client, "/suche?q=%3Cmark%3E")
+
+
+def test_listings_show_the_public_time_of_an_embargoed_release(app, demo):
+    r = draft(headline="Lange unter Sperrfrist")
+    r.embargo_until = datetime.now(UTC) + timedelta(days=1)
+    db.session.commit()
+    services.publish_release(r, None)
+    # Published (the button) three days ago under a Sperrfrist that ended yesterday.
+    now = datetime.now(UTC)
+    r.published_at, r.embargo_until = now - timedelta(days=3), now - timedelta(days=1)
+    db.session.commit()
+    public_day, button_day = german_date(r.embargo_until), german_date(r.published_at)
+    client = app.test_client()
+    for path in ("/", "/presse/landkreis-leer", "/suche?q=Sperrfrist", "/einbetten/landkreis-leer"):
+        page = client.get(path).get_data(as_text=True)
+        assert public_day in page and button_day not in page, path
+    # The search's day filter is on the same day.
+    yesterday = (now - timedelta(days=1)).astimezone(BERLIN).date().isoformat()
+    assert "1 Treffer" in client.get(f"/suche?q=Sperrfrist&von={yesterday}").get_data(
+        as_text=True)

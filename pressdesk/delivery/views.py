@@ -30,8 +30,8 @@ from pressdesk.delivery import suppressions as suppression_list
 from pressdesk.delivery.explain import explain
 from pressdesk.delivery.models import Delivery, Kind, SendControl, Suppression
 from pressdesk.extensions import db
+from pressdesk.labels import state_label
 from pressdesk.releases.models import Release, ReleaseVersion
-from pressdesk.templating import STATE_LABELS
 from pressdesk.text import german_datetime
 
 bp = Blueprint("delivery", __name__, url_prefix="/desk")
@@ -75,7 +75,7 @@ def _explanation(state: str, technical: str) -> dict[str, str] | None:
 
 
 def _label(state: str) -> str:
-    return str(_(STATE_LABELS.get(state, state)))
+    return state_label(state)
 
 
 @bp.route("/versions/<int:version_id>/progress.json")

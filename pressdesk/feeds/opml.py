@@ -22,6 +22,10 @@ def build_opml() -> bytes:
                       xmlUrl=scope.url("rss"), htmlUrl=scope.home_url, language="de")
 
     outline(body, services.scope_all())
+    for label, scopes in services.shared_scopes():
+        group = ET.SubElement(body, "outline", text=label, title=label)
+        for scope in scopes:
+            outline(group, scope)
     for office, scopes in services.all_scopes():
         group = ET.SubElement(body, "outline", text=office.name, title=office.name)
         for scope in scopes:

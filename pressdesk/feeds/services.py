@@ -395,6 +395,14 @@ def scopes_for_release(release: Release) -> list[Scope]:
             + [scope_region_everywhere(r.slug, r.name) for r in release.regions])
 
 
+def shared_scopes() -> list[tuple[str, list[Scope]]]:
+    """Topics and regions across offices (those with a public release), for the OPML list."""
+    return [("Themen (alle Pressestellen)",
+             [scope_topic_everywhere(slug, name) for slug, name in portal.vocabulary(Topic)]),
+            ("Regionen (alle Pressestellen)",
+             [scope_region_everywhere(slug, name) for slug, name in portal.vocabulary(Region)])]
+
+
 def all_scopes() -> list[tuple[Office, list[Scope]]]:
     """Every office with its scopes (office, topics, regions), for the OPML list."""
     out = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
@@ -13,7 +15,7 @@ from pressdesk.offices.models import Office
 from pressdesk.portal import services
 from pressdesk.releases.images import image_path
 from pressdesk.releases.models import Region, Release, ReleaseImage, Topic
-from pressdesk.releases.presenter import present
+from pressdesk.releases.presenter import present, public_time
 from pressdesk.security import frameable, public
 from pressdesk.urls import external_url
 
@@ -42,6 +44,12 @@ def feed_links(office: Office | None = None, own: list[tuple[str, str, str]] | N
          external_url("feeds.all_feed", fmt="json")),
     ]
     return links
+
+
+@bp.app_template_filter("public_time")
+def public_time_filter(release: Release) -> datetime | None:
+    """When a release became public (after a Sperrfrist: its end), as the presenter says."""
+    return public_time(release)
 
 
 @bp.route("/")

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pressdesk.releases.models import Release, ReleaseVersion
+from pressdesk.releases.presenter import public_time
 from pressdesk.search.index import document_text
 from pressdesk.search.params import SearchParams
 from pressdesk.search.text import (
@@ -55,7 +56,7 @@ def matches(params: SearchParams, release: Release,
     if params.region and params.region not in {g.slug for g in release.regions}:
         return False
     if params.date_from or params.date_to:
-        day = _day(release.published_at)
+        day = _day(public_time(release))
         if day is None:
             return False
         if params.date_from and day.date() < params.date_from:

@@ -91,10 +91,11 @@ def _filters(stmt: AnySelect, office: str | int | None, topic: str | None, regio
         stmt = stmt.where(Release.id.in_(
             select(release_regions.c.release_id)
             .join(Region, Region.id == release_regions.c.region_id).where(Region.slug == region)))
+    # Days are days of the public time (what the reader sees on every listing).
     if date_from is not None:
-        stmt = stmt.where(Release.published_at >= _berlin_midnight(date_from))
+        stmt = stmt.where(public_time_column() >= _berlin_midnight(date_from))
     if date_to is not None:
-        stmt = stmt.where(Release.published_at < _berlin_midnight(date_to + timedelta(days=1)))
+        stmt = stmt.where(public_time_column() < _berlin_midnight(date_to + timedelta(days=1)))
     return stmt
 
 
