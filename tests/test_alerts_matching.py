@@ -23,8 +23,9 @@ from tests.helpers import draft, office
 
 @pytest.fixture(autouse=True)
 def no_wakeups(monkeypatch):
-    # The session's Celery worker must not start sending the rows these tests inspect.
+    # The session's Celery worker must not queue or send the rows these tests inspect.
     monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: None)
+    monkeypatch.setattr("pressdesk.subscriptions.alerts.send_task", lambda *a: None)
 
 
 def _active(address, offices=(), topics=(), query="", frequency="instant"):
