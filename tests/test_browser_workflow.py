@@ -20,7 +20,7 @@ from pressdesk.text import german_datetime
 from tests.browser import CHROMIUM, browser_login, browser_page
 from tests.conftest import wait_for
 from tests.desk_helpers import berlin_input, four_eyes, parsed, text_part
-from tests.helpers import EDITOR, PUBLISHER
+from tests.helpers import ADMIN, EDITOR, PUBLISHER
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
@@ -143,6 +143,13 @@ def test_write_submit_approve_embargo_and_release_in_chromium(app, demo, smtp, c
         page.fill("#body", page.input_value("#body").replace("9 und 15 Uhr", "9, 12 und 15 Uhr"))
         shot("09-correction")
         page.click("button[type=submit].primary")
+        # under 4-eyes the correction waits for a second person; the portal keeps version 1
+        expect(page.locator("#correction-pending")).to_be_visible()
+        assert page.locator("#approve-correction-button").count() == 0  # not its own author
+        assert smtp.messages == []
+        browser_login(page, base, ADMIN)
+        page.goto(f"{base}/desk/releases/{release.id}")
+        page.click("#approve-correction-button")
         page.wait_for_url("**/deliveries")
         wait_for(lambda: len(smtp.messages) == 9, timeout=30)
         assert all(parsed(m)["Subject"].startswith("Korrektur: ") for m in smtp.messages)

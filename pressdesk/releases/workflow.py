@@ -235,8 +235,10 @@ def previous_recipients(release: Release) -> list[Recipient]:
 def freeze_version(release: Release, kind: str, user: User | None, summary: str = "",
                    save: bool = True, at: datetime | None = None) -> Any:
     """The release's working text frozen as a version of ``kind`` (publish, correction,
-    withdrawal), its newspaper mail rendered once. With ``save=False`` (preview, test mail)
-    the same value is returned unsaved, with nothing written.
+    withdrawal), its newspaper mail rendered once. With ``save=False`` the same value is
+    returned unsaved, with nothing written. The fields are ``presenter.working_text``'s, the
+    one rule the previews and the test mail (``present_draft``) read too, so a preview shows
+    exactly what a publication freezes.
     """
     text = working_text(release)
     if not save:
@@ -258,11 +260,6 @@ def freeze_version(release: Release, kind: str, user: User | None, summary: str 
     return version
 
 
-def preview_version(release: Release) -> Any:
-    """A version-like value of the working text, for previews and test mails (never saved)."""
-    return freeze_version(release, "publish", None, save=False)
-
-
 # --- Review --------------------------------------------------------------------------------------
 
 
@@ -276,9 +273,6 @@ def note_edit(release: Release, user: User) -> bool:
     record(release.office_id, user, "release.approval_voided", "release", release.id,
            "Nach Änderung erneut zur Prüfung")
     return True
-
-
-after_edit = note_edit  # the name the upload views used
 
 
 def submit(release: Release, user: User) -> None:
