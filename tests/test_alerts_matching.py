@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 from email import policy
 
+import pytest
 from sqlalchemy import select
 
 from pressdesk.db import utcnow
@@ -18,6 +19,13 @@ from pressdesk.subscriptions import services as alerts
 from tests.conftest import LIVE_PORT
 from tests.feeds_support import publish, vocab
 from tests.helpers import draft, office
+
+
+@pytest.fixture(autouse=True)
+def no_wakeups(monkeypatch):
+    # The session's Celery worker must not queue or send the rows these tests inspect.
+    monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: None)
+    monkeypatch.setattr("pressdesk.subscriptions.alerts.send_task", lambda *a: None)
 
 
 def _active(address, offices=(), topics=(), query="", frequency="instant"):
