@@ -51,13 +51,16 @@ def main(n: int) -> None:
         db.session.commit()
 
         t0 = time.perf_counter()
-        workflow.publish(release, user, None)
+        workflow.publish(release, user, [dl.id])
+        db.commit()
         t1 = time.perf_counter()
         data = {k: getattr(release, k) for k in services.LIMITS}
         data["body"] = body.replace("Absatz 7:", "Absatz sieben:")
         workflow.correct(release, user, data)
+        db.commit()
         t2 = time.perf_counter()
         workflow.withdraw(release, user, "Messung beendet")
+        db.commit()
         t3 = time.perf_counter()
     print(f"outlets: {n}")
     print(f"publish (version, render once, {n} rows): {(t1 - t0) * 1000:.0f} ms")

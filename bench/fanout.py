@@ -216,6 +216,7 @@ def _prepare_and_publish(app, args, workers, tmp: Path, n: int):  # type: ignore
 
     t0 = time.time()
     version = services.publish_release(release, None, [dl.id])
+    db.commit()
     publish_s = time.time() - t0
     data = personalise(version.mail_bytes, "Redaktion", "raw@bench.example", "<raw.1@bench.example>")
     return version.id, publish_s, t0, data

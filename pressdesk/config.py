@@ -67,6 +67,7 @@ class Settings:
     # Uploads
     max_upload_mb: int = 20
     max_attachment_mb: int = 10  # per attachment of a release (PDF, office documents)
+    max_image_mpixels: int = 50  # larger images are refused before they are decoded
     session_cookie_secure: bool = False
     testing: bool = False
     # Feeds (branch feeds): WebSub hub to ping and advertise; Redis URL for the rendered-feed

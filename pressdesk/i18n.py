@@ -13,7 +13,7 @@ def N_(message: str) -> str:  # noqa: N802 - the conventional name of the marker
 
 
 RUNTIME_MSGIDS = (
-    # pressdesk.templating.STATE_LABELS
+    # pressdesk.labels.STATE_LABELS
     N_("Entwurf"), N_("In Prüfung"), N_("Freigegeben"), N_("Geplant"), N_("Veröffentlicht"),
     N_("Zurückgezogen"), N_("Wartet"), N_("Wird gesendet"), N_("Gesendet"), N_("Neuer Versuch"),
     N_("Fehlgeschlagen"), N_("Gesperrt"), N_("Abgebrochen"), N_("Korrigiert"), N_("Unzustellbar"),
@@ -27,5 +27,5 @@ RUNTIME_MSGIDS = (
     N_("Zu viele Anfragen"), N_("Bitte warten Sie einen Moment und versuchen Sie es erneut."),
     # pressdesk.offices.services.SETTINGS_FIELDS
     N_("Absendername"), N_("Ansprechpartner"), N_("Telefon"), N_("E-Mail"), N_("Ort"),
-    N_("Beschreibung"), N_("Impressum"), N_("Vier-Augen-Prinzip"),
+    N_("Beschreibung"), N_("Impressum"), N_("Vier-Augen-Prinzip"), N_("Eilkorrekturen"),
 )

@@ -9,16 +9,9 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from pressdesk.heartbeat import workers_missing
+from pressdesk.labels import STATE_LABELS, state_label  # noqa: F401 - the one home of labels
 from pressdesk.paging import page_url
 from pressdesk.text import german_date, german_datetime, iso_utc
-
-STATE_LABELS = {
-    "draft": "Entwurf", "in_review": "In Prüfung", "approved": "Freigegeben",
-    "scheduled": "Geplant", "published": "Veröffentlicht", "withdrawn": "Zurückgezogen",
-    "queued": "Wartet", "sending": "Wird gesendet", "sent": "Gesendet", "retrying": "Neuer Versuch",
-    "failed": "Fehlgeschlagen", "suppressed": "Gesperrt", "cancelled": "Abgebrochen",
-    "bounced": "Unzustellbar",
-}
 
 
 def init_app(app: Flask) -> None:
@@ -29,11 +22,7 @@ def init_app(app: Flask) -> None:
     # Called by the desk's start page only (one small query), not on every render.
     app.jinja_env.globals["workers_missing"] = workers_missing
 
-    @app.template_filter("state_label")
-    def state_label(value: str) -> str:
-        from flask_babel import gettext
-
-        return str(gettext(STATE_LABELS.get(value, value)))
+    app.jinja_env.filters["state_label"] = state_label
 
     @app.context_processor
     def _globals() -> dict[str, object]:

@@ -20,9 +20,19 @@ def slugify(text: str, max_len: int = 80) -> str:
     return slug[:max_len].rstrip("-") or "mitteilung"
 
 
+# C0 and C1 control characters and DEL; tab, LF and CR are whitespace and handled apart.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_controls(text: str) -> str:
+    """Drop control characters (NUL, ESC, ...) that no press text needs and no header may hold."""
+    return _CONTROL.sub("", text or "")
+
+
 def one_line(text: str) -> str:
-    """Collapse all whitespace, CR and LF included, so a value can never break a header."""
-    return " ".join((text or "").split())
+    """Collapse all whitespace, CR and LF included, and drop control characters, so a value
+    can never break a header."""
+    return " ".join(strip_controls(text).split())
 
 
 def has_line_break(text: str) -> bool:

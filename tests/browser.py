@@ -5,11 +5,24 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+
+from tests.helpers import PASSWORD
 
 CHROMIUM = os.environ.get("PRESSDESK_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--disable-dev-shm-usage"]
+
+
+def browser_login(page: Any, base: str, email: str, password: str = PASSWORD) -> None:
+    """Log in through the login form and land on the desk (cookies of an earlier login go)."""
+    page.context.clear_cookies()
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{base}/desk/")
 
 
 @contextmanager

@@ -249,6 +249,13 @@ def ctx(request: pytest.FixtureRequest) -> Iterator[None]:
 
 
 @pytest.fixture
+def no_wakeups(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drop the broker wake-ups (the one patch point, ``delivery.queue.send_task``): the test
+    drives delivery itself, or lets subprocess workers find the rows by sweeping."""
+    monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: None)
+
+
+@pytest.fixture
 def settings_override(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
     """``settings_override(feed_page_size=20)``: these settings for the rest of the test."""
     def override(**changes: Any) -> Any:

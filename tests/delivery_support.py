@@ -35,6 +35,7 @@ def publish_to(rcpts: list[Recipient], slug: str = "landkreis-leer", **fields: s
     db.session.add(empty)
     db.session.commit()
     version = services.publish_release(draft(slug, **fields), None, [empty.id])
+    db.commit()
     queue.enqueue(version, rcpts)
     db.session.commit()
     return version
@@ -62,7 +63,20 @@ class PipeliningHandler(SMTPHandler):
         return [responses[0], "250-PIPELINING", *responses[1:]]
 
 
-class OwnSMTP:
+class _LoopbackRelay:
+    """A relay of the test's own on a free loopback port, and transports to it."""
+
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def transport(self) -> SMTPTransport:
+        return SMTPTransport(self.url, timeout=3)
+
+
+class OwnSMTP(_LoopbackRelay):
     """An aiosmtpd server of the test's own, with the shared handler's programmable replies.
 
     It advertises PIPELINING by default, so the engine's pipelined path is the one under test
@@ -75,13 +89,6 @@ class OwnSMTP:
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
                                      decode_data=False, enable_SMTPUTF8=smtputf8)
 
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
-
-    def transport(self) -> SMTPTransport:
-        return SMTPTransport(self.url, timeout=3)
-
     def __enter__(self) -> OwnSMTP:
         self.controller.start()
         return self
@@ -90,7 +97,7 @@ class OwnSMTP:
         self.controller.stop()
 
 
-class DroppingSMTP:
+class DroppingSMTP(_LoopbackRelay):
     """A raw-socket SMTP server that can hang up in the middle of DATA (after some bytes).
 
     While ``drop_in_data`` is set, every transaction is cut after the 354 and a few bytes of
@@ -107,13 +114,6 @@ class DroppingSMTP:
         self.sock.settimeout(0.2)
         self.running = True
         self.thread = threading.Thread(target=self._serve, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"smtp://127.0.0.1:{self.port}"
-
-    def transport(self) -> SMTPTransport:
-        return SMTPTransport(self.url, timeout=3)
 
     def __enter__(self) -> DroppingSMTP:
         self.thread.start()

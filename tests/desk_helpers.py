@@ -23,6 +23,15 @@ def write(client, **fields: str) -> int:  # type: ignore[no-untyped-def]
     return int(resp.headers["Location"].rstrip("/").split("/")[-1])
 
 
+def default_lists(slug: str = "landkreis-leer") -> list[int]:
+    """The lists the publish form ticks by default (the desk never widens an empty choice)."""
+    from pressdesk.media.models import DistributionList
+    from tests.helpers import office
+
+    return list(db.session.scalars(select(DistributionList.id).where(
+        DistributionList.office_id == office(slug).id, DistributionList.is_default.is_(True))))
+
+
 def fresh(release_id: int) -> Release:
     db.session.remove()
     release = db.session.get(Release, release_id)

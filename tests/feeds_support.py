@@ -36,4 +36,6 @@ def publish(headline: str = "Neue Radwege im Rheiderland", office_slug: str = "l
         store(img, placeholder_jpeg("Testbild", (1300, 900)))
         release.images.append(img)
     db.session.commit()
-    return services.publish_release(release, None)
+    published = services.publish_release(release, None)
+    db.commit()
+    return published

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from pressdesk.releases.models import Release
-from tests.browser import browser_page
+from tests.browser import browser_login, browser_page
+from tests.helpers import EDITOR
 
 pytestmark = pytest.mark.browser
 
@@ -121,11 +122,7 @@ def test_axe_finds_no_violations_on_desk_preview_and_form_errors(live_server, po
     problems: dict[str, list[str]] = {}
     with browser_page() as page:
         page.context.add_init_script(script=_axe_source())
-        page.goto(f"{live_server}/login")
-        page.fill("#email", "redaktion.leer@pressdesk.example")
-        page.fill("#password", "pressdesk-demo")
-        page.click("button[type=submit].primary")
-        page.wait_for_url(f"{live_server}/desk/")
+        browser_login(page, live_server, EDITOR)
 
         def check(name: str) -> None:
             result = page.evaluate(

@@ -15,6 +15,7 @@ from tests.media_support import member
 def test_publishing_shows_up_with_who_and_when(app, demo):
     release = draft("landkreis-leer", headline="Kreistag tagt in Weener")
     releases.publish_release(release, None)
+    db.commit()
     client = logged_in(app)
     html = client.get("/desk/audit/").get_data(as_text=True)
     assert "Veröffentlicht" in html and "Kreistag tagt in Weener" in html

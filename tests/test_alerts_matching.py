@@ -81,6 +81,7 @@ def test_no_alert_under_embargo(app, demo):
     db.session.commit()
     release_id = release.id
     v = releases.publish_release(release, None)
+    db.commit()
     vid = v.id
     assert alerts.queue_instant_alerts(vid) == 0
     assert _reader_rows(vid) == []

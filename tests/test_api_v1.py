@@ -19,7 +19,9 @@ from tests.helpers import draft, office
 
 
 def publish(slug="landkreis-leer", **fields):
-    return services.publish_release(draft(slug, **fields), None).release
+    published = services.publish_release(draft(slug, **fields), None)
+    db.commit()
+    return published.release
 
 
 def _validator(spec, name):
@@ -60,6 +62,7 @@ def test_release_detail_with_images_and_stable_ids(app, demo):
     r.images.append(img)
     db.session.commit()
     services.publish_release(r, None)
+    db.commit()
     data = app.test_client().get(f"/api/v1/releases/{r.public_id}").json
     assert data["id"] == r.public_id and len(data["id"]) == 32
     assert data["office"] == {"id": "landkreis-leer", "name": "Landkreis Leer"}
@@ -167,6 +170,7 @@ def test_unpublished_and_embargoed_releases_are_404(app, demo):
     e.embargo_until = datetime.now(UTC) + timedelta(days=1)
     db.session.commit()
     services.publish_release(e, None)
+    db.commit()
     client = app.test_client()
     for public_id in (d.public_id, e.public_id):  # read before a request ends the session
         resp = client.get(f"/api/v1/releases/{public_id}")

@@ -17,10 +17,10 @@ from pressdesk.extensions import db
 from pressdesk.releases import workflow
 from pressdesk.releases.models import Release
 from pressdesk.text import german_datetime
-from tests.browser import CHROMIUM, browser_page
+from tests.browser import CHROMIUM, browser_login, browser_page
 from tests.conftest import wait_for
 from tests.desk_helpers import berlin_input, four_eyes, parsed, text_part
-from tests.helpers import EDITOR, PUBLISHER
+from tests.helpers import ADMIN, EDITOR, PUBLISHER
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
@@ -32,15 +32,6 @@ def _photo(path: Path) -> Path:
     Image.new("RGB", (1800, 1200), (30, 90, 140)).save(buf, "JPEG", quality=85)
     path.write_bytes(buf.getvalue())
     return path
-
-
-def _login(page, base: str, email: str) -> None:  # type: ignore[no-untyped-def]
-    page.context.clear_cookies()
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", "pressdesk-demo")
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{base}/desk/")
 
 
 def _release() -> Release:
@@ -62,7 +53,7 @@ def test_write_submit_approve_embargo_and_release_in_chromium(app, demo, smtp, c
 
     with browser_page() as page:
         # 1. the editor writes, adds a photo, looks at the previews and submits
-        _login(page, base, EDITOR)
+        browser_login(page, base, EDITOR)
         page.click("text=Neue Mitteilung")
         page.fill("#headline", HEADLINE)
         page.fill("#subline", "AG Ems fährt ab April zusätzlich ab Emden-Außenhafen")
@@ -95,7 +86,7 @@ def test_write_submit_approve_embargo_and_release_in_chromium(app, demo, smtp, c
         shot("04-index")
 
         # 2. a second person (the publisher) approves and publishes under embargo
-        _login(page, base, PUBLISHER)
+        browser_login(page, base, PUBLISHER)
         page.click(f"text={HEADLINE}")
         page.click("#approve-button")
         expect(page.locator(".state.big")).to_have_text("Freigegeben")
@@ -132,6 +123,7 @@ def test_write_submit_approve_embargo_and_release_in_chromium(app, demo, smtp, c
         release.embargo_until = utcnow() - timedelta(seconds=1)
         db.session.commit()
         assert workflow.end_embargoes() == [release.id]
+        db.commit()
         response = page.goto(permalink)
         assert response.status == 200
         expect(page.locator("h1")).to_have_text(HEADLINE)
@@ -144,13 +136,20 @@ def test_write_submit_approve_embargo_and_release_in_chromium(app, demo, smtp, c
 
         # 5. a correction, then the withdrawal, through the same desk
         smtp.messages.clear()
-        _login(page, base, PUBLISHER)
+        browser_login(page, base, PUBLISHER)
         page.goto(f"{base}/desk/releases/{release.id}")
         page.click("#correct-button")
         expect(page.locator(".flash-info")).to_contain_text("neue Version")
         page.fill("#body", page.input_value("#body").replace("9 und 15 Uhr", "9, 12 und 15 Uhr"))
         shot("09-correction")
         page.click("button[type=submit].primary")
+        # under 4-eyes the correction waits for a second person; the portal keeps version 1
+        expect(page.locator("#correction-pending")).to_be_visible()
+        assert page.locator("#approve-correction-button").count() == 0  # not its own author
+        assert smtp.messages == []
+        browser_login(page, base, ADMIN)
+        page.goto(f"{base}/desk/releases/{release.id}")
+        page.click("#approve-correction-button")
         page.wait_for_url("**/deliveries")
         wait_for(lambda: len(smtp.messages) == 9, timeout=30)
         assert all(parsed(m)["Subject"].startswith("Korrektur: ") for m in smtp.messages)
@@ -183,17 +182,20 @@ def test_desk_list_and_too_large_upload_in_chromium(app, demo, live_server, tmp_
                      "Impfaktion im Gesundheitsamt verlängert"):
         draft(headline=headline)
     services.publish_release(draft(headline="Neue Radwege im Rheiderland freigegeben"), None)
+    db.commit()
     withdrawn = draft(headline="Sperrung der Jann-Berghaus-Brücke (zurückgezogen)")
     services.publish_release(withdrawn, None)
+    db.commit()
     from pressdesk.accounts.services import find_user
 
     workflow.withdraw(db.session.get(Release, withdrawn.id), find_user(PUBLISHER), "Irrtum")
+    db.commit()
     target = draft(headline="Haushalt 2027: Entwurf liegt aus")
     big = tmp_path / "Haushaltsplan 2027.pdf"
     big.write_bytes(b"%PDF-1.4\n" + b"0" * (300 * 1024))
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 200 * 1024)
     with browser_page() as page:
-        _login(page, live_server, EDITOR)
+        browser_login(page, live_server, EDITOR)
         expect(page.locator("table.releases tbody tr")).to_have_count(5)
         page.screenshot(path=str(SHOTS / "workflow-00-index-states.png"), full_page=True)
         page.goto(f"{live_server}/desk/releases/{target.id}")

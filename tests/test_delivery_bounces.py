@@ -13,10 +13,7 @@ from pressdesk.delivery.models import Suppression
 from pressdesk.extensions import db
 from tests.delivery_support import OwnSMTP, drive, publish_to, recipients, rows, states
 
-
-@pytest.fixture(autouse=True)
-def no_wakeups(monkeypatch):
-    monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: None)
+pytestmark = pytest.mark.usefixtures("no_wakeups")
 
 
 def dsn(to: str, recipient: str, status: str = "5.1.1", action: str = "failed",

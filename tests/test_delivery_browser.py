@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import browser_page
+from tests.browser import browser_login, browser_page
 from tests.conftest import wait_for
 from tests.delivery_support import publish_to, recipients, states
+from tests.helpers import ADMIN
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
@@ -27,11 +28,7 @@ def test_live_report_pause_resume(app, demo, smtp, celery_worker, live_server, m
     smtp.rcpt_replies[rcpts[3].email] = "550 5.1.1 <redaktion00003@zeitung.example>: unknown user"
     version = publish_to(rcpts)
     with browser_page(1280, 1000) as page:
-        page.goto(f"{live_server}/login")
-        page.fill("#email", "admin@pressdesk.example")
-        page.fill("#password", "pressdesk-demo")
-        page.click("button[type=submit].primary")
-        page.wait_for_url(f"{live_server}/desk/")
+        browser_login(page, live_server, ADMIN)
         page.goto(f"{live_server}/desk/versions/{version.id}/deliveries")
         page.evaluate("window.__noReload = true")
         first = page.locator("tr[data-row] >> nth=0").locator("[data-cell=state]")

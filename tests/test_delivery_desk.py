@@ -11,27 +11,13 @@ from pressdesk.delivery import controls, engine, suppressions
 from pressdesk.delivery.models import Delivery, Suppression
 from pressdesk.extensions import db
 from tests.delivery_support import publish_to, recipients, states
-from tests.helpers import csrf_token, login, office
+from tests.helpers import ADMIN, EDITOR, logged_in, office, post, token_of
 
-LEER = "redaktion.leer@pressdesk.example"
-ADMIN = "admin@pressdesk.example"
+LEER = EDITOR
 EMSLAND = "redaktion.emsland@pressdesk.example"
 
 
-@pytest.fixture(autouse=True)
-def no_wakeups(monkeypatch):
-    monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: None)
-
-
-def _client(app, who):
-    client = app.test_client()
-    assert login(client, who).status_code == 302
-    return client
-
-
-def _post(client, url, page_url):
-    token = csrf_token(client.get(page_url).get_data(as_text=True))
-    return client.post(url, data={"csrf_token": token})
+pytestmark = pytest.mark.usefixtures("no_wakeups")
 
 
 def test_progress_json_has_counts_control_and_every_row(app, demo):
@@ -39,7 +25,7 @@ def test_progress_json_has_counts_control_and_every_row(app, demo):
     db.session.execute(update(Delivery).where(Delivery.email == "redaktion00001@zeitung.example")
                        .values(state="failed", last_error="550 nope"))
     db.session.commit()
-    data = _client(app, LEER).get(f"/desk/versions/{version.id}/progress.json").get_json()
+    data = logged_in(app, LEER).get(f"/desk/versions/{version.id}/progress.json").get_json()
     assert data["counts"] == {"queued": 2, "failed": 1} and data["total"] == 3
     assert data["control"] == "active"
     failed = [r for r in data["rows"] if r["state"] == "failed"]
@@ -49,38 +35,38 @@ def test_progress_json_has_counts_control_and_every_row(app, demo):
 
 def test_editor_sees_report_but_cannot_control(app, demo):
     version = publish_to(recipients(3))
-    client = _client(app, LEER)  # demo editors are editors
+    client = logged_in(app, LEER)  # demo editors are editors
     page = client.get(f"/desk/versions/{version.id}/deliveries").get_data(as_text=True)
     assert "Versandbericht" in page and "pause-button" not in page
     base = f"/desk/versions/{version.id}"
     for action in ("pause", "cancel", "retry-failed", "resume"):
-        assert _post(client, f"{base}/{action}", f"{base}/deliveries").status_code == 403
+        assert post(client, f"{base}/{action}", page=f"{base}/deliveries").status_code == 403
     assert controls.control_state(version.id) == "active"
 
 
 def test_admin_pauses_resumes_cancels_and_retries(app, demo):
     version = publish_to(recipients(4))
-    client = _client(app, ADMIN)
+    client = logged_in(app, ADMIN)
     base = f"/desk/versions/{version.id}"
     page = client.get(f"{base}/deliveries").get_data(as_text=True)
     assert "pause-button" in page and "cancel-button" in page
-    resp = _post(client, f"{base}/pause", f"{base}/deliveries")
+    resp = post(client, f"{base}/pause", page=f"{base}/deliveries")
     assert resp.status_code == 302
     page = client.get(f"{base}/deliveries").get_data(as_text=True)
     assert "Der Versand ist angehalten." in page and "resume-button" in page
     assert controls.control_state(version.id) == "paused"
     assert engine.sweep() == []
-    _post(client, f"{base}/resume", f"{base}/deliveries")
+    post(client, f"{base}/resume", page=f"{base}/deliveries")
     assert controls.control_state(version.id) == "active"
 
     db.session.execute(update(Delivery).where(Delivery.version_id == version.id,
                                               Delivery.email.like("redaktion00000%"))
                        .values(state="failed", attempts=8, last_error="451 (gave up)"))
     db.session.commit()
-    _post(client, f"{base}/retry-failed", f"{base}/deliveries")
+    post(client, f"{base}/retry-failed", page=f"{base}/deliveries")
     assert states(version.id) == {"queued": 4}
 
-    _post(client, f"{base}/cancel", f"{base}/deliveries")
+    post(client, f"{base}/cancel", page=f"{base}/deliveries")
     assert states(version.id) == {"cancelled": 4}
     page = client.get(f"{base}/deliveries").get_data(as_text=True)
     assert "Abgebrochen" in page and "pause-button" not in page and "resume-button" not in page
@@ -93,9 +79,9 @@ def test_publisher_may_control(app, demo):
     m = db.session.query(Membership).join(Membership.user).filter_by(email=LEER).one()
     m.role = "publisher"
     db.session.commit()
-    client = _client(app, LEER)
+    client = logged_in(app, LEER)
     base = f"/desk/versions/{version.id}"
-    assert _post(client, f"{base}/pause", f"{base}/deliveries").status_code == 302
+    assert post(client, f"{base}/pause", page=f"{base}/deliveries").status_code == 302
     assert controls.control_state(version.id) == "paused"
 
 
@@ -104,12 +90,12 @@ def test_suppressions_listed_and_lifted_by_admin_only(app, demo):
     suppressions.suppress(leer.id, "Weg@Zeitung.example", "550 5.1.1 unknown", "smtp")
     db.session.commit()
     sid = db.session.query(Suppression).one().id
-    editor = _client(app, LEER)
+    editor = logged_in(app, LEER)
     page = editor.get("/desk/suppressions").get_data(as_text=True)
     assert "weg@zeitung.example" in page and "/lift" not in page
-    assert _post(editor, f"/desk/suppressions/{sid}/lift", "/desk/suppressions").status_code == 403
-    admin = _client(app, ADMIN)
-    resp = _post(admin, f"/desk/suppressions/{sid}/lift", "/desk/suppressions")
+    assert post(editor, f"/desk/suppressions/{sid}/lift", page="/desk/suppressions").status_code == 403
+    admin = logged_in(app, ADMIN)
+    resp = post(admin, f"/desk/suppressions/{sid}/lift", page="/desk/suppressions")
     assert resp.status_code == 302
     assert db.session.query(Suppression).count() == 0
     assert "Keine gesperrten Adressen" in admin.get("/desk/suppressions").get_data(as_text=True)
@@ -122,7 +108,7 @@ def test_another_office_sees_and_touches_nothing(app, demo):
     db.session.commit()
     sid = db.session.query(Suppression).one().id
     row_id = db.session.query(Delivery).first().id
-    other = _client(app, EMSLAND)
+    other = logged_in(app, EMSLAND)
     base = f"/desk/versions/{version.id}"
     assert other.get(f"{base}/deliveries").status_code == 404
     assert other.get(f"{base}/progress.json").status_code == 404
@@ -132,8 +118,8 @@ def test_another_office_sees_and_touches_nothing(app, demo):
     m = db.session.query(Membership).join(Membership.user).filter_by(email=EMSLAND).one()
     m.role = "admin"
     db.session.commit()
-    other = _client(app, EMSLAND)
-    token = csrf_token(other.get("/desk/suppressions").get_data(as_text=True))
+    other = logged_in(app, EMSLAND)
+    token = token_of(other, "/desk/suppressions")
     assert other.post(f"{base}/pause", data={"csrf_token": token}).status_code == 404
     assert other.post(f"/desk/suppressions/{sid}/lift", data={"csrf_token": token}).status_code == 404
     assert controls.control_state(version.id) == "active"
@@ -146,7 +132,7 @@ def test_progress_json_since_returns_only_changed_rows(app, demo):
     from pressdesk.db import utcnow
 
     version = publish_to(recipients(5))
-    client = _client(app, LEER)
+    client = logged_in(app, LEER)
     url = f"/desk/versions/{version.id}/progress.json"
     first = client.get(url).get_json()
     assert len(first["rows"]) == 5 and first["total"] == 5
@@ -175,7 +161,7 @@ def test_report_counts_only_newspapers_and_progress_shows_no_reader_rows(app, de
                        .values(state="failed", last_error="550 leser@example.org unknown"))
     db.session.execute(update(Delivery).where(Delivery.kind == "outlet").values(state="sent"))
     db.session.commit()
-    client = _client(app, LEER)
+    client = logged_in(app, LEER)
     page = client.get(f"/desk/versions/{version.id}/deliveries").get_data(as_text=True)
     assert "9 / 9" in page and "10 / 10" not in page
     data = client.get(f"/desk/versions/{version.id}/progress.json").get_json()

@@ -7,7 +7,6 @@ test's own, with the broker wake-ups switched off so the shared worker cannot in
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import pytest
@@ -28,15 +27,7 @@ from tests.delivery_support import (
     states,
 )
 
-
-@pytest.fixture(autouse=True)
-def no_wakeups(monkeypatch):
-    monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: None)
-
-
-def _settings(app, monkeypatch, **changes):
-    s = app.extensions["pressdesk.settings"]
-    monkeypatch.setitem(app.extensions, "pressdesk.settings", dataclasses.replace(s, **changes))
+pytestmark = pytest.mark.usefixtures("no_wakeups")
 
 
 @pytest.mark.parametrize("pipelining", [True, False])
@@ -146,8 +137,8 @@ def test_server_down_when_sending_starts(app, demo):
         assert set(received_by_address(server.handler.messages).values()) == {1}
 
 
-def test_auto_pause_after_a_run_of_errors_against_one_relay(app, demo, monkeypatch):
-    _settings(app, monkeypatch, auto_pause_errors=4)
+def test_auto_pause_after_a_run_of_errors_against_one_relay(app, demo, monkeypatch, settings_override):
+    settings_override(auto_pause_errors=4)
     with OwnSMTP() as server:
         server.handler.data_reply = "451 4.3.0 overloaded"
         version = publish_to(recipients(10))
@@ -167,8 +158,8 @@ def test_auto_pause_after_a_run_of_errors_against_one_relay(app, demo, monkeypat
         drive(version.id, server.transport, lambda: states(version.id) == {"sent": 10})
 
 
-def test_pause_in_the_middle_hands_rows_back_and_cancel_is_final(app, demo, monkeypatch):
-    _settings(app, monkeypatch, rate_limit_per_second=20.0)
+def test_pause_in_the_middle_hands_rows_back_and_cancel_is_final(app, demo, monkeypatch, settings_override):
+    settings_override(rate_limit_per_second=20.0)
     with OwnSMTP() as server:
         version = publish_to(recipients(60))
         import threading
@@ -197,8 +188,8 @@ def test_pause_in_the_middle_hands_rows_back_and_cancel_is_final(app, demo, monk
         assert len(server.handler.messages) == sent
 
 
-def test_rate_limit_is_shared_per_relay(app, demo, monkeypatch):
-    _settings(app, monkeypatch, rate_limit_per_second=25.0)
+def test_rate_limit_is_shared_per_relay(app, demo, monkeypatch, settings_override):
+    settings_override(rate_limit_per_second=25.0)
     with OwnSMTP() as server:
         a = publish_to(recipients(25, "a.example"))
         b = publish_to(recipients(25, "b.example"), headline="Zweite")
@@ -251,6 +242,7 @@ def test_published_twice_quickly_gives_one_set_of_deliveries(app, demo):
 
     release = draft()
     services.publish_release(release, None)
+    db.commit()
     with pytest.raises(ReleaseError):
         services.publish_release(release, None)
     assert len({r.email for r in rows(release.versions[0].id)}) == 9

@@ -4,7 +4,6 @@ SMTPUTF8 only when offered, VERP return path, the message as sent equals what ar
 from __future__ import annotations
 
 import base64
-import dataclasses
 import re
 import subprocess
 
@@ -23,15 +22,7 @@ from pressdesk.releases.models import ReleaseImage
 from tests.delivery_support import OwnSMTP, drive, parse, publish_to, recipients, rows, states
 from tests.helpers import draft
 
-
-@pytest.fixture(autouse=True)
-def no_wakeups(monkeypatch):
-    monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: None)
-
-
-def _settings(app, monkeypatch, **changes):
-    s = app.extensions["pressdesk.settings"]
-    monkeypatch.setitem(app.extensions, "pressdesk.settings", dataclasses.replace(s, **changes))
+pytestmark = pytest.mark.usefixtures("no_wakeups")
 
 
 def _outlet(name: str) -> Outlet:
@@ -50,6 +41,7 @@ def test_outlets_preferring_attachments_get_the_images_within_their_cap(app, dem
     release.images.append(img)
     db.session.commit()
     version = services.publish_release(release, None)
+    db.commit()
     by_name = {r.name: r for r in rows(version.id)}
     assert by_name["Ostfriesen-Zeitung"].variant == "attachments"
     assert by_name["General-Anzeiger"].variant == ""
@@ -99,9 +91,9 @@ def dkim_key(tmp_path):
     return key, b"v=DKIM1; k=rsa; p=" + base64.b64encode(pub)
 
 
-def test_dkim_signature_verifies_for_every_recipient(app, demo, monkeypatch, dkim_key):
+def test_dkim_signature_verifies_for_every_recipient(app, demo, monkeypatch, dkim_key, settings_override):
     key, record = dkim_key
-    _settings(app, monkeypatch, dkim_key_file=str(key), dkim_selector="pd2026")
+    settings_override(dkim_key_file=str(key), dkim_selector="pd2026")
     version = publish_to(recipients(3))
     with OwnSMTP() as server:
         drive(version.id, server.transport, lambda: states(version.id) == {"sent": 3})

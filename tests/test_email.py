@@ -5,6 +5,7 @@ import re
 from email import policy
 
 from pressdesk.delivery.render import encode_header, personalise
+from pressdesk.extensions import db
 from pressdesk.releases import services
 from tests.helpers import draft
 
@@ -15,6 +16,7 @@ def _parse(data: bytes):
 
 def _one_message(demo, **fields) -> bytes:
     version = services.publish_release(draft(**fields), None)
+    db.commit()
     return personalise(version.mail_bytes, "Ostfriesen-Zeitung", "redaktion@oz.example",
                        "<pm.test.1@pressdesk.example>")
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from pressdesk.delivery.models import Delivery
 from pressdesk.extensions import db
 from tests.conftest import wait_for
+from tests.desk_helpers import default_lists
 from tests.helpers import csrf_token, login
 
 # Publishing needs the publisher role (issue 3): the editor may only write and submit.
@@ -39,7 +40,8 @@ def test_publish_through_the_desk_reaches_nine_outlets(app, demo, smtp, celery_w
     preview = client.get(show_url + "/preview").get_data(as_text=True)
     assert "<strong>Boen</strong>" in preview
 
-    resp = client.post(show_url + "/publish", data={"csrf_token": csrf_token(show)})
+    resp = client.post(show_url + "/publish", data={"csrf_token": csrf_token(show),
+                                                    "lists": default_lists()})
     assert resp.status_code == 302 and "/deliveries" in resp.headers["Location"]
     version_id = int(resp.headers["Location"].split("/versions/")[1].split("/")[0])
 
@@ -74,6 +76,7 @@ def test_message_as_sent_is_shown_in_the_desk(app, demo, smtp, celery_worker):
     from tests.helpers import draft
 
     version = services.publish_release(draft(), None)
+    db.commit()
     wait_for(lambda: len(_sent(version.id)) == 9, timeout=30)
     row = _sent(version.id)[0]
     client = app.test_client()
@@ -90,6 +93,7 @@ def test_sweeper_sends_rows_whose_wake_up_was_lost(app, demo, smtp, celery_worke
 
     monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: None)  # lost
     version = services.publish_release(draft(), None)
+    db.commit()
     monkeypatch.undo()
     assert _sent(version.id) == []
     assert version.id in engine.sweep()  # what beat runs every few seconds

@@ -2,13 +2,16 @@
 
 import feedparser
 
+from pressdesk.extensions import db
 from pressdesk.releases import services
 from tests.conftest import LIVE_PORT
 from tests.helpers import draft
 
 
 def _publish(headline="Neue Radwege im Rheiderland", slug="landkreis-leer"):
-    return services.publish_release(draft(slug, headline=headline), None)
+    published = services.publish_release(draft(slug, headline=headline), None)
+    db.commit()
+    return published
 
 
 def test_feeds_parse_with_stable_ids_and_absolute_links(app, demo):

@@ -105,6 +105,7 @@ def test_withdrawal_and_embargo_end_change_the_feed_and_last_modified(app, demo,
     from pressdesk.releases import services
 
     services.publish_release(embargoed, None)
+    db.commit()
     third = client.get("/feed.atom")
     assert "Unter Sperrfrist" not in _titles(client)
     for fmt in ("rss", "json"):

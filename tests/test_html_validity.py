@@ -110,6 +110,16 @@ def page_set(app, demo):
                        "media_new_outlet": "/desk/media/outlets/new",
                        "media_import": "/desk/media/import"}.items():
         grab(admin, name, path)
+
+    # The 410 page of a release that was public and is withdrawn (set directly: the
+    # withdrawal itself is tested with the desk).
+    other = db.session.scalar(select(Release).where(Release.status == "published",
+                                                    Release.id != release_id))
+    assert other is not None
+    gone = f"/presse/{other.office.slug}/{other.year}/{other.number}-{other.slug}"
+    other.status, other.went_public_at = "withdrawn", other.went_public_at or other.published_at
+    db.session.commit()
+    grab(reader, "error_410", gone, 410)
     return pages
 
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from pressdesk.extensions import db
 from pressdesk.media.models import DistributionList, Outlet
-from tests.browser import CHROMIUM, browser_page
-from tests.helpers import office
+from tests.browser import CHROMIUM, browser_login, browser_page
+from tests.helpers import ADMIN, office
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
@@ -37,11 +37,7 @@ def test_admin_manages_media_members_settings_in_chromium(app, demo, live_server
     upload = tmp_path / "Medienliste Ostfriesland (Excel).csv"
     upload.write_bytes(EXCEL_CSV)
     with browser_page() as page:
-        page.goto(f"{live_server}/login")
-        page.fill("#email", "admin@pressdesk.example")
-        page.fill("#password", "pressdesk-demo")
-        page.click("button[type=submit].primary")
-        page.wait_for_url(f"{live_server}/desk/")
+        browser_login(page, live_server, ADMIN)
 
         page.click("nav.desk-nav >> text=Medien")
         expect(page.locator("h1")).to_contain_text("Medien")

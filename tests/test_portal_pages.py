@@ -11,7 +11,9 @@ from tests.helpers import draft, office
 
 
 def publish(slug="landkreis-leer", **fields):
-    return services.publish_release(draft(slug, **fields), None).release
+    published = services.publish_release(draft(slug, **fields), None)
+    db.commit()
+    return published.release
 
 
 def html(client, path, status=200):
@@ -35,6 +37,7 @@ def test_embargoed_release_is_hidden_everywhere_until_its_time(app, demo):
     r.embargo_until = datetime.now(UTC) + timedelta(hours=2)
     db.session.commit()
     services.publish_release(r, None)
+    db.commit()
     client = app.test_client()
     for path in ("/", "/presse/landkreis-leer", f"/archiv/{r.year}/{r.published_at.month}"):
         assert "Sperrfrist-Meldung" not in html(client, path), path
@@ -112,6 +115,7 @@ def test_release_page_images_contact_history_and_permalinks(app, demo):
     r.images.append(img)
     db.session.commit()
     services.publish_release(r, None)
+    db.commit()
     r.versions.append(ReleaseVersion(version=2, kind="correction",
                                      headline="Neue Radwege im Rheiderland (korrigiert)",
                                      dateline=r.versions[0].dateline, lead=r.lead, body=r.body))

@@ -5,14 +5,14 @@ from sqlalchemy import func, select
 
 from pressdesk.delivery.models import Delivery
 from pressdesk.extensions import db
-from pressdesk.releases import services
+from pressdesk.releases import services, workflow
 from pressdesk.releases.models import Release, ReleaseVersion
 from tests.helpers import draft
 
 
 def test_publish_writes_version_and_one_row_per_outlet(app, demo):
     release = draft()
-    version = services.publish_release(release, None)
+    version = services.publish_release(release, None)  # flushed, not committed: no wake-up yet
     rows = db.session.scalars(select(Delivery).where(Delivery.version_id == version.id)).all()
     assert len(rows) == 9
     assert len({r.email for r in rows}) == 9
@@ -25,14 +25,18 @@ def test_publish_writes_version_and_one_row_per_outlet(app, demo):
 
 def test_running_number_counts_per_office(app, demo):
     a = services.publish_release(draft(), None)
+    db.commit()
     b = services.publish_release(draft(headline="Zweite Mitteilung"), None)
+    db.commit()
     c = services.publish_release(draft("stadt-lingen"), None)
+    db.commit()
     assert (a.release.number, b.release.number, c.release.number) == (1, 2, 1)
 
 
 def test_double_publish_makes_one_set_of_deliveries(app, demo):
     release = draft()
     services.publish_release(release, None)
+    db.commit()
     with pytest.raises(services.ReleaseError):
         services.publish_release(release, None)
     assert db.session.scalar(select(func.count()).select_from(Delivery)) == 9
@@ -43,7 +47,7 @@ def test_rollback_leaves_nothing_and_wakes_nobody(app, demo, monkeypatch):
     woken = []
     monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: woken.append(a))
     release = draft()
-    monkeypatch.setattr(services, "render_message",
+    monkeypatch.setattr(workflow, "render_message",
                         lambda *a: (_ for _ in ()).throw(RuntimeError("render failed")))
     with pytest.raises(RuntimeError):
         services.publish_release(release, None)
@@ -64,6 +68,7 @@ def test_wake_up_happens_only_after_commit(app, demo, monkeypatch):
 
     monkeypatch.setattr("pressdesk.delivery.queue.send_task", fake_send)
     services.publish_release(draft(), None)
+    db.commit()
     assert seen == [9]
 
 
@@ -89,6 +94,7 @@ def test_inactive_outlets_get_nothing(app, demo):
     outlet.active = False
     db.session.commit()
     version = services.publish_release(draft(), None)
+    db.commit()
     emails = set(db.session.scalars(select(Delivery.email)
                                     .where(Delivery.version_id == version.id)))
     assert len(emails) == 8 and "redaktion@borkum-aktuell.example" not in emails
@@ -101,6 +107,7 @@ def test_extra_outlet_addresses_get_their_own_message(app, demo):
     outlet.extra_emails = "lokales@ostfriesen-zeitung.example"
     db.session.commit()
     version = services.publish_release(draft(), None)
+    db.commit()
     rows = db.session.scalars(select(Delivery).where(Delivery.version_id == version.id)).all()
     oz = sorted(r.email for r in rows if r.outlet_id == outlet.id)
     assert oz == ["lokales@ostfriesen-zeitung.example", "redaktion@ostfriesen-zeitung.example"]

@@ -4,7 +4,16 @@ that received the release, the portal's current text, 410 and feed removal on wi
 import feedparser
 
 from tests.conftest import wait_for
-from tests.desk_helpers import actions_logged, fresh, html_part, parsed, sent_rows, text_part, write
+from tests.desk_helpers import (
+    actions_logged,
+    default_lists,
+    fresh,
+    html_part,
+    parsed,
+    sent_rows,
+    text_part,
+    write,
+)
 from tests.helpers import EDITOR, PUBLISHER, logged_in, post
 
 REST = "\n\nDie Arbeiten dauern drei Wochen.\n\nAuskunft gibt das Straßenbauamt."
@@ -18,7 +27,8 @@ def _published(app, smtp):  # type: ignore[no-untyped-def]
     smtp.rcpt_replies[REFUSED] = "550 5.1.1 unknown user"
     publisher = logged_in(app, PUBLISHER)
     rid = write(publisher, body=BODY)
-    assert post(publisher, f"/desk/releases/{rid}/publish", {"when": "now"}).status_code == 302
+    assert post(publisher, f"/desk/releases/{rid}/publish", {"lists": default_lists(),
+                                                             "when": "now"}).status_code == 302
     v1 = fresh(rid).versions[0].id
     wait_for(lambda: len(sent_rows(v1)) == 8, timeout=30)
     wait_for(lambda: len(smtp.messages) == 8, timeout=30)
@@ -140,7 +150,9 @@ def test_withdrawn_under_embargo_was_never_public_and_answers_404(app, demo):
     release.embargo_until = utcnow() + timedelta(hours=4)
     db.session.commit()
     services.publish_release(release, None)
+    db.commit()
     workflow.withdraw(release, find_user(PUBLISHER), "")
+    db.commit()
     release = fresh(release.id)
     assert release.status == "withdrawn" and release.went_public_at is None
     assert app.test_client().get(_permalink(release)).status_code == 404

@@ -44,6 +44,7 @@ def test_published_version_is_a_frozen_plain_value_with_files_contact_and_urls(a
     attachments.add_attachment(release, "Übersicht.pdf", PDF)
     db.session.commit()
     version = services.publish_release(release, None)
+    db.commit()
     p = present(version)
 
     assert isinstance(p, PublicRelease)
@@ -99,6 +100,7 @@ def test_public_time_of_an_embargoed_release_is_when_the_embargo_ends(app, demo)
     release.embargo_until = embargo
     db.session.commit()
     version = services.publish_release(release, None)
+    db.commit()
     p = present(version)
     assert p.published == embargo == public_time(release)
     assert p.updated >= p.published and p.created_at < p.published
@@ -115,5 +117,6 @@ def test_public_time_of_an_embargoed_release_is_when_the_embargo_ends(app, demo)
 def test_public_time_without_embargo_is_the_publish_time(app, demo):
     release = draft()
     version = services.publish_release(release, None)
+    db.commit()
     p = present(version)
     assert p.published == release.published_at == version.created_at == p.updated

@@ -101,6 +101,7 @@ def test_draft_images_only_for_members_of_the_office_public_after_publication(ap
     assert public.get(f"/desk/images/{pid}/web.jpg").status_code == 302  # to the login
     assert logged_in(app, LINGEN_EDITOR).get(f"/desk/images/{pid}/web.jpg").status_code == 404
     services.publish_release(fresh(rid), None)
+    db.commit()
     assert public.get(f"/bilder/{pid}/web.jpg").status_code == 200
 
 
@@ -177,13 +178,14 @@ def test_attachments_public_only_with_the_release_and_not_for_other_offices(app,
     editor = logged_in(app, EDITOR)
     rid = write(editor)
     upload_file(editor, rid, PDF, "Karte.pdf")
-    att = fresh(rid).attachments[0]
+    pid = fresh(rid).attachments[0].public_id  # a plain value: requests end their session
     public = app.test_client()
-    url = f"/anhaenge/{att.public_id}/Karte.pdf"
+    url = f"/anhaenge/{pid}/Karte.pdf"
     assert public.get(url).status_code == 404
-    assert logged_in(app, LINGEN_EDITOR).get(f"/desk/attachments/{att.public_id}").status_code == 404
+    assert logged_in(app, LINGEN_EDITOR).get(f"/desk/attachments/{pid}").status_code == 404
     assert upload_file(logged_in(app, LINGEN_EDITOR), rid, PDF, "x.pdf").status_code == 404
     services.publish_release(fresh(rid), None)
+    db.commit()
     assert public.get(url).status_code == 200
     release = fresh(rid)
     portal = public.get(f"/presse/landkreis-leer/{release.year}/{release.number}-{release.slug}")

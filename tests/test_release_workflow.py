@@ -4,7 +4,7 @@ from sqlalchemy import select
 
 from pressdesk.extensions import db
 from pressdesk.releases.models import Region, Topic
-from tests.desk_helpers import actions_logged, four_eyes, fresh, write
+from tests.desk_helpers import actions_logged, default_lists, four_eyes, fresh, write
 from tests.helpers import ADMIN, EDITOR, LINGEN_EDITOR, LINGEN_PUBLISHER, PUBLISHER, logged_in, office, post
 
 
@@ -43,7 +43,7 @@ def test_publisher_approves_and_publishes_with_audit_trail(app, demo):
     assert release.status == "approved" and release.approved_by_id is not None
     assert 'id="publish-button"' in _page(publisher, rid)
 
-    resp = post(publisher, f"/desk/releases/{rid}/publish", {"when": "now"})
+    resp = post(publisher, f"/desk/releases/{rid}/publish", {"lists": default_lists(), "when": "now"})
     assert resp.status_code == 302 and "/deliveries" in resp.headers["Location"]
     release = fresh(rid)
     assert release.status == "published" and len(release.versions) == 1
@@ -57,21 +57,24 @@ def test_four_eyes_author_cannot_approve_own_release(app, demo):
     publisher = logged_in(app, PUBLISHER)
     rid = write(publisher, headline="Eigene Mitteilung der Leitung")
     # nothing is published before a second person approved it
-    assert post(publisher, f"/desk/releases/{rid}/publish", {"when": "now"}).status_code == 403
+    assert post(publisher, f"/desk/releases/{rid}/publish", {"lists": default_lists(),
+                                                             "when": "now"}).status_code == 403
     post(publisher, f"/desk/releases/{rid}/submit")
     page = _page(publisher, rid)
     assert 'id="approve-button"' not in page and 'id="publish-button"' not in page
     assert "zweite Person" in page
     resp = post(publisher, f"/desk/releases/{rid}/approve")
     assert resp.status_code == 403 and "Vier-Augen-Prinzip" in resp.get_data(as_text=True)
-    assert post(publisher, f"/desk/releases/{rid}/publish", {"when": "now"}).status_code == 403
+    assert post(publisher, f"/desk/releases/{rid}/publish", {"lists": default_lists(),
+                                                             "when": "now"}).status_code == 403
     assert fresh(rid).status == "in_review"
 
     admin = logged_in(app, ADMIN)  # member of every office: work in Leer
     assert post(admin, "/desk/office", {"office_id": office("landkreis-leer").id}).status_code == 302
     assert post(admin, f"/desk/releases/{rid}/approve").status_code == 302
     assert fresh(rid).status == "approved"
-    assert post(publisher, f"/desk/releases/{rid}/publish", {"when": "now"}).status_code == 302
+    assert post(publisher, f"/desk/releases/{rid}/publish", {"lists": default_lists(),
+                                                             "when": "now"}).status_code == 302
     assert fresh(rid).status == "published"
 
 
@@ -80,7 +83,8 @@ def test_without_four_eyes_a_publisher_publishes_a_draft_directly(app, demo):
     publisher = logged_in(app, PUBLISHER)
     rid = write(publisher)
     assert 'id="publish-button"' in _page(publisher, rid)
-    assert post(publisher, f"/desk/releases/{rid}/publish", {"when": "now"}).status_code == 302
+    assert post(publisher, f"/desk/releases/{rid}/publish", {"lists": default_lists(),
+                                                             "when": "now"}).status_code == 302
     release = fresh(rid)
     assert release.status == "published" and release.approved_by_id == release.created_by_id
 

@@ -16,6 +16,7 @@ def _lingen_release(published: bool = False) -> tuple[int, int | None]:
     version_id = None
     if published:
         version_id = services.publish_release(release, None).id
+        db.commit()
     return release.id, version_id
 
 

@@ -14,7 +14,9 @@ from tests.helpers import draft, office
 
 
 def publish(slug="landkreis-leer", **fields):
-    return services.publish_release(draft(slug, **fields), None).release
+    published = services.publish_release(draft(slug, **fields), None)
+    db.commit()
+    return published.release
 
 
 @pytest.fixture
@@ -107,6 +109,7 @@ def test_drafts_and_embargoed_releases_are_not_found(app, demo):
     embargoed.embargo_until = datetime.now(UTC) + timedelta(days=1)
     db.session.commit()
     services.publish_release(embargoed, None)
+    db.commit()
     assert search_releases("Zeitung").total == 0
     # the index itself holds the embargoed text; visibility is decided at query time
     assert db.session.scalar(select(SearchDocument).where(

@@ -21,7 +21,9 @@ def publish(slug="landkreis-leer", topics=(), regions=(), **fields):
     for g in regions:
         release.regions.append(_vocab(Region, release.office_id, g))
     db.session.flush()
-    return services.publish_release(release, None).release
+    published = services.publish_release(release, None)
+    db.commit()
+    return published.release
 
 
 def _vocab(model, office_id, slug):

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length
 from pressdesk.accounts import members
 from pressdesk.accounts.models import Membership, Role
 from pressdesk.accounts.services import current_office, require_role
+from pressdesk.labels import ROLE_LABELS
 from pressdesk.refusal import Refusal
 
 bp = Blueprint("members", __name__, url_prefix="/desk/members")
@@ -60,7 +61,7 @@ def index() -> ResponseReturnValue:
             return redirect(url_for(".index"))
     return render_template("admin/members.html", office=office, members=members.members(office),
                            form=form, role_form=RoleForm(), toggle_form=ToggleForm(),
-                           role_labels=members.ROLE_LABELS, Role=Role), \
+                           role_labels=ROLE_LABELS, Role=Role), \
         (422 if form.is_submitted() else 200)
 
 

@@ -19,11 +19,9 @@ from pressdesk.accounts.services import (
 )
 from pressdesk.audit.services import record
 from pressdesk.extensions import db
+from pressdesk.labels import ROLE_LABELS
 from pressdesk.offices.models import Office
 from pressdesk.text import has_line_break, one_line
-
-ROLE_LABELS = {Role.EDITOR: "Redaktion", Role.PUBLISHER: "Veröffentlichung",
-               Role.ADMIN: "Administration"}
 
 
 class MemberError(ValueError):

@@ -77,6 +77,19 @@ def subject_for(m: ReleaseMail) -> str:
     return one_line(f"{prefix}{m.headline} ({m.office_name})")
 
 
+def header_text(text: str) -> str:
+    """User text as a header value the email package keeps as text.
+
+    Assigning a header parses RFC 2047 encoded words, so a headline containing
+    ``=?utf-8?q?x=0D=0ABcc...?=`` would turn into a line break and a new header. Text that looks
+    like an encoded word is wrapped in one of our own (decoded exactly once, to the literal).
+    """
+    text = one_line(text)
+    if "=?" not in text:
+        return text
+    return Header(text, "utf-8").encode(maxlinelen=0)
+
+
 def render_message(m: ReleaseMail, env: Environment) -> EmailMessage:
     """The shared message: no ``To``, no ``Message-ID`` (added per recipient)."""
     from pressdesk.releases.markup import plain_text, render_markdown
@@ -88,7 +101,7 @@ def render_message(m: ReleaseMail, env: Environment) -> EmailMessage:
     html = env.get_template("email/release.html").render(ctx)
 
     msg = EmailMessage(policy=SMTP)
-    msg["Subject"] = subject_for(m)
+    msg["Subject"] = header_text(subject_for(m))
     msg["From"] = Address(display_name(m.sender_name), addr_spec=m.from_addr)
     if m.reply_to:
         msg["Reply-To"] = m.reply_to
@@ -109,7 +122,8 @@ def encode_header(name: str, value: str) -> bytes:
     spaces next to encoded words); ``email.header.Header`` encodes them faithfully.
     """
     value = one_line(value)
-    charset = None if value.isascii() else "utf-8"
+    # A literal "=?" must travel inside an encoded word, or readers decode it as one.
+    charset = None if value.isascii() and "=?" not in value else "utf-8"
     folded = Header(value, charset, header_name=name).encode(linesep="\r\n", maxlinelen=78)
     return f"{name}: {folded}\r\n".encode("ascii")
 

@@ -29,8 +29,8 @@ from pressdesk.delivery import suppressions as suppression_list
 from pressdesk.delivery.models import Delivery, SendControl, Suppression
 from pressdesk.delivery.queue import Kind
 from pressdesk.extensions import db
+from pressdesk.labels import state_label
 from pressdesk.releases.models import Release, ReleaseVersion
-from pressdesk.templating import STATE_LABELS
 from pressdesk.text import german_datetime
 
 bp = Blueprint("delivery", __name__, url_prefix="/desk")
@@ -69,7 +69,7 @@ def report(version_id: int):  # type: ignore[no-untyped-def]
 
 
 def _label(state: str) -> str:
-    return _(STATE_LABELS.get(state, state))
+    return state_label(state)
 
 
 @bp.route("/versions/<int:version_id>/progress.json")

@@ -118,7 +118,7 @@ PUBLISHERS = [
 def demo_logins() -> list[str]:
     lines = [f"{ADMIN_EMAIL}  (Administrator aller Pressestellen)"]
     lines += [f"{email}  ({name}, {slug})" for email, name, slug in USERS]
-    lines += [f"{email}  ({name}, {slug}, Freigabe)" for email, name, slug in PUBLISHERS]
+    lines += [f"{email}  ({name}, {slug}, Veröffentlichung)" for email, name, slug in PUBLISHERS]
     lines.append(f"password for all: {DEMO_PASSWORD}")
     return lines
 

@@ -14,6 +14,9 @@ class OfficeSettingsForm(FlaskForm):
     description = TextAreaField(_l("Beschreibung"), validators=[Length(max=5000)])
     imprint = TextAreaField(_l("Impressum"), validators=[Length(max=10000)])
     require_four_eyes = BooleanField(_l("Vier-Augen-Prinzip: Freigabe durch eine zweite Person"))
+    allow_urgent_corrections = BooleanField(
+        _l("Eilkorrekturen erlauben: eine Korrektur darf ohne zweite Freigabe sofort versendet "
+           "werden (wird protokolliert)"))
 
 
 class TermForm(FlaskForm):

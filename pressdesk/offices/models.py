@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, String, Text
+from sqlalchemy import Boolean, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pressdesk.db import Base, UTCDateTime, utcnow
@@ -26,6 +26,9 @@ class Office(Base):
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     default_place: Mapped[str] = mapped_column(String(120), default="")
     require_four_eyes: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Under 4-eyes: may a publisher send a correction alone when it cannot wait (audited)?
+    allow_urgent_corrections: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                           server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

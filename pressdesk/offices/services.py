@@ -18,7 +18,9 @@ SETTINGS_FIELDS = {
     "sender_name": "Absendername", "contact_name": "Ansprechpartner", "contact_phone": "Telefon",
     "contact_email": "E-Mail", "default_place": "Ort", "description": "Beschreibung",
     "imprint": "Impressum", "require_four_eyes": "Vier-Augen-Prinzip",
+    "allow_urgent_corrections": "Eilkorrekturen",
 }
+FLAGS = ("require_four_eyes", "allow_urgent_corrections")
 ONE_LINE = ("sender_name", "contact_name", "contact_phone", "contact_email", "default_place")
 
 TERM_MODELS: dict[str, type[Topic] | type[Region]] = {"topic": Topic, "region": Region}
@@ -33,7 +35,7 @@ def update_settings(office: Office, user: User | None, data: dict[str, object]) 
     clean: dict[str, object] = {}
     for key in SETTINGS_FIELDS:
         value = data.get(key)
-        if key == "require_four_eyes":
+        if key in FLAGS:
             clean[key] = bool(value)
             continue
         text = str(value or "").strip()
@@ -70,8 +72,9 @@ def terms(office: Office, kind: str) -> list[Topic | Region]:
 
 def office_term(office: Office, kind: str, term_id: int) -> Topic | Region | None:
     model = TERM_MODELS[kind]
-    return db.session.scalar(select(model).where(model.office_id == office.id,
-                                                 model.id == term_id))
+    term: Topic | Region | None = (db.session.get(Topic, term_id) if model is Topic
+                                   else db.session.get(Region, term_id))
+    return term if term is not None and term.office_id == office.id else None
 
 
 def _check_name(office: Office, kind: str, name: str, term_id: int | None) -> tuple[str, str]:

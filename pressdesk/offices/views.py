@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from pressdesk.accounts.models import Role
 from pressdesk.accounts.services import current_office, require_role
 from pressdesk.extensions import db
 from pressdesk.offices import services
 from pressdesk.offices.forms import DeleteTermForm, OfficeSettingsForm, TermForm
+from pressdesk.releases.models import Region, Topic
 
 bp = Blueprint("offices", __name__, url_prefix="/desk/settings")
 
@@ -21,7 +24,7 @@ def _kind(kind: str) -> str:
     return kind
 
 
-def _page(form: OfficeSettingsForm, status: int = 200):  # type: ignore[no-untyped-def]
+def _page(form: OfficeSettingsForm, status: int = 200) -> ResponseReturnValue:
     office = current_office()
     return render_template(
         "admin/settings.html", office=office, form=form,
@@ -30,7 +33,7 @@ def _page(form: OfficeSettingsForm, status: int = 200):  # type: ignore[no-untyp
 
 
 @bp.route("/", methods=["GET", "POST"])
-def settings_page():  # type: ignore[no-untyped-def]
+def settings_page() -> ResponseReturnValue:
     require_role(Role.ADMIN)
     office = current_office()
     form = OfficeSettingsForm(obj=office)
@@ -39,69 +42,64 @@ def settings_page():  # type: ignore[no-untyped-def]
             changed = services.update_settings(office, current_user, {
                 k: getattr(form, k).data for k in services.SETTINGS_FIELDS})
         except services.OfficeError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
-            return _page(form, 422)
-        db.session.commit()
+            return _page(form, 422)  # an error answer: the request rolls back
         flash(_("Einstellungen gespeichert.") if changed else _("Keine Änderungen."), "success")
         return redirect(url_for(".settings_page"))
     return _page(form, 422 if form.is_submitted() else 200)
 
 
-@bp.route("/<kind>/new", methods=["POST"])
-def add_term(kind: str):  # type: ignore[no-untyped-def]
+def _term(kind: str, term_id: int | None) -> tuple[str, Topic | Region | None]:
     require_role(Role.ADMIN)
     kind = _kind(kind)
+    if term_id is None:
+        return kind, None
+    term = services.office_term(current_office(), kind, term_id)
+    if term is None:
+        abort(404)
+    return kind, term
+
+
+def _save_term(kind: str, term_id: int | None) -> Response:
+    """Add (``term_id`` None) or rename a topic or region: one form, one answer."""
+    kind, term = _term(kind, term_id)
     form = TermForm()
     if not form.validate_on_submit():
         flash(_("Bitte einen Namen angeben."), "error")
-    else:
-        try:
-            term = services.add_term(current_office(), current_user, kind, form.name.data or "")
-        except services.OfficeError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
+        return redirect(url_for(".settings_page", _anchor=f"{kind}s"))
+    office, name = current_office(), form.name.data or ""
+    try:
+        if term is None:
+            term = services.add_term(office, current_user, kind, name)
+            ok = _("„{name}“ hinzugefügt.").format(name=term.name)
         else:
-            db.session.commit()
-            flash(_("„{name}“ hinzugefügt.").format(name=term.name), "success")
+            services.rename_term(office, current_user, kind, term, name)
+            ok = _("Gespeichert.")
+    except services.OfficeError as exc:
+        db.rollback()  # the answer is a redirect: undo before the request commits
+        flash(str(exc), "error")
+    else:
+        flash(ok, "success")
     return redirect(url_for(".settings_page", _anchor=f"{kind}s"))
+
+
+@bp.route("/<kind>/new", methods=["POST"])
+def add_term(kind: str) -> ResponseReturnValue:
+    return _save_term(kind, None)
 
 
 @bp.route("/<kind>/<int:term_id>", methods=["POST"])
-def rename_term(kind: str, term_id: int):  # type: ignore[no-untyped-def]
-    require_role(Role.ADMIN)
-    kind = _kind(kind)
-    office = current_office()
-    term = services.office_term(office, kind, term_id)
-    if term is None:
-        abort(404)
-    form = TermForm()
-    if not form.validate_on_submit():
-        flash(_("Bitte einen Namen angeben."), "error")
-    else:
-        try:
-            services.rename_term(office, current_user, kind, term, form.name.data or "")
-        except services.OfficeError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-        else:
-            db.session.commit()
-            flash(_("Gespeichert."), "success")
-    return redirect(url_for(".settings_page", _anchor=f"{kind}s"))
+def rename_term(kind: str, term_id: int) -> ResponseReturnValue:
+    return _save_term(kind, term_id)
 
 
 @bp.route("/<kind>/<int:term_id>/delete", methods=["POST"])
-def delete_term(kind: str, term_id: int):  # type: ignore[no-untyped-def]
-    require_role(Role.ADMIN)
-    kind = _kind(kind)
-    office = current_office()
-    term = services.office_term(office, kind, term_id)
-    if term is None:
-        abort(404)
+def delete_term(kind: str, term_id: int) -> ResponseReturnValue:
+    kind, term = _term(kind, term_id)
+    assert term is not None
     if not DeleteTermForm().validate_on_submit():
         abort(400)
     name = term.name
-    services.delete_term(office, current_user, kind, term)
-    db.session.commit()
+    services.delete_term(current_office(), current_user, kind, term)
     flash(_("„{name}“ gelöscht.").format(name=name), "success")
     return redirect(url_for(".settings_page", _anchor=f"{kind}s"))

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -24,6 +24,8 @@ class ReleaseForm(FlaskForm):
     contact_name = StringField(_l("Ansprechperson"), validators=[Length(max=200)])
     contact_phone = StringField(_l("Telefon"), validators=[Length(max=80)])
     contact_email = StringField(_l("E-Mail"), validators=[Length(max=254)])
+    # Corrections under 4-eyes, where the office allows it: send without a second person.
+    urgent = BooleanField(_l("Eilkorrektur: sofort versenden, ohne zweite Freigabe"))
 
 
 class PublishForm(FlaskForm):
@@ -44,6 +46,7 @@ class WithdrawForm(FlaskForm):
 
 
 class ImageForm(FlaskForm):
+    kind = "image"
     file = FileField(_l("Bilddatei (JPEG oder PNG)"))
     alt = StringField(_l("Alternativtext (Pflicht)"), validators=[Length(max=300)])
     caption = TextAreaField(_l("Bildunterschrift"), validators=[Length(max=2000)])
@@ -52,4 +55,5 @@ class ImageForm(FlaskForm):
 
 
 class AttachmentForm(FlaskForm):
+    kind = "attachment"
     file = FileField(_l("Datei (PDF oder Office-Dokument)"))

@@ -28,18 +28,70 @@ def image_path(img: ReleaseImage, rendition: str) -> Path:
     return media_dir() / img.public_id / f"{rendition}.{ext}"
 
 
+def _check_pixels(size: tuple[int, int]) -> None:
+    """Our own cap, read from the header before anything is decoded: a 20 KB PNG can claim
+    13000×13000 pixels and cost most of a gigabyte once decoded."""
+    cap = settings().max_image_mpixels * 1_000_000
+    if size[0] * size[1] > cap:
+        raise ImageError(f"Das Bild ist mit {size[0]}×{size[1]} Pixeln zu groß (höchstens "
+                         f"{settings().max_image_mpixels} Megapixel).")
+
+
 def inspect(data: bytes) -> tuple[str, int, int]:
     """Content type and size of an upload, judged by its bytes, not its name."""
     try:
-        with Image.open(io.BytesIO(data)) as im:
+        with Image.open(io.BytesIO(data)) as im:  # reads the header only
             fmt = im.format or ""
-            im.verify()
             size = im.size
+            _check_pixels(size)
+            im.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ImageError("Die Datei ist kein lesbares JPEG- oder PNG-Bild.") from exc
     if fmt not in ALLOWED_FORMATS:
         raise ImageError(f"Bildformat {fmt or 'unbekannt'} wird nicht angenommen (nur JPEG, PNG).")
     return ALLOWED_FORMATS[fmt], size[0], size[1]
+
+
+# Modes Image.reduce() works on; others are converted first (bounded by the pixel cap).
+_REDUCIBLE = {"L", "LA", "RGB", "RGBA", "I", "F"}
+
+
+def _reduced(im: Image.Image, factor: int, mode: str) -> Image.Image:
+    """``im`` shrunk by a whole ``factor`` in ``mode``, converted band by band, so no full-size
+    copy in the wider mode is ever made (a 1-bit scan stays 1 byte a pixel)."""
+    width, height = im.size
+    out = Image.new(mode, (-(-width // factor), -(-height // factor)))
+    band = factor * max(1, 4_000_000 // (width * factor))  # rows per band: a few MB at a time
+    for top in range(0, height, band):
+        part = im.crop((0, top, width, min(height, top + band)))
+        if part.mode != mode:
+            part = part.convert(mode)
+        out.paste(part.reduce(factor), (0, top // factor))
+    return out
+
+
+def web_rendition(data: bytes) -> bytes:
+    """The web JPEG (at most WEB_WIDTH wide), made without a full-size RGB copy: JPEGs are
+    decoded already scaled down (``draft``), others are shrunk by whole factors in their own
+    mode (``reduce``) before the final resize and the conversion to RGB."""
+    with Image.open(io.BytesIO(data)) as im:
+        _check_pixels(im.size)
+        width, height = im.size
+        if width > WEB_WIDTH:
+            im.draft("RGB", (WEB_WIDTH, max(1, height * WEB_WIDTH // width)))
+        im.load()
+        mode = im.mode if im.mode in _REDUCIBLE else (
+            "L" if im.mode == "1" else
+            "RGBA" if "transparency" in im.info or "A" in im.mode else "RGB")
+        factor = im.width // WEB_WIDTH
+        out = _reduced(im, factor, mode) if factor >= 2 else im.convert(mode)
+        if out.width > WEB_WIDTH:
+            out = out.resize((WEB_WIDTH, round(out.height * WEB_WIDTH / out.width)),
+                             Image.Resampling.LANCZOS)
+        out = out.convert("RGB")
+        buf = io.BytesIO()
+        out.save(buf, "JPEG", quality=85, optimize=True, progressive=True)
+        return buf.getvalue()
 
 
 def is_print_quality(width: int, height: int) -> bool:
@@ -55,12 +107,9 @@ def store(img: ReleaseImage, data: bytes) -> None:
     img.content_type, img.width, img.height, img.size_bytes = content_type, width, height, len(data)
     target = image_path(img, "original")
     target.parent.mkdir(parents=True, exist_ok=True)
+    web = web_rendition(data)
     target.write_bytes(data)
-    with Image.open(io.BytesIO(data)) as im:
-        im = im.convert("RGB")
-        if im.width > WEB_WIDTH:
-            im = im.resize((WEB_WIDTH, round(im.height * WEB_WIDTH / im.width)), Image.LANCZOS)
-        im.save(image_path(img, "web"), "JPEG", quality=85, optimize=True, progressive=True)
+    image_path(img, "web").write_bytes(web)
 
 
 def placeholder_jpeg(text: str, size: tuple[int, int] = (1800, 1200)) -> bytes:

@@ -22,7 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from pressdesk.db import Base, UTCDateTime, utcnow
 from pressdesk.offices.models import Office
@@ -55,28 +55,26 @@ release_regions = Table(
 )
 
 
-class Topic(Base):
-    """A per-office topic vocabulary entry ("Wirtschaft", "Verkehr", ...)."""
+class VocabularyTerm:
+    """A per-office vocabulary entry: topics ("Wirtschaft", "Verkehr") and regions
+    ("Rheiderland", "Borkum") are the same shape, one table each."""
 
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(120))
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[UniqueConstraint]:  # noqa: N805 - SQLAlchemy's signature
+        return (UniqueConstraint("office_id", "slug"),)
+
+
+class Topic(VocabularyTerm, Base):
     __tablename__ = "topics"
-    __table_args__ = (UniqueConstraint("office_id", "slug"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), index=True)
-    slug: Mapped[str] = mapped_column(String(80))
-    name: Mapped[str] = mapped_column(String(120))
 
 
-class Region(Base):
-    """A per-office region vocabulary entry ("Rheiderland", "Borkum", ...)."""
-
+class Region(VocabularyTerm, Base):
     __tablename__ = "regions"
-    __table_args__ = (UniqueConstraint("office_id", "slug"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), index=True)
-    slug: Mapped[str] = mapped_column(String(80))
-    name: Mapped[str] = mapped_column(String(120))
 
 
 class Release(Base):
@@ -119,6 +117,16 @@ class Release(Base):
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     publish_list_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    # Everyone who wrote the working text (creator, editors, uploaders): under 4-eyes none of
+    # them may approve it.
+    author_ids: Mapped[list[int] | None] = mapped_column(JSON)
+    # Under 4-eyes a correction waits here for a second person (the text is the working text;
+    # the portal keeps showing the last version until it is sent).
+    correction_pending_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    correction_requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    # Why the last scheduled publication failed (shown on the desk); "" when it did not.
+    publish_error: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     office: Mapped[Office] = relationship(lazy="joined")
     versions: Mapped[list[ReleaseVersion]] = relationship(
@@ -136,6 +144,16 @@ class Release(Base):
         back_populates="release", order_by="ReleaseAttachment.id", cascade="all, delete-orphan",
         lazy="selectin",
     )
+
+    def authors(self) -> set[int]:
+        ids = set(self.author_ids or ())
+        if self.created_by_id is not None:
+            ids.add(self.created_by_id)
+        return ids
+
+    def add_author(self, user_id: int | None) -> None:
+        if user_id is not None and user_id not in self.authors():
+            self.author_ids = sorted(self.authors() | {user_id})
 
     @property
     def reference(self) -> str:
@@ -167,6 +185,8 @@ class ReleaseVersion(Base):
     reader_mail_bytes: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     # Corrections and withdrawals: what changed, as sent to the outlets (branch desk).
     change_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Who wrote the text of this version (see ``Release.author_ids``).
+    author_ids: Mapped[list[int] | None] = mapped_column(JSON)
 
     release: Mapped[Release] = relationship(back_populates="versions", lazy="joined")
 

@@ -266,7 +266,7 @@ def _build(v: VersionLike, version_id: int | None, draft: bool, image_endpoint: 
             for a in release.attachments),
         history=tuple(VersionEntry(x.version, x.kind, x.headline, x.created_at,
                                    x.change_summary or "")
-                      for x in release.versions if x.id is not None),
+                      for x in release.versions),
         draft=draft,
     )
 

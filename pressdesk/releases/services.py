@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from flask import current_app
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from flask_babel import gettext as _
+from sqlalchemy import select
 
 from pressdesk import addresses, tokens
 from pressdesk.accounts.models import User
 from pressdesk.audit.services import record
 from pressdesk.config import settings
-from pressdesk.db import utcnow
-from pressdesk.delivery.queue import Recipient, enqueue
+from pressdesk.delivery.queue import Recipient
 from pressdesk.delivery.render import (
     MailAttachment,
     MailImage,
     ReleaseMail,
-    render_message,
-    shared_bytes,
 )
 from pressdesk.extensions import db
+from pressdesk.labels import field_label
 from pressdesk.offices.models import Office
 from pressdesk.releases.models import Release, ReleaseStatus, ReleaseVersion
 from pressdesk.releases.presenter import (  # noqa: F401 - image_url, permalink: shared names
@@ -29,9 +26,7 @@ from pressdesk.releases.presenter import (  # noqa: F401 - image_url, permalink:
     present,
     present_draft,
 )
-from pressdesk.releases.variants import with_variants
-from pressdesk.signals import release_changed, release_public, send_after_commit
-from pressdesk.text import dateline, has_line_break, one_line, slugify
+from pressdesk.text import has_line_break, strip_controls
 from pressdesk.urls import external_url
 
 
@@ -43,29 +38,30 @@ SINGLE_LINE_FIELDS = ("headline", "subline", "dateline_place", "contact_name", "
                       "contact_email")
 LIMITS = {"headline": 300, "subline": 300, "dateline_place": 120, "lead": 5000, "body": 200_000,
           "contact_name": 200, "contact_phone": 80, "contact_email": 254}
-LABELS = {"headline": "Überschrift", "subline": "Unterzeile", "dateline_place": "Ort",
-          "lead": "Vorspann", "body": "Text", "contact_name": "Ansprechperson",
-          "contact_phone": "Telefon", "contact_email": "E-Mail (Kontakt)"}
 
 
 def clean_fields(data: dict[str, str]) -> dict[str, str]:
-    """Validate user text. Line breaks in one-line fields are refused, not silently joined."""
+    """Validate user text. Line breaks in one-line fields are refused, not silently joined;
+    control characters (NUL, ESC, ...) are dropped everywhere."""
     out: dict[str, str] = {}
     for name, limit in LIMITS.items():
         value = (data.get(name) or "").strip()
-        label = LABELS[name]
+        label = field_label(name)
         if name in SINGLE_LINE_FIELDS and has_line_break(value):
-            raise ReleaseError(f"Das Feld „{label}“ darf keinen Zeilenumbruch enthalten.")
+            raise ReleaseError(_("Das Feld „%(field)s“ darf keinen Zeilenumbruch enthalten.",
+                                 field=label))
+        value = strip_controls(value).strip()
         if len(value) > limit:
-            raise ReleaseError(f"Das Feld „{label}“ ist zu lang (höchstens {limit} Zeichen).")
+            raise ReleaseError(_("Das Feld „%(field)s“ ist zu lang (höchstens %(limit)s Zeichen).",
+                                 field=label, limit=limit))
         out[name] = value
     if not out["headline"]:
-        raise ReleaseError("Die Überschrift fehlt.")
+        raise ReleaseError(_("Die Überschrift fehlt."))
     if out["contact_email"]:
         try:
             out["contact_email"] = addresses.normalise(out["contact_email"])
         except addresses.InvalidAddress as exc:
-            raise ReleaseError("Die E-Mail-Adresse des Kontakts ist ungültig.") from exc
+            raise ReleaseError(_("Die E-Mail-Adresse des Kontakts ist ungültig.")) from exc
     return out
 
 
@@ -86,7 +82,7 @@ def create_release(office: Office, author: User | None, data: dict[str, str]) ->
 
 def update_release(release: Release, data: dict[str, str]) -> Release:
     if release.status == ReleaseStatus.WITHDRAWN.value:
-        raise ReleaseError("Eine zurückgezogene Mitteilung kann nicht mehr bearbeitet werden.")
+        raise ReleaseError(_("Eine zurückgezogene Mitteilung kann nicht mehr bearbeitet werden."))
     for key, value in clean_fields(data).items():
         setattr(release, key, value)
     return release
@@ -160,59 +156,9 @@ def mail_from(p: PublicRelease, kind: str | None = None) -> ReleaseMail:
     )
 
 
-def _next_number(office_id: int, year: int) -> int:
-    current = db.session.scalar(
-        select(func.max(Release.number)).where(Release.office_id == office_id, Release.year == year)
-    )
-    return (current or 0) + 1
-
-
 def publish_release(release: Release, user: User | None, list_ids: list[int] | None = None
                     ) -> ReleaseVersion:
-    """Freeze a version, render its email once, queue one delivery per outlet; one transaction.
+    """Publish without a role check (beat, demo data, tests): the workflow's transition."""
+    from pressdesk.releases import workflow
 
-    A second publish of the same text (a double click) finds the version counter moved and is
-    refused, so there is only ever one set of deliveries.
-    """
-    if release.status in (ReleaseStatus.PUBLISHED.value, ReleaseStatus.WITHDRAWN.value):
-        raise ReleaseError("Diese Mitteilung ist bereits veröffentlicht.")
-    office = release.office
-    now = utcnow()
-    expected = release.version
-    moved = db.session.execute(
-        update(Release).where(Release.id == release.id, Release.version == expected,
-                              Release.status != ReleaseStatus.PUBLISHED.value)
-        .values(version=expected + 1, status=ReleaseStatus.PUBLISHED.value, published_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:
-        db.session.rollback()
-        raise ReleaseError("Diese Mitteilung wurde gerade schon veröffentlicht.")
-    release.version, release.status, release.published_at = expected + 1, "published", now
-    if release.number is None:
-        release.year = now.year
-        release.number = _next_number(office.id, now.year)
-        release.slug = slugify(release.headline)
-    version = ReleaseVersion(
-        release_id=release.id, version=release.version, kind="publish",
-        headline=one_line(release.headline), subline=one_line(release.subline),
-        dateline=dateline(release.dateline_place, now), lead=release.lead, body=release.body,
-        created_by_id=user.id if user else None, created_at=now,
-    )
-    version.release = release
-    db.session.add(version)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise ReleaseError("Diese Mitteilung wurde gerade schon veröffentlicht.") from exc
-    version.mail_bytes = shared_bytes(render_message(mail_for(version), current_app.jinja_env))
-    enqueue(version, with_variants(version, recipients_for(office, list_ids)))
-    record(office.id, user, "release.published", "release", release.id,
-           f"{release.reference}: {release.headline}")
-    if release.embargo_until is None or release.embargo_until <= now:
-        release.went_public_at = now
-        send_after_commit(release_public, release_id=release.id, version_id=version.id)
-    send_after_commit(release_changed, release_id=release.id, office_id=office.id)
-    db.session.commit()
-    return version
+    return workflow.publish_release(release, user, list_ids)

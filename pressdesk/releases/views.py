@@ -7,7 +7,9 @@ and every state change goes through ``workflow.check`` (roles, 4-eyes) on the se
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from email.message import EmailMessage
+from typing import Any, TypeVar
 
 from flask import (
     Blueprint,
@@ -21,6 +23,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -33,6 +36,7 @@ from pressdesk.db import utcnow
 from pressdesk.delivery.render import render_message
 from pressdesk.delivery.report import counts_by_state
 from pressdesk.extensions import db
+from pressdesk.labels import action_label
 from pressdesk.media.models import DistributionList
 from pressdesk.portal.services import visible
 from pressdesk.releases import attachments, images, services, workflow
@@ -62,24 +66,24 @@ bp = Blueprint("releases", __name__, url_prefix="/desk")
 files_bp = Blueprint("release_files", __name__)
 
 STATUS_ORDER = ("draft", "in_review", "approved", "scheduled", "published", "withdrawn")
-ACTION_LABELS = {
-    "release.created": "Angelegt", "release.submitted": "Zur Prüfung eingereicht",
-    "release.returned": "Zurück an die Redaktion", "release.approved": "Freigegeben",
-    "release.approval_voided": "Freigabe nach Änderung aufgehoben",
-    "release.scheduled": "Geplant", "release.unscheduled": "Planung aufgehoben",
-    "release.published": "Veröffentlicht", "release.embargo_ended": "Sperrfrist abgelaufen",
-    "release.corrected": "Korrigiert", "release.withdrawn": "Zurückgezogen",
-    "release.test_sent": "Testmail gesendet",
-}
 
 
 @bp.app_template_filter("release_action_label")
 def release_action_label(action: str) -> str:
-    return _(ACTION_LABELS[action]) if action in ACTION_LABELS else action
+    return action_label(action)
+
+
+@bp.app_errorhandler(workflow.NotAllowed)
+def not_allowed(exc: workflow.NotAllowed) -> ResponseReturnValue:
+    """A step the user's role (or the 4-eyes rule) forbids, anywhere in the app: a 403 page
+    with the reason; the request's unit of work rolls back (error answer)."""
+    return render_template("error.html", code=403, title=_("Kein Zugriff"), message=str(exc)), 403
 
 
 def _user() -> User:
-    return current_user._get_current_object()  # type: ignore[attr-defined]
+    user = current_user._get_current_object()
+    assert isinstance(user, User)
+    return user
 
 
 def _release_or_404(release_id: int) -> Release:
@@ -90,12 +94,14 @@ def _release_or_404(release_id: int) -> Release:
     return release
 
 
-def _forbidden(exc: Exception) -> tuple[str, int]:
-    db.session.rollback()
-    return render_template("error.html", code=403, title=_("Kein Zugriff"), message=str(exc)), 403
+def _refused(exc: Exception) -> None:
+    """A refused step shown as a message on a page that answers 2xx/3xx: undo what the step
+    changed before the request commits."""
+    db.rollback()
+    flash(str(exc), "error")
 
 
-def _back(release: Release) -> Response:
+def _back(release: Release) -> ResponseReturnValue:
     return redirect(url_for(".show", release_id=release.id))
 
 
@@ -120,7 +126,7 @@ def _lists(office_id: int) -> list[DistributionList]:
 
 
 @bp.errorhandler(413)
-def too_large(_exc: Exception):  # type: ignore[no-untyped-def]
+def too_large(_exc: Exception) -> ResponseReturnValue:
     """An upload beyond MAX_CONTENT_LENGTH: Werkzeug refuses it before any view ran, so
     nothing was changed; say so, with the limits and the way back."""
     from flask import current_app
@@ -135,7 +141,7 @@ def too_large(_exc: Exception):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     office = current_office()
     status = request.args.get("status", "")
     q = select(Release).where(Release.office_id == office.id)
@@ -158,7 +164,7 @@ def _names(user_ids: set[int | None]) -> dict[int, str]:
 
 
 @bp.route("/releases/new", methods=["GET", "POST"])
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     office = current_office()
     current_role()
     form = ReleaseForm()
@@ -173,10 +179,8 @@ def new():  # type: ignore[no-untyped-def]
             release = services.create_release(office, _user(), _form_data(form))
             workflow.set_vocabulary(release, form.topics.data or [], form.regions.data or [])
         except services.ReleaseError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
+            _refused(exc)
         else:
-            db.session.commit()
             flash(_("Entwurf gespeichert."), "success")
             return redirect(url_for(".show", release_id=release.id))
     return render_template("desk/edit.html", form=form, release=None, office=office,
@@ -184,14 +188,12 @@ def new():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/releases/<int:release_id>/edit", methods=["GET", "POST"])
-def edit(release_id: int):  # type: ignore[no-untyped-def]
+def edit(release_id: int) -> ResponseReturnValue:
     """Edit a draft; on a published release, the same form makes a correction."""
     release = _release_or_404(release_id)
     correction = release.status == ReleaseStatus.PUBLISHED.value
     try:
         workflow.check(release, _user(), "correct" if correction else "edit")
-    except workflow.NotAllowed as exc:
-        return _forbidden(exc)
     except workflow.WorkflowError as exc:
         flash(str(exc), "error")
         return _back(release)
@@ -201,24 +203,31 @@ def edit(release_id: int):  # type: ignore[no-untyped-def]
         form.topics.data = [t.id for t in release.topics]
         form.regions.data = [r.id for r in release.regions]
     if form.validate_on_submit():
+        user = _user()
         try:
-            workflow.set_vocabulary(release, form.topics.data or [], form.regions.data or [])
             if correction:
-                version = workflow.correct(release, _user(), _form_data(form))
+                version = workflow.correct(release, user, _form_data(form),
+                                           form.topics.data or [], form.regions.data or [],
+                                           urgent=bool(form.urgent.data))
             else:
+                workflow.set_vocabulary(release, form.topics.data or [], form.regions.data or [])
                 services.update_release(release, _form_data(form))
-                voided = workflow.after_edit(release, _user())
-                db.session.commit()
-        except workflow.NotAllowed as exc:
-            return _forbidden(exc)
+                voided = workflow.note_edit(release, user)
         except services.ReleaseError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
+            _refused(exc)
         else:
-            if correction:
+            if correction and version is not None:
                 flash(_("Korrektur veröffentlicht. Die Redaktionen erhalten eine "
                         "„Korrektur:“-E-Mail."), "success")
                 return redirect(url_for("delivery.report", version_id=version.id))
+            if correction and release.correction_pending_at is not None:
+                flash(_("Die Korrektur wartet auf die Freigabe durch eine zweite Person "
+                        "(Vier-Augen-Prinzip)."), "info")
+                return _back(release)
+            if correction:
+                flash(_("Themen und Regionen gespeichert. Der Text ist unverändert, die "
+                        "Redaktionen erhalten keine E-Mail."), "success")
+                return _back(release)
             flash(_("Gespeichert."), "success")
             if voided:
                 flash(_("Die Freigabe wurde aufgehoben: Der geänderte Text muss erneut "
@@ -260,7 +269,7 @@ def _render_show(release: Release, status: int = 200, **forms: Any) -> tuple[str
 
 
 @bp.route("/releases/<int:release_id>")
-def show(release_id: int):  # type: ignore[no-untyped-def]
+def show(release_id: int) -> ResponseReturnValue:
     release = _release_or_404(release_id)
     image_form = ImageForm()
     image_form.rights.data = images.DEFAULT_RIGHTS
@@ -268,35 +277,41 @@ def show(release_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/releases/<int:release_id>/preview")
-def preview(release_id: int):  # type: ignore[no-untyped-def]
+def preview(release_id: int) -> ResponseReturnValue:
     release = _release_or_404(release_id)
     return render_template("portal/release.html", p=present_draft(release, desk_files=True),
                            preview=True)
 
 
-def _preview_message(release: Release):  # type: ignore[no-untyped-def]
+def _preview_message(release: Release) -> EmailMessage:
     from flask import current_app
 
     return render_message(services.draft_mail(release), current_app.jinja_env)
 
 
+def _part(msg: EmailMessage, subtype: str) -> str:
+    body = msg.get_body((subtype,))
+    assert body is not None  # the renderer always writes both parts
+    return str(body.get_content())
+
+
 @bp.route("/releases/<int:release_id>/preview/email")
-def preview_email(release_id: int):  # type: ignore[no-untyped-def]
+def preview_email(release_id: int) -> ResponseReturnValue:
     release = _release_or_404(release_id)
     msg = _preview_message(release)
     return render_template(
         "desk/preview_email.html", release=release, subject=str(msg["Subject"]),
         sender=str(msg["From"]), reply_to=str(msg.get("Reply-To", "")),
-        text=msg.get_body(("plain",)).get_content(), action_form=ActionForm(),
+        text=_part(msg, "plain"), action_form=ActionForm(),
         can_test="test_mail" in workflow.allowed(release, _user()))
 
 
 @bp.route("/releases/<int:release_id>/preview/email.html")
-def preview_email_html(release_id: int):  # type: ignore[no-untyped-def]
+def preview_email_html(release_id: int) -> ResponseReturnValue:
     """The HTML part alone, for the preview's sandboxed frame. Email HTML needs inline styles,
     so this answer (and only this) gets its own CSP: styles yes, scripts never."""
     release = _release_or_404(release_id)
-    html = _preview_message(release).get_body(("html",)).get_content()
+    html = _part(_preview_message(release), "html")
     resp = make_response(html)
     resp.headers["Content-Security-Policy"] = (
         "default-src 'none'; img-src 'self' data: http: https:; style-src 'unsafe-inline'; "
@@ -306,17 +321,14 @@ def preview_email_html(release_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/releases/<int:release_id>/test-mail", methods=["POST"])
-def test_mail(release_id: int):  # type: ignore[no-untyped-def]
+def test_mail(release_id: int) -> ResponseReturnValue:
     release = _release_or_404(release_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
         to = workflow.send_test(release, _user())
-    except workflow.NotAllowed as exc:
-        return _forbidden(exc)
     except services.ReleaseError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+        _refused(exc)
     else:
         flash(_("Testmail an %(to)s gesendet. Sie zählt nicht als Versand.", to=to), "success")
     return redirect(url_for(".preview_email", release_id=release.id))
@@ -325,44 +337,61 @@ def test_mail(release_id: int):  # type: ignore[no-untyped-def]
 # --- Workflow buttons --------------------------------------------------------------------------
 
 
-def _act(release_id: int, fn: Any, ok: str) -> Any:
+def _act(release_id: int, fn: Callable[[Release, User], object], ok: str) -> ResponseReturnValue:
     release = _release_or_404(release_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
         fn(release, _user())
-    except workflow.NotAllowed as exc:
-        return _forbidden(exc)
     except services.ReleaseError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+        _refused(exc)
     else:
         flash(ok, "success")
     return _back(release)
 
 
 @bp.route("/releases/<int:release_id>/submit", methods=["POST"])
-def submit(release_id: int):  # type: ignore[no-untyped-def]
+def submit(release_id: int) -> ResponseReturnValue:
     return _act(release_id, workflow.submit, _("Zur Prüfung eingereicht."))
 
 
 @bp.route("/releases/<int:release_id>/approve", methods=["POST"])
-def approve(release_id: int):  # type: ignore[no-untyped-def]
+def approve(release_id: int) -> ResponseReturnValue:
     return _act(release_id, workflow.approve, _("Freigegeben."))
 
 
 @bp.route("/releases/<int:release_id>/reject", methods=["POST"])
-def reject(release_id: int):  # type: ignore[no-untyped-def]
+def reject(release_id: int) -> ResponseReturnValue:
     return _act(release_id, workflow.reject, _("Zurück an die Redaktion gegeben."))
 
 
 @bp.route("/releases/<int:release_id>/unschedule", methods=["POST"])
-def unschedule(release_id: int):  # type: ignore[no-untyped-def]
+def unschedule(release_id: int) -> ResponseReturnValue:
     return _act(release_id, workflow.unschedule, _("Planung aufgehoben."))
 
 
+@bp.route("/releases/<int:release_id>/correction/approve", methods=["POST"])
+def approve_correction(release_id: int) -> ResponseReturnValue:
+    release = _release_or_404(release_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        version = workflow.approve_correction(release, _user())
+    except services.ReleaseError as exc:
+        _refused(exc)
+        return _back(release)
+    flash(_("Korrektur freigegeben und veröffentlicht. Die Redaktionen erhalten eine "
+            "„Korrektur:“-E-Mail."), "success")
+    return redirect(url_for("delivery.report", version_id=version.id))
+
+
+@bp.route("/releases/<int:release_id>/correction/discard", methods=["POST"])
+def discard_correction(release_id: int) -> ResponseReturnValue:
+    return _act(release_id, workflow.discard_correction, _("Korrektur verworfen."))
+
+
 @bp.route("/releases/<int:release_id>/publish", methods=["POST"])
-def publish(release_id: int):  # type: ignore[no-untyped-def]
+def publish(release_id: int) -> ResponseReturnValue:
     release = _release_or_404(release_id)
     form = PublishForm()
     form.lists.choices = [(dl.id, dl.name) for dl in _lists(release.office_id)]
@@ -374,17 +403,15 @@ def publish(release_id: int):  # type: ignore[no-untyped-def]
         if form.when.data == "later":
             at = workflow.parse_berlin(form.scheduled_at.data)
             if at is None:
-                raise workflow.WorkflowError("Bitte den Veröffentlichungszeitpunkt angeben.")
-            workflow.schedule(release, user, at, form.lists.data or None, embargo)
+                raise workflow.WorkflowError(_("Bitte den Veröffentlichungszeitpunkt angeben."))
+            workflow.schedule(release, user, at, form.lists.data or [], embargo)
         else:
-            version = workflow.publish(release, user, form.lists.data or None, embargo)
-    except workflow.NotAllowed as exc:
-        return _forbidden(exc)
+            version = workflow.publish(release, user, form.lists.data or [], embargo)
     except services.ReleaseError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+        _refused(exc)
         return _render_show(release, status=400, publish_form=form)
     if form.when.data == "later":
+        assert release.scheduled_at is not None
         flash(_("Geplant: wird am %(at)s veröffentlicht.",
                 at=german_datetime(release.scheduled_at)), "success")
         return _back(release)
@@ -397,18 +424,15 @@ def publish(release_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/releases/<int:release_id>/withdraw", methods=["POST"])
-def withdraw(release_id: int):  # type: ignore[no-untyped-def]
+def withdraw(release_id: int) -> ResponseReturnValue:
     release = _release_or_404(release_id)
     form = WithdrawForm()
     if not form.validate_on_submit():
         abort(400)
     try:
         version = workflow.withdraw(release, _user(), form.reason.data or "")
-    except workflow.NotAllowed as exc:
-        return _forbidden(exc)
     except services.ReleaseError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+        _refused(exc)
         return _back(release)
     flash(_("Zurückgezogen. Die Redaktionen erhalten eine „Zurückgezogen:“-E-Mail; im Portal "
             "ist die Mitteilung nicht mehr abrufbar."), "success")
@@ -418,98 +442,91 @@ def withdraw(release_id: int):  # type: ignore[no-untyped-def]
 # --- Images and attachments --------------------------------------------------------------------
 
 
-def _check_upload(release: Release) -> Any:
+def _check_upload(release: Release) -> ResponseReturnValue | None:
     try:
         workflow.check(release, _user(), "upload")
-    except workflow.NotAllowed as exc:
-        return _forbidden(exc)
     except workflow.WorkflowError as exc:
         flash(str(exc), "error")
         return _back(release)
     return None
 
 
-@bp.route("/releases/<int:release_id>/images", methods=["POST"])
-def upload_image(release_id: int):  # type: ignore[no-untyped-def]
+def _upload(release_id: int, form: ImageForm | AttachmentForm,
+            store: Callable[[Release, str, bytes, Any], list[str]], ok: str) -> ResponseReturnValue:
+    """The one upload path for images and attachments: check the step, let ``store(release,
+    filename, data, form)`` judge the file (raising ``ValueError`` with a message for the
+    user), note the edit, answer. Returns what ``store`` returned as extra messages."""
     release = _release_or_404(release_id)
     if (refused := _check_upload(release)) is not None:
         return refused
-    form = ImageForm()
     if not form.validate_on_submit():
         abort(400)
     file = request.files.get("file")
     try:
-        _img, warning = images.add_image(
-            release, file.filename if file else "", file.read() if file else b"",
-            form.caption.data or "", form.credit.data or "", form.alt.data or "",
-            form.rights.data or "")
-        workflow.after_edit(release, _user())
-    except images.ImageError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _render_show(release, status=400, image_form=form)  # keeps the typed texts
-    db.session.commit()
-    flash(_("Bild gespeichert."), "success")
-    if warning:
-        flash(warning, "info")
+        notes = store(release, (file.filename or "") if file else "",
+                      file.read() if file else b"", form)
+        workflow.note_edit(release, _user())
+    except (images.ImageError, attachments.AttachmentError) as exc:
+        _refused(exc)
+        return _render_show(release, status=400, **{f"{form.kind}_form": form})  # typed texts
+    flash(ok, "success")
+    for note in notes:
+        flash(note, "info")
     return _back(release)
+
+
+def _remove(release_id: int, kind: str, item_id: int, ok: str) -> ResponseReturnValue:
+    release = _release_or_404(release_id)
+    if (refused := _check_upload(release)) is not None:
+        return refused
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if kind == "image":
+        img = next((i for i in release.images if i.id == item_id), None) or abort(404)
+        images.remove_image(release, img)
+    else:
+        att = next((a for a in release.attachments if a.id == item_id), None) or abort(404)
+        attachments.remove_attachment(release, att)
+    workflow.note_edit(release, _user())
+    flash(ok, "success")
+    return _back(release)
+
+
+def _store_image(release: Release, filename: str, data: bytes, form: ImageForm) -> list[str]:
+    _img, warning = images.add_image(release, filename, data, form.caption.data or "",
+                                     form.credit.data or "", form.alt.data or "",
+                                     form.rights.data or "")
+    return [warning] if warning else []
+
+
+def _store_attachment(release: Release, filename: str, data: bytes, _form: Any) -> list[str]:
+    attachments.add_attachment(release, filename, data)
+    return []
+
+
+@bp.route("/releases/<int:release_id>/images", methods=["POST"])
+def upload_image(release_id: int) -> ResponseReturnValue:
+    return _upload(release_id, ImageForm(), _store_image, _("Bild gespeichert."))
 
 
 @bp.route("/releases/<int:release_id>/images/<int:image_id>/delete", methods=["POST"])
-def delete_image(release_id: int, image_id: int):  # type: ignore[no-untyped-def]
-    release = _release_or_404(release_id)
-    if (refused := _check_upload(release)) is not None:
-        return refused
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    img = next((i for i in release.images if i.id == image_id), None) or abort(404)
-    images.remove_image(release, img)
-    workflow.after_edit(release, _user())
-    db.session.commit()
-    flash(_("Bild entfernt."), "success")
-    return _back(release)
+def delete_image(release_id: int, image_id: int) -> ResponseReturnValue:
+    return _remove(release_id, "image", image_id, _("Bild entfernt."))
 
 
 @bp.route("/releases/<int:release_id>/attachments", methods=["POST"])
-def upload_attachment(release_id: int):  # type: ignore[no-untyped-def]
-    release = _release_or_404(release_id)
-    if (refused := _check_upload(release)) is not None:
-        return refused
-    form = AttachmentForm()
-    if not form.validate_on_submit():
-        abort(400)
-    file = request.files.get("file")
-    try:
-        attachments.add_attachment(release, file.filename if file else "",
-                                   file.read() if file else b"")
-        workflow.after_edit(release, _user())
-    except attachments.AttachmentError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return _render_show(release, status=400)
-    db.session.commit()
-    flash(_("Anhang gespeichert."), "success")
-    return _back(release)
+def upload_attachment(release_id: int) -> ResponseReturnValue:
+    return _upload(release_id, AttachmentForm(), _store_attachment, _("Anhang gespeichert."))
 
 
 @bp.route("/releases/<int:release_id>/attachments/<int:attachment_id>/delete", methods=["POST"])
-def delete_attachment(release_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
-    release = _release_or_404(release_id)
-    if (refused := _check_upload(release)) is not None:
-        return refused
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    att = next((a for a in release.attachments if a.id == attachment_id), None) or abort(404)
-    attachments.remove_attachment(release, att)
-    workflow.after_edit(release, _user())
-    db.session.commit()
-    flash(_("Anhang entfernt."), "success")
-    return _back(release)
+def delete_attachment(release_id: int, attachment_id: int) -> ResponseReturnValue:
+    return _remove(release_id, "attachment", attachment_id, _("Anhang entfernt."))
 
 
 @bp.route("/images/<public_id>/<rendition>.png", defaults={"ext": "png"})
 @bp.route("/images/<public_id>/<rendition>.jpg", defaults={"ext": "jpg"})
-def desk_image(public_id: str, rendition: str, ext: str = "jpg"):  # type: ignore[no-untyped-def]
+def desk_image(public_id: str, rendition: str, ext: str = "jpg") -> ResponseReturnValue:
     """Images of any release of the current office, drafts included (members only)."""
     if rendition not in ("web", "original"):
         abort(404)
@@ -527,7 +544,7 @@ def desk_image(public_id: str, rendition: str, ext: str = "jpg"):  # type: ignor
 
 
 @bp.route("/attachments/<public_id>")
-def desk_attachment(public_id: str):  # type: ignore[no-untyped-def]
+def desk_attachment(public_id: str) -> ResponseReturnValue:
     att = db.session.scalar(
         select(ReleaseAttachment).join(Release)
         .where(ReleaseAttachment.public_id == public_id,
@@ -549,7 +566,7 @@ def _send_attachment(att: ReleaseAttachment, private: bool) -> Response:
 
 @files_bp.route("/anhaenge/<public_id>/<path:filename>")
 @public
-def public_attachment(public_id: str, filename: str):  # type: ignore[no-untyped-def]
+def public_attachment(public_id: str, filename: str) -> ResponseReturnValue:
     """Attachments of releases the public may see (same rule as the portal)."""
     att = db.session.scalar(
         select(ReleaseAttachment).join(Release)
@@ -559,11 +576,14 @@ def public_attachment(public_id: str, filename: str):  # type: ignore[no-untyped
     return _send_attachment(att, private=False)
 
 
-def _published_file(model, token: str):  # type: ignore[no-untyped-def]
+FileRow = TypeVar("FileRow", ReleaseImage, ReleaseAttachment)
+
+
+def _published_file(model: type[FileRow], token: str) -> FileRow:
     public_id = services.unsign_file_id(token)
     if public_id is None:
         abort(404)
-    row = db.session.scalar(
+    row: FileRow | None = db.session.scalar(
         select(model).join(Release)
         .where(model.public_id == public_id, Release.status == ReleaseStatus.PUBLISHED.value))
     if row is None:
@@ -574,7 +594,7 @@ def _published_file(model, token: str):  # type: ignore[no-untyped-def]
 @files_bp.route("/redaktionen/bilder/<token>/<rendition>.png", defaults={"ext": "png"})
 @files_bp.route("/redaktionen/bilder/<token>/<rendition>.jpg", defaults={"ext": "jpg"})
 @public
-def outlet_image(token: str, rendition: str, ext: str = "jpg"):  # type: ignore[no-untyped-def]
+def outlet_image(token: str, rendition: str, ext: str = "jpg") -> ResponseReturnValue:
     """Images for the outlets' email of a published release, embargo or not (signed link)."""
     if rendition not in ("web", "original"):
         abort(404)
@@ -591,7 +611,7 @@ def outlet_image(token: str, rendition: str, ext: str = "jpg"):  # type: ignore[
 
 @files_bp.route("/redaktionen/anhaenge/<token>/<path:filename>")
 @public
-def outlet_attachment(token: str, filename: str):  # type: ignore[no-untyped-def]
+def outlet_attachment(token: str, filename: str) -> ResponseReturnValue:
     resp = _send_attachment(_published_file(ReleaseAttachment, token), private=True)
     resp.headers["X-Robots-Tag"] = "noindex"
     return resp

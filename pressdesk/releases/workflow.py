@@ -1,14 +1,21 @@
 """The release workflow: draft → in review → approved → scheduled/published → corrected/withdrawn.
 
-Who may do what is decided here, once, by :func:`allowed`: the desk shows only those buttons and
-every view calls :func:`check` before acting, so a hand-made POST gets the same answer (403).
+Every transition of a release lives in this module. Who may do what is decided here, once, by
+:func:`allowed`: the desk shows only those buttons and every transition calls :func:`check`
+before acting, so a hand-made POST gets the same answer.
 
 - editor: writes, uploads, submits for review;
 - publisher: also returns to the desk, approves, publishes, schedules, corrects, withdraws;
 - admin: everything a publisher may.
 
-With ``Office.require_four_eyes`` the author cannot approve their own release, and nothing is
-published or scheduled before a second person approved it.
+With ``Office.require_four_eyes`` nobody who wrote the text (``Release.authors()``: the creator
+and everyone who changed it) may approve it, nothing is published or scheduled before a second
+person approved it, and a correction waits for a second person too (unless the office allows
+urgent corrections and the publisher says it is one; that is audited).
+
+A refused step raises: :class:`NotAllowed` (role, 4-eyes) becomes a 403 page through the
+app-wide handler; :class:`WorkflowError` (the state does not fit) a message on the page. The
+request rolls back on either, so nothing is half-applied. Services here only flush.
 
 State changes are conditional UPDATEs (``WHERE status = <expected>``): a double click or two
 people acting at once find the state moved and get a clear message instead of a second action.
@@ -18,12 +25,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from flask_babel import gettext as _
+from sqlalchemy import CursorResult, Update, select, update
+from sqlalchemy.exc import IntegrityError
 
 from pressdesk.accounts.models import Role, User
 from pressdesk.audit.services import record
@@ -32,9 +40,10 @@ from pressdesk.db import utcnow
 from pressdesk.delivery.models import Delivery, DeliveryState
 from pressdesk.delivery.queue import Recipient, enqueue
 from pressdesk.delivery.relays import open_transport
-from pressdesk.delivery.render import personalise, render_message, shared_bytes
+from pressdesk.delivery.render import header_text, personalise, render_message, shared_bytes
 from pressdesk.delivery.transport import Outcome
 from pressdesk.extensions import db
+from pressdesk.labels import status_label
 from pressdesk.releases import diff
 from pressdesk.releases.models import Region, Release, ReleaseStatus, ReleaseVersion, Topic
 from pressdesk.releases.presenter import working_text
@@ -43,28 +52,25 @@ from pressdesk.releases.services import (
     clean_fields,
     draft_mail,
     mail_for,
-    publish_release,
+    recipients_for,
 )
 from pressdesk.releases.variants import with_variants
 from pressdesk.signals import release_changed, release_public, send_after_commit
-from pressdesk.text import BERLIN, dateline, german_datetime, one_line
+from pressdesk.text import BERLIN, dateline, german_datetime, one_line, slugify
 
 log = logging.getLogger(__name__)
 
 S = ReleaseStatus
 EDITABLE = (S.DRAFT.value, S.IN_REVIEW.value, S.APPROVED.value)
 EDITOR_ACTIONS = {"edit", "upload", "submit", "test_mail"}
-STATUS_LABELS = {"draft": "Entwurf", "in_review": "In Prüfung", "approved": "Freigegeben",
-                 "scheduled": "Geplant", "published": "Veröffentlicht",
-                 "withdrawn": "Zurückgezogen"}
 
 
 class WorkflowError(ReleaseError):
     """The action does not fit the release's state; shown to the user as a message."""
 
 
-class NotAllowed(WorkflowError):
-    """The user's role (or the 4-eyes rule) forbids the action: answered with 403."""
+class NotAllowed(Exception):
+    """The user's role (or the 4-eyes rule) forbids the action: answered with a 403 page."""
 
 
 # --- Who may do what ---------------------------------------------------------------------------
@@ -75,8 +81,9 @@ def _rank(release: Release, user: User | None) -> int:
     return role.rank if role is not None else 0
 
 
-def _own(release: Release, user: User) -> bool:
-    return release.created_by_id is not None and release.created_by_id == user.id
+def _wrote(release: Release, user: User) -> bool:
+    """Did ``user`` write any of the text that is to be approved?"""
+    return user.id in release.authors()
 
 
 def allowed(release: Release, user: User | None) -> set[str]:
@@ -93,7 +100,7 @@ def allowed(release: Release, user: User | None) -> set[str]:
     if rank >= Role.PUBLISHER.rank:
         if st in (S.IN_REVIEW.value, S.APPROVED.value):
             acts.add("reject")
-        if st == S.IN_REVIEW.value and not (four_eyes and _own(release, user)):
+        if st == S.IN_REVIEW.value and not (four_eyes and _wrote(release, user)):
             acts.add("approve")
         if st == S.APPROVED.value or (not four_eyes and st in (S.DRAFT.value, S.IN_REVIEW.value)):
             acts |= {"publish", "schedule"}
@@ -101,6 +108,10 @@ def allowed(release: Release, user: User | None) -> set[str]:
             acts.add("unschedule")
         if st == S.PUBLISHED.value:
             acts |= {"correct", "withdraw"}
+            if release.correction_pending_at is not None:
+                acts.add("discard_correction")
+                if not _wrote(release, user):
+                    acts.add("approve_correction")
     return acts
 
 
@@ -111,37 +122,65 @@ def check(release: Release, user: User | None, action: str) -> None:
         return
     need = Role.EDITOR if action in EDITOR_ACTIONS else Role.PUBLISHER
     if user is None or _rank(release, user) < need.rank:
-        raise NotAllowed("Dafür fehlt Ihnen die Berechtigung: Freigeben, Veröffentlichen, "
-                         "Korrigieren und Zurückziehen dürfen nur Personen mit der Rolle "
-                         "„Freigabe“ oder „Administration“.")
+        from pressdesk.labels import role_label
+
+        raise NotAllowed(_(
+            "Dafür fehlt Ihnen die Berechtigung: Freigeben, Veröffentlichen, Korrigieren und "
+            "Zurückziehen dürfen nur Personen mit der Rolle „%(publisher)s“ oder „%(admin)s“.",
+            publisher=role_label(Role.PUBLISHER), admin=role_label(Role.ADMIN)))
     four_eyes = release.office.require_four_eyes
-    if four_eyes and action == "approve" and _own(release, user) \
-            and release.status == S.IN_REVIEW.value:
-        raise NotAllowed("Vier-Augen-Prinzip: Eine eigene Mitteilung kann nicht selbst "
-                         "freigegeben werden. Bitte eine zweite Person um Freigabe bitten.")
+    if four_eyes and action in ("approve", "approve_correction") and _wrote(release, user):
+        raise NotAllowed(_("Vier-Augen-Prinzip: Wer am Text mitgeschrieben hat, kann ihn nicht "
+                           "selbst freigeben. Bitte eine zweite Person um Freigabe bitten."))
     if four_eyes and action in ("publish", "schedule") \
             and release.status in (S.DRAFT.value, S.IN_REVIEW.value):
-        raise NotAllowed("Vier-Augen-Prinzip: Die Mitteilung muss zuerst von einer zweiten "
-                         "Person freigegeben werden.")
-    label = STATUS_LABELS.get(release.status, release.status)
-    raise WorkflowError(f"Das ist im Status „{label}“ nicht möglich.")
+        raise NotAllowed(_("Vier-Augen-Prinzip: Die Mitteilung muss zuerst von einer zweiten "
+                           "Person freigegeben werden."))
+    raise WorkflowError(_("Das ist im Status „%(status)s“ nicht möglich.",
+                          status=status_label(release.status)))
 
 
 # --- Small helpers -----------------------------------------------------------------------------
 
 
+def _changed(stmt: Update) -> int:
+    """Run a conditional UPDATE; how many rows it changed (0: someone was quicker)."""
+    result = db.session.execute(stmt)
+    assert isinstance(result, CursorResult)
+    return result.rowcount
+
+
+def _moved_meanwhile() -> WorkflowError:
+    return WorkflowError(_("Die Mitteilung wurde inzwischen geändert. Bitte die Seite neu laden."))
+
+
 def _move(release: Release, from_states: tuple[str, ...], to: str, **values: Any) -> None:
     """Change the status only if nobody else changed it meanwhile."""
-    moved = db.session.execute(
+    moved = _changed(
         update(Release).where(Release.id == release.id, Release.status.in_(from_states))
         .values(status=to, **values).execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if moved != 1:
-        db.session.rollback()
-        raise WorkflowError("Die Mitteilung wurde inzwischen geändert. Bitte die Seite neu laden.")
+        raise _moved_meanwhile()
     release.status = to
     for key, value in values.items():
         setattr(release, key, value)
+
+
+def _bump_version(release: Release, status_from: str, **values: Any) -> int:
+    """Take the next version number, only if nobody else took it meanwhile."""
+    expected = release.version
+    moved = _changed(
+        update(Release).where(Release.id == release.id, Release.version == expected,
+                              Release.status == status_from)
+        .values(version=expected + 1, **values).execution_options(synchronize_session=False)
+    )
+    if moved != 1:
+        raise _moved_meanwhile()
+    release.version = expected + 1
+    for key, value in values.items():
+        setattr(release, key, value)
+    return release.version
 
 
 def parse_berlin(value: str | None) -> datetime | None:
@@ -152,28 +191,26 @@ def parse_berlin(value: str | None) -> datetime | None:
     try:
         naive = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise WorkflowError("Bitte Datum und Uhrzeit vollständig angeben (TT.MM.JJJJ, HH:MM).") \
-            from exc
+        raise WorkflowError(_("Bitte Datum und Uhrzeit vollständig angeben (TT.MM.JJJJ, HH:MM).")
+                            ) from exc
     if naive.tzinfo is not None:
         return naive
     return naive.replace(tzinfo=BERLIN)
 
 
-def set_vocabulary(release: Release, topic_ids: list[int], region_ids: list[int]) -> None:
-    """Topics and regions, only from the release's own office's vocabularies."""
-    for model, ids, attr, what in ((Topic, topic_ids, "topics", "Thema"),
-                                   (Region, region_ids, "regions", "Region")):
+def set_vocabulary(release: Release, topic_ids: list[int], region_ids: list[int]) -> bool:
+    """Topics and regions, only from the release's own office's vocabularies. True if changed."""
+    changed = False
+    for model, ids, attr in ((Topic, topic_ids, "topics"), (Region, region_ids, "regions")):
         wanted = set(ids or [])
         rows = list(db.session.scalars(
             select(model).where(model.id.in_(wanted), model.office_id == release.office_id)))
         if len(rows) != len(wanted):
-            raise ReleaseError(f"Unbekannte {what} gewählt.")
-        setattr(release, attr, rows)
-
-
-def preview_version(release: Release) -> Any:
-    """A version-like value of the working text, for previews and test mails (never saved)."""
-    return working_text(release)
+            raise ReleaseError(_("Unbekannte Themen oder Regionen gewählt."))
+        if {r.id for r in getattr(release, attr)} != wanted:
+            setattr(release, attr, rows)
+            changed = True
+    return changed
 
 
 def previous_recipients(release: Release) -> list[Recipient]:
@@ -192,36 +229,44 @@ def previous_recipients(release: Release) -> list[Recipient]:
     return list(seen.values())
 
 
+# --- Freezing: the one way a version is made -----------------------------------------------------
+
+
+def freeze_version(release: Release, kind: str, user: User | None, summary: str = "",
+                   save: bool = True, at: datetime | None = None) -> Any:
+    """The release's working text frozen as a version of ``kind`` (publish, correction,
+    withdrawal), its newspaper mail rendered once. With ``save=False`` the same value is
+    returned unsaved, with nothing written. The fields are ``presenter.working_text``'s, the
+    one rule the previews and the test mail (``present_draft``) read too, so a preview shows
+    exactly what a publication freezes.
+    """
+    text = working_text(release)
+    if not save:
+        return text
+    version = ReleaseVersion(
+        release_id=release.id, version=release.version, kind=kind, headline=text.headline,
+        subline=text.subline, dateline=text.dateline, lead=text.lead, body=text.body,
+        created_by_id=user.id if user else None, created_at=at or utcnow(), change_summary=summary,
+        author_ids=sorted(release.authors()),
+    )
+    version.release = release
+    db.session.add(version)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # the same version number taken at the same moment
+        raise WorkflowError(_("Diese Mitteilung wurde gerade schon veröffentlicht.")) from exc
+    version.mail_bytes = shared_bytes(render_message(mail_for(version), current_app.jinja_env))
+    send_after_commit(release_changed, release_id=release.id, office_id=release.office_id)
+    return version
+
+
 # --- Review --------------------------------------------------------------------------------------
 
 
-def submit(release: Release, user: User) -> None:
-    check(release, user, "submit")
-    _move(release, (S.DRAFT.value,), S.IN_REVIEW.value, submitted_by_id=user.id,
-          submitted_at=utcnow())
-    record(release.office_id, user, "release.submitted", "release", release.id, release.headline)
-    db.session.commit()
-
-
-def reject(release: Release, user: User) -> None:
-    """Back to the desk for more work; any approval is void."""
-    check(release, user, "reject")
-    _move(release, (S.IN_REVIEW.value, S.APPROVED.value), S.DRAFT.value, approved_by_id=None,
-          approved_at=None)
-    record(release.office_id, user, "release.returned", "release", release.id, release.headline)
-    db.session.commit()
-
-
-def approve(release: Release, user: User) -> None:
-    check(release, user, "approve")
-    _move(release, (S.IN_REVIEW.value,), S.APPROVED.value, approved_by_id=user.id,
-          approved_at=utcnow())
-    record(release.office_id, user, "release.approved", "release", release.id, release.headline)
-    db.session.commit()
-
-
-def after_edit(release: Release, user: User) -> bool:
-    """An edit voids an approval (the text approved is not the text to be sent). True if so."""
+def note_edit(release: Release, user: User) -> bool:
+    """Someone changed the working text (or its files): they are one of its authors now, and an
+    approval is void (the text approved is not the text to be sent). True if it was voided."""
+    release.add_author(user.id)
     if release.status != S.APPROVED.value:
         return False
     release.status, release.approved_by_id, release.approved_at = S.IN_REVIEW.value, None, None
@@ -230,12 +275,84 @@ def after_edit(release: Release, user: User) -> bool:
     return True
 
 
+def submit(release: Release, user: User) -> None:
+    check(release, user, "submit")
+    _move(release, (S.DRAFT.value,), S.IN_REVIEW.value, submitted_by_id=user.id,
+          submitted_at=utcnow())
+    record(release.office_id, user, "release.submitted", "release", release.id, release.headline)
+
+
+def reject(release: Release, user: User) -> None:
+    """Back to the desk for more work; any approval is void."""
+    check(release, user, "reject")
+    _move(release, (S.IN_REVIEW.value, S.APPROVED.value), S.DRAFT.value, approved_by_id=None,
+          approved_at=None)
+    record(release.office_id, user, "release.returned", "release", release.id, release.headline)
+
+
+def approve(release: Release, user: User) -> None:
+    check(release, user, "approve")
+    _move(release, (S.IN_REVIEW.value,), S.APPROVED.value, approved_by_id=user.id,
+          approved_at=utcnow())
+    record(release.office_id, user, "release.approved", "release", release.id, release.headline)
+
+
 # --- Publication -------------------------------------------------------------------------------
 
 
 def _check_embargo(embargo_until: datetime | None, after: datetime) -> None:
     if embargo_until is not None and embargo_until <= after:
-        raise WorkflowError("Die Sperrfrist muss nach dem Veröffentlichungszeitpunkt liegen.")
+        raise WorkflowError(_("Die Sperrfrist muss nach dem Veröffentlichungszeitpunkt liegen."))
+
+
+def _check_lists(list_ids: list[int] | None) -> list[int]:
+    """A choice of lists from the desk: nothing ticked is refused, never widened."""
+    if not list_ids:
+        raise WorkflowError(_("Bitte mindestens einen Verteiler wählen: Ohne Verteiler erhält "
+                              "keine Redaktion die Mitteilung."))
+    return list(list_ids)
+
+
+def publish_release(release: Release, user: User | None, list_ids: list[int] | None = None
+                    ) -> ReleaseVersion:
+    """Freeze the first version, number it, queue one delivery per outlet of ``list_ids`` (the
+    office's default lists when None: beat, demo data); one transaction, flushed only.
+
+    A second publish of the same text (a double click) finds the version counter moved and is
+    refused, so there is only ever one set of deliveries.
+    """
+    if release.status in (S.PUBLISHED.value, S.WITHDRAWN.value):
+        raise WorkflowError(_("Diese Mitteilung ist bereits veröffentlicht."))
+    office = release.office
+    now = utcnow()
+    expected = release.version
+    moved = _changed(
+        update(Release).where(Release.id == release.id, Release.version == expected,
+                              Release.status.not_in((S.PUBLISHED.value, S.WITHDRAWN.value)))
+        .values(version=expected + 1, status=S.PUBLISHED.value, published_at=now,
+                publish_error="")
+        .execution_options(synchronize_session=False)
+    )
+    if moved != 1:
+        raise WorkflowError(_("Diese Mitteilung wurde gerade schon veröffentlicht."))
+    release.version, release.status, release.published_at = expected + 1, S.PUBLISHED.value, now
+    release.publish_error = ""
+    if release.number is None:
+        from sqlalchemy import func
+
+        release.year = now.year
+        release.number = (db.session.scalar(
+            select(func.max(Release.number)).where(Release.office_id == office.id,
+                                                   Release.year == now.year)) or 0) + 1
+        release.slug = slugify(release.headline)
+    version: ReleaseVersion = freeze_version(release, "publish", user, at=now)
+    enqueue(version, with_variants(version, recipients_for(office, list_ids)))
+    record(office.id, user, "release.published", "release", release.id,
+           f"{release.reference}: {release.headline}")
+    if release.embargo_until is None or release.embargo_until <= now:
+        release.went_public_at = now
+        send_after_commit(release_public, release_id=release.id, version_id=version.id)
+    return version
 
 
 def publish(release: Release, user: User, list_ids: list[int] | None,
@@ -243,6 +360,7 @@ def publish(release: Release, user: User, list_ids: list[int] | None,
     """Publish now: outlets get it at once (with SPERRFRIST when embargoed), the public when
     the embargo ends."""
     check(release, user, "publish")
+    list_ids = _check_lists(list_ids)
     now = utcnow()
     _check_embargo(embargo_until, now)
     release.embargo_until = embargo_until
@@ -255,12 +373,13 @@ def schedule(release: Release, user: User, at: datetime, list_ids: list[int] | N
              embargo_until: datetime | None = None) -> None:
     """Publish at ``at`` (beat's ``pressdesk.publish_due`` does it; no ETA task)."""
     check(release, user, "schedule")
+    list_ids = _check_lists(list_ids)
     now = utcnow()
     if at <= now + timedelta(seconds=30):
-        raise WorkflowError("Der Veröffentlichungszeitpunkt muss in der Zukunft liegen.")
+        raise WorkflowError(_("Der Veröffentlichungszeitpunkt muss in der Zukunft liegen."))
     _check_embargo(embargo_until, at)
-    values: dict[str, Any] = {"scheduled_at": at, "publish_list_ids": list_ids or None,
-                              "embargo_until": embargo_until}
+    values: dict[str, Any] = {"scheduled_at": at, "publish_list_ids": list_ids,
+                              "embargo_until": embargo_until, "publish_error": ""}
     if release.approved_by_id is None:
         values.update(approved_by_id=user.id, approved_at=now)
     _move(release, (release.status,), S.SCHEDULED.value, **values)
@@ -268,7 +387,6 @@ def schedule(release: Release, user: User, at: datetime, list_ids: list[int] | N
     if embargo_until:
         detail += f", Sperrfrist bis {german_datetime(embargo_until)}"
     record(release.office_id, user, "release.scheduled", "release", release.id, detail)
-    db.session.commit()
 
 
 def unschedule(release: Release, user: User) -> None:
@@ -276,14 +394,19 @@ def unschedule(release: Release, user: User) -> None:
     _move(release, (S.SCHEDULED.value,), S.APPROVED.value, scheduled_at=None)
     record(release.office_id, user, "release.unscheduled", "release", release.id,
            release.headline)
-    db.session.commit()
 
 
 def publish_due(now: datetime | None = None) -> list[int]:
-    """Beat: publish every scheduled release whose time has come. Returns their ids."""
+    """Beat: publish every scheduled release whose time has come. Returns their ids.
+
+    Each release is its own unit of work (committed on its own): one that fails is rolled
+    back, its error is recorded on it for its office to see, and the loop goes on, so no
+    single release can hold back the scheduled releases of every other office.
+    """
     now = now or utcnow()
     ids = list(db.session.scalars(
-        select(Release.id).where(Release.status == S.SCHEDULED.value, Release.scheduled_at <= now)
+        select(Release.id).where(Release.status == S.SCHEDULED.value, Release.scheduled_at <= now,
+                                 Release.publish_error == "")
         .order_by(Release.scheduled_at)))
     done = []
     for rid in ids:
@@ -292,13 +415,29 @@ def publish_due(now: datetime | None = None) -> list[int]:
             continue
         try:
             publish_release(release, None, release.publish_list_ids or None)
-        except ReleaseError:  # another beat run was quicker; the version counter said so
-            db.session.rollback()
+            db.commit()  # deliberate: this release is out, whatever happens to the next one
+        except WorkflowError:  # another beat run was quicker; the version counter said so
+            db.rollback()
             log.info("scheduled release %s was already published", rid)
             continue
+        except Exception as exc:  # noqa: BLE001 - any failure stays with this one release
+            db.rollback()
+            log.exception("scheduled release %s could not be published", rid)
+            _record_failure(rid, exc)
+            continue
         done.append(rid)
-    db.session.rollback()
     return done
+
+
+def _record_failure(release_id: int, exc: Exception) -> None:
+    """Note why a scheduled publication failed, on the release and in its audit log."""
+    release = db.session.get(Release, release_id)
+    if release is None:
+        return
+    reason = one_line(f"{type(exc).__name__}: {exc}")[:500]
+    release.publish_error = reason
+    record(release.office_id, None, "release.publish_failed", "release", release.id, reason)
+    db.commit()  # deliberate: the note must stay although the publication was rolled back
 
 
 def end_embargoes(now: datetime | None = None) -> list[int]:
@@ -316,12 +455,11 @@ def end_embargoes(now: datetime | None = None) -> list[int]:
                                  Release.embargo_until <= now)))
     done = []
     for rid in ids:
-        moved = db.session.execute(
+        moved = _changed(
             update(Release).where(Release.id == rid, Release.went_public_at.is_(None))
             .values(went_public_at=now).execution_options(synchronize_session=False)
-        ).rowcount
+        )
         if moved != 1:
-            db.session.rollback()
             continue
         release = db.session.get(Release, rid)
         assert release is not None
@@ -331,77 +469,114 @@ def end_embargoes(now: datetime | None = None) -> list[int]:
                f"{release.reference}: {release.headline}")
         send_after_commit(release_public, release_id=rid, version_id=version_id)
         send_after_commit(release_changed, release_id=rid, office_id=release.office_id)
-        db.session.commit()
         done.append(rid)
-    db.session.rollback()
     return done
 
 
 # --- After publication -------------------------------------------------------------------------
 
 
-def _bump_version(release: Release, status_from: str, **values: Any) -> int:
-    expected = release.version
-    moved = db.session.execute(
-        update(Release).where(Release.id == release.id, Release.version == expected,
-                              Release.status == status_from)
-        .values(version=expected + 1, **values).execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:
-        db.session.rollback()
-        raise WorkflowError("Die Mitteilung wurde inzwischen geändert. Bitte die Seite neu laden.")
-    release.version = expected + 1
-    for key, value in values.items():
-        setattr(release, key, value)
-    return release.version
-
-
 def _follow_up(release: Release, user: User, kind: str, summary: str) -> ReleaseVersion:
-    """Freeze the current text as a new version of ``kind``, render its mail once and queue it
-    to the outlets that got the release."""
-    version = ReleaseVersion(
-        release_id=release.id, version=release.version, kind=kind,
-        headline=one_line(release.headline), subline=one_line(release.subline),
-        dateline=dateline(release.dateline_place, release.published_at or utcnow()),
-        lead=release.lead, body=release.body, created_by_id=user.id, created_at=utcnow(),
-        change_summary=summary,
-    )
-    version.release = release
-    db.session.add(version)
-    db.session.flush()
-    mail = replace(mail_for(version, kind), change_summary=summary)
-    version.mail_bytes = shared_bytes(render_message(mail, current_app.jinja_env))
+    """Freeze the current text as a new version of ``kind`` and queue its mail to the outlets
+    that got the release."""
+    version: ReleaseVersion = freeze_version(release, kind, user, summary)
     enqueue(version, with_variants(version, previous_recipients(release)))
-    send_after_commit(release_changed, release_id=release.id, office_id=release.office_id)
     return version
 
 
-def correct(release: Release, user: User, data: dict[str, str]) -> ReleaseVersion:
-    """Edit a published release: a new version, a "Korrektur:" email saying what changed."""
-    check(release, user, "correct")
-    fields = clean_fields(data)
+def _correction_summary(release: Release, fields: dict[str, str]) -> str:
     last = release.versions[-1]
     old = {"headline": last.headline, "subline": last.subline, "dateline": last.dateline,
            "lead": last.lead, "body": last.body}
-    contact_changed = any(getattr(release, k) != fields[k]
-                          for k in ("contact_name", "contact_phone", "contact_email"))
+    when = release.published_at or utcnow()
     new = {"headline": one_line(fields["headline"]), "subline": one_line(fields["subline"]),
-           "dateline": dateline(fields["dateline_place"], release.published_at or utcnow()),
+           "dateline": dateline(fields["dateline_place"], when),
            "lead": fields["lead"], "body": fields["body"]}
     summary = diff.summary(old, new)
-    if contact_changed:
+    if any(getattr(release, k) != fields[k]
+           for k in ("contact_name", "contact_phone", "contact_email")):
         summary = (summary + "\n\n" if summary else "") + "Pressekontakt geändert."
+    return summary
+
+
+def correct(release: Release, user: User, data: dict[str, str],
+            topic_ids: list[int] | None = None, region_ids: list[int] | None = None,
+            urgent: bool = False) -> ReleaseVersion | None:
+    """Edit a published release.
+
+    A changed text becomes a new version with a "Korrektur:" email saying what changed; under
+    4-eyes it waits for a second person (:func:`approve_correction`) unless ``urgent`` and the
+    office allows that. Changed topics or regions alone are saved at once (they are the
+    portal's and the feeds' metadata, not news for the outlets). Returns the new version, or
+    None when nothing was sent (only metadata changed, or the correction waits).
+    """
+    check(release, user, "correct")
+    fields = clean_fields(data)
+    vocabulary_changed = False
+    if topic_ids is not None or region_ids is not None:
+        vocabulary_changed = set_vocabulary(
+            release, topic_ids if topic_ids is not None else [t.id for t in release.topics],
+            region_ids if region_ids is not None else [g.id for g in release.regions])
+    summary = _correction_summary(release, fields)
     if not summary:
-        db.session.rollback()
-        raise WorkflowError("Der Text ist unverändert – es wurde keine Korrektur verschickt.")
-    _bump_version(release, S.PUBLISHED.value)
+        if not vocabulary_changed:
+            raise WorkflowError(_("Der Text ist unverändert – es wurde keine Korrektur "
+                                  "verschickt."))
+        record(release.office_id, user, "release.tagged", "release", release.id,
+               ", ".join([t.name for t in release.topics] + [g.name for g in release.regions]))
+        send_after_commit(release_changed, release_id=release.id, office_id=release.office_id)
+        return None
+    office = release.office
+    if office.require_four_eyes and not (urgent and office.allow_urgent_corrections):
+        for key, value in fields.items():
+            setattr(release, key, value)
+        release.author_ids = [user.id]  # the correction's text is this publisher's
+        release.correction_pending_at = utcnow()
+        release.correction_requested_by_id = user.id
+        record(release.office_id, user, "release.correction_requested", "release", release.id,
+               f"{release.reference}: {summary.splitlines()[0]}")
+        return None
     for key, value in fields.items():
         setattr(release, key, value)
+    release.add_author(user.id)
+    return _send_correction(release, user, summary, urgent=office.require_four_eyes)
+
+
+def _send_correction(release: Release, user: User, summary: str, urgent: bool = False
+                     ) -> ReleaseVersion:
+    _bump_version(release, S.PUBLISHED.value, correction_pending_at=None,
+                  correction_requested_by_id=None)
     version = _follow_up(release, user, "correction", summary)
-    record(release.office_id, user, "release.corrected", "release", release.id,
+    record(release.office_id, user, "release.corrected_urgent" if urgent else "release.corrected",
+           "release", release.id,
            f"{release.reference} Version {version.version}: {summary.splitlines()[0]}")
-    db.session.commit()
     return version
+
+
+def approve_correction(release: Release, user: User) -> ReleaseVersion:
+    """Under 4-eyes: a second person sends the waiting correction."""
+    check(release, user, "approve_correction")
+    summary = _correction_summary(release, {
+        "headline": release.headline, "subline": release.subline,
+        "dateline_place": release.dateline_place, "lead": release.lead, "body": release.body,
+        "contact_name": release.contact_name, "contact_phone": release.contact_phone,
+        "contact_email": release.contact_email})
+    if not summary:  # the text equals the last version: the contact was what changed
+        summary = "Pressekontakt geändert."
+    return _send_correction(release, user, summary)
+
+
+def discard_correction(release: Release, user: User) -> None:
+    """Drop a waiting correction: the working text goes back to the last version's."""
+    check(release, user, "discard_correction")
+    last = release.versions[-1]
+    release.headline, release.subline, release.lead, release.body = (
+        last.headline, last.subline, last.lead, last.body)
+    release.author_ids = list(last.author_ids or [])
+    release.correction_pending_at = None
+    release.correction_requested_by_id = None
+    record(release.office_id, user, "release.correction_discarded", "release", release.id,
+           release.reference)
 
 
 def withdraw(release: Release, user: User, reason: str) -> ReleaseVersion:
@@ -409,12 +584,11 @@ def withdraw(release: Release, user: User, reason: str) -> ReleaseVersion:
     check(release, user, "withdraw")
     reason = one_line(reason)
     if len(reason) > 500:
-        raise WorkflowError("Die Begründung ist zu lang (höchstens 500 Zeichen).")
+        raise WorkflowError(_("Die Begründung ist zu lang (höchstens 500 Zeichen)."))
     _bump_version(release, S.PUBLISHED.value, status=S.WITHDRAWN.value, withdrawn_at=utcnow())
     version = _follow_up(release, user, "withdrawal", reason)
     record(release.office_id, user, "release.withdrawn", "release", release.id,
            f"{release.reference}: {release.headline}" + (f" – {reason}" if reason else ""))
-    db.session.commit()
     return version
 
 
@@ -429,20 +603,21 @@ def send_test(release: Release, user: User) -> str:
     check(release, user, "test_mail")
     s = settings()
     msg = render_message(draft_mail(release), current_app.jinja_env)
-    msg.replace_header("Subject", f"[TEST] {msg['Subject']}")
+    msg.replace_header("Subject", header_text(f"[TEST] {msg['Subject']}"))
     message_id = f"<test.{release.public_id}.{uuid.uuid4().hex[:12]}@{s.mail_domain}>"
     data = personalise(shared_bytes(msg), user.name, user.email, message_id)
     transport = open_transport()
     try:
         transport.open()
     except Exception as exc:  # noqa: BLE001 - any connect failure is reported the same way
-        raise WorkflowError(f"Der Mailserver ist nicht erreichbar: {exc}") from exc
+        raise WorkflowError(_("Der Mailserver ist nicht erreichbar: %(error)s", error=str(exc))
+                            ) from exc
     try:
         result = transport.send(s.mail_from, user.email, data)
     finally:
         transport.close()
     if result.outcome is not Outcome.SENT:
-        raise WorkflowError(f"Die Testmail wurde nicht angenommen: {result.detail}")
+        raise WorkflowError(_("Die Testmail wurde nicht angenommen: %(error)s",
+                              error=result.detail))
     record(release.office_id, user, "release.test_sent", "release", release.id, user.email)
-    db.session.commit()
     return user.email

@@ -18,7 +18,7 @@ from email.utils import format_datetime
 from jinja2 import Environment
 
 from pressdesk.addresses import display_name
-from pressdesk.delivery.render import shared_bytes
+from pressdesk.delivery.render import header_text, shared_bytes
 from pressdesk.releases.presenter import PublicRelease
 from pressdesk.text import german_date, german_datetime, one_line
 
@@ -72,7 +72,7 @@ class ServiceMail:
 def _message(sender: Sender, subject: str, date: datetime, text: str, html: str | None,
              reply_to: str = "") -> bytes:
     msg = EmailMessage(policy=SMTP)
-    msg["Subject"] = one_line(subject)
+    msg["Subject"] = header_text(subject)
     msg["From"] = Address(display_name(sender.name), addr_spec=sender.address)
     if reply_to:
         msg["Reply-To"] = reply_to
