@@ -38,7 +38,9 @@ class Settings:
     batch_size: int = 200
     max_attempts: int = 8
     retry_base_seconds: int = 60
-    claim_seconds: int = 300
+    # A claim lasts this long; the worker extends it every second, so a dead worker's rows
+    # return within seconds.
+    claim_seconds: int = 10
     sweep_seconds: float = 10.0
     smtp_timeout: float = 30.0
     task_time_limit: int = 600
@@ -48,6 +50,10 @@ class Settings:
     fanout_tasks: int = 2  # wake-ups per version at publish, so several processes share a big list
     auto_pause_errors: int = 50  # consecutive errors against one relay pause a version; 0 = off
     rate_limit_per_second: float = 0.0  # per relay, shared by all workers; 0 = unlimited
+    # Marks wait for the database's WAL flush (PostgreSQL synchronous_commit): a database crash
+    # then re-sends at most one message per worker process. False is faster but may re-send the
+    # last fraction of a second of marks after a database crash (docs/delivery.md).
+    durable_marks: bool = True
     verp: bool = True  # return path bounce+<row token>@mail_domain, so a bounce maps to its row
     bounce_maildir: str = ""  # Maildir folder where DSN bounces arrive
     bounce_imap_url: str = ""  # imaps://user:password@host/INBOX

@@ -23,8 +23,9 @@ from tests.helpers import draft, office
 
 @pytest.fixture(autouse=True)
 def no_wakeups(monkeypatch):
-    # The session's Celery worker must not start sending the rows these tests inspect.
+    # The session's Celery worker must not queue or send the rows these tests inspect.
     monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: None)
+    monkeypatch.setattr("pressdesk.subscriptions.alerts.send_task", lambda *a: None)
 
 
 def _active(address, offices=(), topics=(), query="", frequency="instant"):
@@ -178,9 +179,3 @@ def test_alert_body_has_the_readers_own_unsubscribe_link_and_is_dated_when_sent(
     client = app.test_client()
     path = next(iter(links)).split(str(LIVE_PORT), 1)[1]
     assert client.post(path).status_code == 200
-
-
-@pytest.fixture(autouse=True)
-def no_alert_wakeups(monkeypatch):
-    # Nor queue the alerts itself: these tests call queue_instant_alerts and count what it does.
-    monkeypatch.setattr("pressdesk.subscriptions.alerts.send_task", lambda *a: None)

@@ -233,3 +233,28 @@ def test_cors_for_get_and_preflight(app, demo):
     # the desk is not opened up by the API's CORS
     assert "Access-Control-Allow-Origin" not in client.get("/login").headers
     assert client.post("/api/v1/releases").status_code == 405
+
+
+def test_day_filters_and_an_empty_range(app, demo):
+    publish(headline="Heute veröffentlicht")
+    client = app.test_client()
+    today = datetime.now(UTC).date()
+    assert client.get(f"/api/v1/releases?from={today - timedelta(days=1)}").json["total"] == 1
+    assert client.get(f"/api/v1/releases?to={today - timedelta(days=2)}").json["total"] == 0
+    # 'to' before 'from' is a valid request for an empty range, not an error
+    empty = client.get("/api/v1/releases?from=2026-02-01&to=2026-01-01")
+    assert empty.status_code == 200 and empty.json["total"] == 0
+    bad = client.get("/api/v1/releases?from=gestern")
+    assert bad.status_code == 400 and "'from'" in bad.json["error"]["message"]
+
+
+def test_control_characters_in_ids_and_parameters_are_not_errors(app, demo):
+    """NUL is refused by PostgreSQL in text: it must never reach a query (it used to: 500)."""
+    client = app.test_client()
+    assert client.get("/api/v1/releases?office=%00&q=Rad%00weg&topic=%00").status_code == 200
+    for path in ("/api/v1/offices/%00", "/api/v1/releases/%00"):
+        resp = client.get(path)
+        assert resp.status_code == 404 and resp.json["error"]["status"] == 404, path
+    for path in ("/presse/%00", "/thema/%00", "/region/a%00", "/einbetten/%00"):
+        assert client.get(path).status_code == 404, path
+    assert client.get("/suche?q=%00&stelle=%00").status_code == 200

@@ -156,3 +156,40 @@ def test_broker_loses_its_messages_during_a_send(app, demo, smtp, workers):
     assert states(version.id) == {"sent": 1000}
     got = Counter(m.rcpt_tos[0] for m in smtp.messages)
     assert set(got) == {r.email for r in rcpts} and set(got.values()) == {1}
+
+
+def _sending_count(version_id: int) -> int:
+    db.session.remove()
+    return db.session.scalar(select(func.count()).where(Delivery.version_id == version_id,
+                                                        Delivery.state == "sending"))
+
+
+def test_a_killed_workers_rows_go_out_again_within_30_seconds(app, demo, smtp, workers):
+    """Default claim length and sweep interval: the claims of a worker killed with SIGKILL run
+    out within seconds (they are extended every second while alive), so another worker sends
+    its rows well within 30 s, not after a five-minute claim."""
+    for name in ("PRESSDESK_CLAIM_SECONDS", "PRESSDESK_SWEEP_SECONDS"):
+        workers.env.pop(name)
+    rcpts = recipients(2000)
+    version = publish_to(rcpts)
+    victim = workers.start("recover-a")
+    wait_for(lambda: _sent_count(version.id) >= 200 and _sending_count(version.id) > 0,
+             timeout=120, interval=0.02)
+    workers.kill(victim)
+    killed = time.monotonic()
+    db.session.remove()
+    held = set(db.session.scalars(select(Delivery.id).where(Delivery.version_id == version.id,
+                                                            Delivery.state == "sending")))
+    assert held, "the killed worker held rows"
+    workers.start("recover-b")
+
+    def held_rows_done() -> bool:
+        db.session.remove()
+        return not db.session.scalar(select(func.count()).where(
+            Delivery.id.in_(held), Delivery.state != "sent"))
+
+    wait_for(held_rows_done, timeout=120, interval=0.2)
+    recovered = time.monotonic() - killed
+    assert recovered < 30, f"rows of the killed worker went out after {recovered:.1f}s"
+    wait_for(lambda: _sent_count(version.id) == 2000, timeout=240, interval=0.5)
+    _check_exactly_once(smtp, {r.email for r in rcpts}, processes_killed=2)

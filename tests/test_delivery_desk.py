@@ -170,3 +170,27 @@ def test_report_counts_only_newspapers_and_progress_shows_no_reader_rows(app, de
     assert "leser@example.org" not in str(data)
     show = client.get(f"/desk/releases/{version.release_id}").get_data(as_text=True)
     assert "9 von 9 gesendet" in show and "von 10 gesendet" not in show
+
+
+def test_errors_are_explained_in_german_with_the_technical_text_one_click_away(app, demo):
+    version = publish_to(recipients(3))
+    for i, (state, error) in enumerate([
+            ("retrying", "outbox: [Errno 28] No space left on device"),
+            ("retrying", "451 4.3.0 Temporary local problem"),
+            ("failed", "550 5.1.1 no such user")]):
+        db.session.execute(update(Delivery).where(Delivery.email == f"redaktion{i:05d}@zeitung.example")
+                           .values(state=state, last_error=error, attempts=1))
+    db.session.commit()
+    client = logged_in(app, LEER)
+    page = client.get(f"/desk/versions/{version.id}/deliveries").get_data(as_text=True)
+    assert "Der Ausgangsordner für E-Mails ist voll" in page
+    assert "Ihre IT" in page
+    assert "vorübergehend nicht angenommen" in page and "Ja, automatisch" in page
+    assert "kennt diese Adresse nicht" in page and "Redaktion" in page
+    # The technical text is still there, folded away.
+    assert "<details" in page and "451 4.3.0 Temporary local problem" in page
+    data = client.get(f"/desk/versions/{version.id}/progress.json").get_json()
+    by_error = {r["error"]: r for r in data["rows"] if r["error"]}
+    full = by_error["outbox: [Errno 28] No space left on device"]["explanation"]
+    assert full["what"].startswith("Der Ausgangsordner") and full["retried"].startswith("Ja")
+    assert by_error["550 5.1.1 no such user"]["explanation"]["retried"].startswith("Nein")

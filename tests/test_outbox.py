@@ -24,3 +24,46 @@ def test_outbox_failure_is_temporary(tmp_path):
     tp = OutboxTransport(blocker)
     result = tp.send("presse@pd.example", "a@example.org", b"Message-ID: <y@z>\r\n\r\nx")
     assert result.outcome is Outcome.TEMPORARY
+
+
+def test_a_full_outbox_folder_leaves_no_temporary_files(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    tp = OutboxTransport(tmp_path / "outbox")
+    tp.open()
+
+    def disk_full(src, dst):  # the data did not fit: the rename never happens
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    result = tp.send("presse@pd.example", "a@example.org", b"Message-ID: <f@pd.example>\r\n\r\nx")
+    assert result.outcome is Outcome.TEMPORARY and "No space" in result.detail
+    assert list((tmp_path / "outbox").iterdir()) == []
+
+
+def test_a_read_only_outbox_folder_leaves_no_temporary_files(tmp_path, monkeypatch):
+    import errno
+    import os
+
+    tp = OutboxTransport(tmp_path / "outbox")
+    tp.open()
+    real_fdopen = os.fdopen
+
+    class ShortWrite:
+        def __init__(self, fd, mode):  # type: ignore[no-untyped-def]
+            self.fh = real_fdopen(fd, mode)
+
+        def __enter__(self):  # type: ignore[no-untyped-def]
+            return self
+
+        def __exit__(self, *exc):  # type: ignore[no-untyped-def]
+            self.fh.close()
+
+        def write(self, data):  # type: ignore[no-untyped-def]
+            raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(os, "fdopen", ShortWrite)
+    result = tp.send("presse@pd.example", "a@example.org", b"Message-ID: <r@pd.example>\r\n\r\nx")
+    assert result.outcome is Outcome.TEMPORARY
+    assert list((tmp_path / "outbox").iterdir()) == []

@@ -9,6 +9,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import yaml
 
 from pressdesk import heartbeat
@@ -76,3 +77,78 @@ def test_the_desk_warns_when_no_worker_was_seen_for_a_minute(app, demo):
     assert heartbeat.workers_missing(now=utcnow() + heartbeat.MISSING_AFTER + timedelta(seconds=1))
     heartbeat.beat("w1@host")  # a second beat updates the row, it does not add one
     assert db.session.query(heartbeat.WorkerHeartbeat).count() == 1
+
+
+def test_workers_survive_a_redis_restart(app, tmp_path):
+    """Two real workers on a Redis of the test's own; Redis is stopped and started again. Both
+    reconnect, neither logs a failed Gossip restart (the step that ended workers), and both
+    keep reporting their heartbeat."""
+    import os
+    import shutil
+    import signal
+
+    from pressdesk.config import settings
+    from tests.conftest import free_port, wait_for
+
+    redis_server = shutil.which("redis-server")
+    if redis_server is None:
+        pytest.skip("redis-server is not installed (Debian: apt-get install redis-server)")
+    port = free_port()
+
+    def start_redis() -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen([redis_server, "--port", str(port), "--bind", "127.0.0.1",
+                                 "--save", "", "--appendonly", "no"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: _answers(port), timeout=10)
+        return proc
+
+    s = settings()
+    env = dict(os.environ, PRESSDESK_DATABASE_URL=s.database_url,
+               PRESSDESK_BROKER_URL=f"redis://127.0.0.1:{port}/0", PRESSDESK_SECRET_KEY=s.secret_key,
+               PRESSDESK_INSTANCE_DIR=s.instance_dir, PRESSDESK_QUEUE="pressdesk-restart-test")
+    redis = start_redis()
+    workers: list[subprocess.Popen[bytes]] = []
+    logs = [tmp_path / f"w{i}.log" for i in (1, 2)]
+    try:
+        for i, log in enumerate(logs, 1):
+            workers.append(subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
+                 "--concurrency", "1", "--hostname", f"restart{i}@%h", "--loglevel", "INFO"],
+                cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                start_new_session=True))
+        try:
+            wait_for(lambda: all(" ready." in log.read_text() for log in logs), timeout=60)
+        except AssertionError:
+            raise AssertionError("".join(log.read_text()[-2000:] for log in logs)) from None
+        for restart in (1, 2):  # each time once both workers are connected again
+            redis.terminate()
+            redis.wait(10)
+            time.sleep(1)
+            redis = start_redis()
+            try:
+                wait_for(lambda n=restart: all(  # type: ignore[misc]
+                    log.read_text().count("Connected to redis") > n for log in logs), timeout=60)
+            except AssertionError:
+                raise AssertionError("".join(log.read_text()[-3000:] for log in logs)) from None
+        text = "".join(log.read_text() for log in logs)
+        assert "Error on restarting Gossip" not in text
+        assert "Unrecoverable error" not in text
+        assert all(w.poll() is None for w in workers), text[-3000:]
+        db.session.remove()
+        names = {h.hostname.split("@")[0] for h in db.session.query(heartbeat.WorkerHeartbeat)}
+        assert {"restart1", "restart2"} <= names
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                os.killpg(w.pid, signal.SIGKILL)
+                w.wait(10)
+        redis.kill()
+        redis.wait(10)
+
+
+def _answers(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0

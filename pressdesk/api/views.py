@@ -18,13 +18,15 @@ from pressdesk import paging
 from pressdesk.api import serialize
 from pressdesk.api.openapi import spec
 from pressdesk.extensions import db
+from pressdesk.formats import services as formats
 from pressdesk.offices.models import Office
 from pressdesk.portal import services as portal
 from pressdesk.releases.models import Release
 from pressdesk.releases.presenter import present
 from pressdesk.search import params
-from pressdesk.search.services import SearchError
+from pressdesk.search.services import SearchError, SearchResults
 from pressdesk.security import public
+from pressdesk.text import strip_controls
 from pressdesk.urls import external_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -39,6 +41,13 @@ class ApiError(Exception):
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError) -> tuple[Response, int]:
     return jsonify({"error": {"status": exc.status, "message": exc.message}}), exc.status
+
+
+@bp.url_value_preprocessor
+def _no_control_characters(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """An id with a control character (NUL: PostgreSQL refuses it in text) names nothing."""
+    if values and any(isinstance(v, str) and strip_controls(v) != v for v in values.values()):
+        raise ApiError(404, "Not found.")
 
 
 @bp.after_request
@@ -121,7 +130,7 @@ def _json(data: Any) -> Response:
 # Parameter -> message, for the parser's (German, reader-facing) errors.
 _PARAM_ERRORS = {"sort": "'sort' must be 'relevance' or 'date'.",
                  "date_from": "'from' must be an ISO 8601 date (YYYY-MM-DD).",
-                 "date_to": "'to' must be an ISO 8601 date (YYYY-MM-DD) not before 'from'.",
+                 "date_to": "'to' must be an ISO 8601 date (YYYY-MM-DD).",
                  "page": "'page' must be an integer of at least 1."}
 
 
@@ -134,16 +143,21 @@ def releases() -> Response:
     if not args.get("sort"):
         args["sort"] = "relevance" if args.get("q") else "date"
     p = params.parse(args, names=params.API_NAMES)
-    if p.errors:
-        raise ApiError(400, _PARAM_ERRORS[p.errors[0][0]])
+    bad = [f for f, _message in p.errors if f != "range"]
+    if bad:
+        raise ApiError(400, _PARAM_ERRORS[bad[0]])
     page = _int("page", 1, 1, paging.MAX_PAGE)
     per_page = _int("per_page", 20, 1, paging.MAX_PER_PAGE)
     if p.office and portal.office_by_slug(p.office) is None:
         raise ApiError(404, "No such office.")
-    try:
-        result = p.search(per_page=per_page, page=page, since=_since())
-    except SearchError as exc:
-        raise ApiError(400, str(exc)) from None
+    since = _since()
+    if bad != [f for f, _message in p.errors]:  # 'to' before 'from': an empty range, no error
+        result = SearchResults(items=[], total=0, page=page, per_page=per_page)
+    else:
+        try:
+            result = p.search(per_page=per_page, page=page, since=since)
+        except SearchError as exc:
+            raise ApiError(400, str(exc)) from None
     query = {k: v for k, v in request.args.items() if k not in ("page", "per_page", "stelle")}
     if p.office:
         query["office"] = p.office
@@ -174,4 +188,9 @@ def release(public_id: str) -> Response:
     r = db.session.scalar(portal.public_releases().where(Release.public_id == public_id))
     if r is None:
         raise ApiError(404, "No such public release.")
+    fmt = request.args.get("format")
+    if fmt:  # a newsroom format of the same version (pressdesk.formats)
+        if fmt not in formats.FORMATS:
+            raise ApiError(400, f"format must be one of {', '.join(formats.FORMATS)}.")
+        return formats.response(present(r.versions[-1]), fmt)
     return _json(serialize.release(present(r.versions[-1])))

@@ -14,7 +14,7 @@ import logging
 import mailbox
 from dataclasses import dataclass, field
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -66,6 +66,8 @@ def parse_dsn(raw: bytes) -> Bounce | None:
         return None
     action, status, diagnostic = "", "", ""
     for block in status_part.get_payload():  # per-message block, then per-recipient blocks
+        if not isinstance(block, Message):
+            continue
         action = str(block.get("Action", action) or action)
         status = str(block.get("Status", status) or status)
         diagnostic = str(block.get("Diagnostic-Code", diagnostic) or diagnostic)
@@ -84,8 +86,9 @@ def _by_original_message_id(msg: EmailMessage) -> int | None:
         ctype = part.get_content_type()
         if ctype in ("message/rfc822", "text/rfc822-headers"):
             if ctype == "message/rfc822":
-                inner = part.get_payload()[0]
-                mid = inner.get("Message-ID")
+                payload = part.get_payload()
+                first = payload[0] if isinstance(payload, list) and payload else None
+                mid = first.get("Message-ID") if isinstance(first, Message) else None
             else:
                 inner = email.message_from_string(part.get_content(), policy=policy.default)
                 mid = inner.get("Message-ID")
@@ -107,8 +110,8 @@ def apply(bounce: Bounce) -> bool:
         .values(state=DeliveryState.BOUNCED.value, last_error=detail, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    suppress(row.office_id, row.email, detail, "bounce", row.id)
-    db.session.commit()
+    suppress(row.office_id, row.email, detail, "bounce", row.id, kind=row.kind)
+    db.commit()  # deliberate: the DSN is moved out of the mailbox only after this is stored
     return True
 
 

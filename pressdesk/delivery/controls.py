@@ -6,27 +6,43 @@ what they hold.
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
 
 from pressdesk.db import utcnow
-from pressdesk.delivery.models import PENDING_STATES, Delivery, DeliveryState, SendControl
+from pressdesk.delivery.models import (
+    PENDING_STATES,
+    Delivery,
+    DeliveryState,
+    SendControl,
+    insert_ignore,
+)
 from pressdesk.delivery.queue import wake_after_commit
-from pressdesk.delivery.suppressions import suppressed_emails
+from pressdesk.delivery.suppressions import blocked
 from pressdesk.extensions import db
 
 
 def control_state(version_id: int) -> str:
-    state = db.session.scalar(select(SendControl.state).where(SendControl.version_id == version_id))
-    db.session.commit()  # end the read transaction: the next check must see fresh data
-    return state or "active"
+    """The committed state, read on a connection of its own: workers check it every second and
+    must see a pause at once, whatever their session's transaction saw before."""
+    assert db.engine is not None
+    with db.engine.connect() as conn:
+        state = conn.execute(select(SendControl.state)
+                             .where(SendControl.version_id == version_id)).scalar()
+    return str(state or "active")
 
 
 def _set_control(version_id: int, state: str, reason: str, user_id: int | None) -> None:
-    ctl = db.session.get(SendControl, version_id)
-    if ctl is None:
-        ctl = SendControl(version_id=version_id)
-        db.session.add(ctl)
-    ctl.state, ctl.reason, ctl.changed_by_id, ctl.changed_at = state, reason, user_id, utcnow()
+    """Insert-or-update in two statements that cannot collide: two workers reaching the error
+    limit together both pause, neither fails on the primary key."""
+    now = utcnow()
+    db.session.execute(insert_ignore(SendControl, {
+        "version_id": version_id, "state": "active", "reason": "", "changed_at": now}))
+    db.session.execute(
+        update(SendControl).where(SendControl.version_id == version_id)
+        .values(state=state, reason=reason, changed_by_id=user_id, changed_at=now)
+        .execution_options(synchronize_session=False))
 
 
 def pause(version_id: int, reason: str = "", user_id: int | None = None) -> None:
@@ -46,25 +62,28 @@ def resume(version_id: int, user_id: int | None = None) -> None:
 def cancel(version_id: int, reason: str = "", user_id: int | None = None) -> int:
     """Cancel every row not yet sent; rows in flight are cancelled by their worker. Final."""
     _set_control(version_id, "cancelled", reason, user_id)
-    return db.session.execute(
+    result = db.session.execute(
         update(Delivery)
         .where(Delivery.version_id == version_id, Delivery.state.in_(PENDING_STATES))
         .values(state=DeliveryState.CANCELLED.value, updated_at=utcnow(),
                 last_error=reason or "cancelled")
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def retry_failed(version_id: int) -> int:
     """Queue failed rows again (not those whose address is still suppressed)."""
     if control_state(version_id) == "cancelled":
         return 0
-    office_id = db.session.scalar(select(Delivery.office_id).where(Delivery.version_id == version_id))
-    blocked = suppressed_emails(office_id) if office_id else set()
-    ids = [i for i, e in db.session.execute(
-        select(Delivery.id, Delivery.email).where(Delivery.version_id == version_id,
-                                                  Delivery.state == DeliveryState.FAILED.value))
-        if e.lower() not in blocked]
+    failed = db.session.execute(
+        select(Delivery.id, Delivery.email, Delivery.kind, Delivery.office_id)
+        .where(Delivery.version_id == version_id, Delivery.state == DeliveryState.FAILED.value)
+    ).all()
+    refused: dict[str, set[str]] = {}
+    for kind in {r.kind for r in failed}:
+        refused[kind] = blocked(kind, failed[0].office_id, [r.email for r in failed if r.kind == kind])
+    ids = [r.id for r in failed if r.email.lower() not in refused[r.kind]]
     if not ids:
         return 0
     db.session.execute(
@@ -80,4 +99,4 @@ def retry_failed(version_id: int) -> int:
 def auto_pause(version_id: int, reason: str) -> None:
     """Pause a version from a worker (the relay kept failing), committed at once."""
     pause(version_id, reason)
-    db.session.commit()
+    db.commit()  # deliberate: other workers must stop claiming now, not when this task ends

@@ -12,25 +12,33 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import and_, bindparam, exists, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, exists, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
 from pressdesk.config import settings
 from pressdesk.db import utcnow
 from pressdesk.delivery.controls import auto_pause, control_state
-from pressdesk.delivery.models import PENDING_STATES, Delivery, DeliveryState, SendControl
+from pressdesk.delivery.models import (
+    PENDING_STATES,
+    READER_KINDS,
+    Delivery,
+    DeliveryState,
+    SendControl,
+)
 from pressdesk.delivery.queue import wake
 from pressdesk.delivery.relays import ErrorRun, RateLimiter, open_transport, return_path
-from pressdesk.delivery.render import personalise
-from pressdesk.delivery.signing import SharedParts
+from pressdesk.delivery.render import personalise, with_date
+from pressdesk.delivery.signing import SharedParts, sign_message
 from pressdesk.delivery.suppressions import suppress
 from pressdesk.delivery.transport import Outcome, SendResult, Transport
 from pressdesk.extensions import db
@@ -98,7 +106,7 @@ def claim_batch(version_id: int, limit: int) -> list[Claimed]:
         .execution_options(synchronize_session=False)
     )
     rows = db.session.execute(stmt).all()
-    db.session.commit()
+    db.commit()  # deliberate: the claim must be visible to other workers before we send
     return [Claimed(r.id, r.email, r.name, r.message_id, r.attempts, r.kind, r.unsubscribe_url,
                     r.variant, token, r.office_id) for r in sorted(rows, key=lambda r: r.id)]
 
@@ -116,14 +124,14 @@ def extend_claims(rows: list[Claimed]) -> set[int]:
         .returning(Delivery.id)
         .execution_options(synchronize_session=False)
     ).scalars().all()
-    db.session.commit()
+    db.commit()  # deliberate: an extended claim only counts once committed
     return set(held)
 
 
 def backoff_seconds(attempts: int) -> float:
     """Exponential backoff with jitter: base * 2^(n-1), +-20 %, capped at six hours."""
-    base = settings().retry_base_seconds * 2 ** max(0, attempts - 1)
-    return min(base, 6 * 3600) * random.uniform(0.8, 1.2)
+    base = float(settings().retry_base_seconds * 2 ** max(0, attempts - 1))
+    return min(base, 6 * 3600.0) * random.uniform(0.8, 1.2)
 
 
 def _mark(row: Claimed, **values: object) -> None:
@@ -133,10 +141,10 @@ def _mark(row: Claimed, **values: object) -> None:
         .values(updated_at=utcnow(), claimed_until=None, **values)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    db.commit()  # deliberate: each message is marked durably before the next one is sent
 
 
-_rows = Delivery.__table__
+_rows = cast(Table, Delivery.__table__)
 # The hot path: one precompiled Core UPDATE per 250 answer, on a plain connection (no ORM unit of
 # work), committed at once. Measured: about a third of the ORM session path's cost.
 _MARK_SENT = (
@@ -166,39 +174,121 @@ def mark_temporary(row: Claimed, detail: str) -> None:
 
 
 def mark_permanent(row: Claimed, detail: str, suppress_address: bool = True) -> None:
-    """5xx: failed at once; the address goes on the office's suppression list."""
+    """5xx: failed at once; the address goes on the suppression list of its kind (newspapers:
+    the office's; readers: the platform's)."""
     if suppress_address:
-        suppress(row.office_id, row.email, detail, "smtp", row.id)
+        suppress(row.office_id, row.email, detail, "smtp", row.id, kind=row.kind)
     _mark(row, state=DeliveryState.FAILED.value, last_error=detail)
 
 
-def hand_back(rows: Iterable[Claimed], delay: float, detail: str,
-              state: str = DeliveryState.RETRYING.value) -> None:
-    """Give claimed but unsent rows back (no attempt counted): connection lost, paused, cancelled."""
+def hand_back(rows: Iterable[Claimed], delay: float = 0.0, state: str | None = None) -> None:
+    """Give claimed but unsent rows back (no attempt counted): connection lost, paused, failed.
+
+    Nothing happened to these rows, so nothing is written about them: their last error stays
+    what it was (a row shows only what happened to it), and they return to ``queued`` (never
+    tried) or ``retrying`` (tried before). ``state`` overrides that (``cancelled``).
+    """
     rows = list(rows)
     if not rows:
         return
+    now = utcnow()
+    back = case((Delivery.attempts <= 1, DeliveryState.QUEUED.value),
+                else_=DeliveryState.RETRYING.value) if state is None else state
     db.session.execute(
         update(Delivery)
         .where(Delivery.id.in_([r.id for r in rows]), Delivery.claim_token == rows[0].token,
                Delivery.state == DeliveryState.SENDING.value)
-        .values(state=state, claimed_until=None, last_error=detail,
-                attempts=Delivery.attempts - 1, updated_at=utcnow(),
-                next_attempt_at=utcnow() + timedelta(seconds=delay))
+        .values(state=back, claimed_until=None, attempts=Delivery.attempts - 1, updated_at=now,
+                next_attempt_at=now + timedelta(seconds=delay))
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
+    db.commit()  # deliberate: handed-back rows are free for other workers at once
+
+
+class Heartbeat:
+    """Extends the claims of the rows a task holds every second, from a thread of its own.
+
+    The claim (``claim_seconds``) can then be short: a live worker keeps it even while one send
+    waits for a slow relay, and a dead worker's claim runs out within seconds, so the sweeper
+    hands its rows to another worker. Rows whose claim was lost (taken over) are reported in
+    ``lost``.
+    """
+
+    def __init__(self) -> None:
+        self.token = ""
+        self.ids: set[int] = set()
+        self.lost: set[int] = set()
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="claim-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.thread.join(5)
+
+    def hold(self, rows: list[Claimed]) -> None:
+        with self.lock:
+            self.token = rows[0].token if rows else ""
+            self.ids = {r.id for r in rows}
+            self.lost = set()
+
+    def done(self, row_id: int) -> None:
+        with self.lock:
+            self.ids.discard(row_id)
+
+    def _run(self) -> None:
+        assert db.engine is not None
+        conn: Connection | None = None
+        try:
+            while not self.stopped.wait(1.0):
+                with self.lock:
+                    ids, token = sorted(self.ids), self.token
+                if not ids:
+                    continue
+                try:
+                    if conn is None:
+                        conn = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                    held = set(conn.execute(
+                        _rows.update()
+                        .where(_rows.c.id.in_(ids), _rows.c.claim_token == token,
+                               _rows.c.state == DeliveryState.SENDING.value)
+                        .values(claimed_until=utcnow() + timedelta(seconds=settings().claim_seconds))
+                        .returning(_rows.c.id)).scalars())
+                except Exception:  # noqa: BLE001 - a database hiccup: try again next second
+                    log.warning("cannot extend claims", exc_info=True)
+                    if conn is not None:
+                        conn.invalidate()
+                        conn = None
+                    continue
+                with self.lock:
+                    if token == self.token:
+                        # Marked meanwhile (no longer "sending") is not lost: only still-held ids.
+                        self.lost |= (set(ids) - held) & self.ids
+        finally:
+            if conn is not None:
+                conn.close()
 
 
 # --- Sending ------------------------------------------------------------------------------------
+
+# A lost connection or a 421 is retried at once on a fresh connection, up to this many times
+# in a row (the first at once, then with a growing short pause); only a relay that keeps
+# refusing makes the task back off.
+QUICK_RETRIES = 3
+QUICK_PAUSE = 0.2
 
 
 def deliver_version(version_id: int, transport: Transport | None = None) -> int:
     """Send every due row of a version, batch by batch over one connection. Returns sent count.
 
-    Every second (and before each batch) the version's pause/cancel state is checked and the
-    claims of the rows still to send are extended. A task hands over to a fresh one before its
-    time limit, so the hard limit (below the broker's visibility timeout) is never hit mid-send.
+    Every second the version's pause/cancel state is checked; a heartbeat thread extends the
+    claims meanwhile. A task hands over to a fresh one before its time limit, so the hard limit
+    (below the broker's visibility timeout) is never hit mid-send. Whatever happens, no row is
+    left claimed by this task when it ends: what it did not send goes back.
     """
     s = settings()
     version = db.session.get(ReleaseVersion, version_id)
@@ -212,90 +302,136 @@ def deliver_version(version_id: int, transport: Transport | None = None) -> int:
     tp = transport or open_transport()
     limiter = RateLimiter(tp.relay, s.rate_limit_per_second, s.broker_url)
     run = ErrorRun(tp.relay, s.auto_pause_errors)
-    # Keep batches short enough to finish well within a claim at the configured rate.
     batch_size = s.batch_size
-    if s.rate_limit_per_second > 0:
-        batch_size = max(1, min(batch_size, int(s.rate_limit_per_second * s.claim_seconds / 4)))
     budget = max(5.0, s.task_time_limit * 0.8)
     started = time.monotonic()
-    sent = 0
-    try:
-        tp.open()
-    except Exception as exc:  # noqa: BLE001 - any connect failure means "try later"
-        log.warning("cannot open transport: %s", exc)
     assert db.engine is not None
     # Each mark is one UPDATE in its own implicit transaction: one round trip, no BEGIN/COMMIT.
     marker = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-    if db.dialect == "postgresql":
-        # Marks commit without waiting for the WAL flush (an fsync per message otherwise). A
-        # crashing worker loses nothing (the commit is in the server); only a crash of the
-        # database server itself can forget the last fraction of a second of marks, and those
-        # rows are then sent again (same Message-ID), never lost. Per connection, marks only.
+    if db.dialect == "postgresql" and not s.durable_marks:
+        # Opt-in trade-off (PRESSDESK_DURABLE_MARKS=false): marks commit without waiting for
+        # the WAL flush. Faster, but a crash of the database server itself can forget the last
+        # fraction of a second of marks, and those rows are sent again (same Message-ID).
         marker.exec_driver_sql("SET synchronous_commit = off")
+    sender = _Sender(version_id, tp, parts, limiter, run, marker)
     try:
-        while time.monotonic() - started < budget:
-            if control_state(version_id) != "active":
-                return sent
-            batch = claim_batch(version_id, batch_size)
-            if not batch:
-                return sent
-            pending = deque(batch)
-            checked = time.monotonic()
-            while pending:
-                now = time.monotonic()
-                if now - checked >= 1.0 or now - started >= budget:
-                    checked = now
-                    state = control_state(version_id)
-                    if state != "active" or now - started >= budget:
-                        _stop(pending, state)
-                        if state == "active":
-                            wake(version_id)  # hand over to a fresh task
-                        return sent
-                    held = extend_claims(list(pending))
-                    pending = deque(r for r in pending if r.id in held)
-                    if not pending:
-                        break
-                row = pending.popleft()
-                limiter.wait()
-                result = _send_one(tp, row, parts)
-                if result.outcome is Outcome.SENT:
-                    mark_sent(row, result.detail, marker)
-                    run.success()
-                    sent += 1
-                    continue
-                if result.outcome is Outcome.PERMANENT:
-                    mark_permanent(row, result.detail, result.suppress)
-                else:
-                    mark_temporary(row, result.detail)
-                if run.error():
-                    # Shown in the desk (German UI): "automatically: N errors in a row at relay".
-                    reason = f"automatisch: {s.auto_pause_errors} Fehler in Folge bei {tp.relay}"
-                    auto_pause(version_id, reason)
-                    _stop(pending, "paused")
-                    log.warning("version %s %s", version_id, reason)
-                    return sent
-                if result.connection_lost:
-                    # The relay is gone or throttling us: hand the rest back for later.
-                    hand_back(pending, backoff_seconds(1), result.detail)
-                    return sent
-        wake(version_id)  # time budget used up between batches
+        with Heartbeat() as heartbeat:
+            while time.monotonic() - started < budget:
+                if control_state(version_id) != "active":
+                    return sender.sent
+                batch = claim_batch(version_id, batch_size)
+                if not batch:
+                    return sender.sent
+                heartbeat.hold(batch)
+                pending = deque(batch)
+                sender.connect_ahead()
+                try:
+                    if not sender.run_batch(pending, heartbeat, started + budget):
+                        return sender.sent
+                finally:
+                    if pending:  # paused, relay down, or an error: nothing stays claimed
+                        db.rollback()
+                        hand_back(pending, sender.hand_back_delay)
+                    heartbeat.hold([])
+            wake(version_id)  # time budget used up between batches
     finally:
         marker.close()
         if own:
             tp.close()
-    return sent
+    return sender.sent
 
 
-def _stop(pending: Iterable[Claimed], state: str) -> None:
-    if state == "cancelled":
-        hand_back(pending, 0, "cancelled", DeliveryState.CANCELLED.value)
-    else:
-        hand_back(pending, 0, "paused" if state == "paused" else "", DeliveryState.QUEUED.value)
+class _Sender:
+    """The send loop of one task: one row at a time, marked right after the relay answered."""
+
+    def __init__(self, version_id: int, tp: Transport, parts: SharedParts, limiter: RateLimiter,
+                 run: ErrorRun, marker: Connection) -> None:
+        self.version_id, self.tp, self.parts = version_id, tp, parts
+        self.limiter, self.run, self.marker = limiter, run, marker
+        self.sent = 0
+        self.hand_back_delay = 0.0
+        self.refusals = 0  # consecutive lost connections / 421s
+        self.opened = False
+
+    def connect_ahead(self) -> None:
+        """Open the connection before the first message (only once there is work: a task that
+        finds nothing due never knocks on the relay)."""
+        if self.opened:
+            return
+        self.opened = True
+        try:
+            self.tp.open()
+        except Exception as exc:  # noqa: BLE001 - any connect failure: the first send retries
+            log.warning("cannot open transport: %s", exc)
+
+    def run_batch(self, pending: deque[Claimed], heartbeat: Heartbeat, deadline: float) -> bool:
+        """Send the batch; False when the task must end (paused, cancelled, relay down, time)."""
+        checked = time.monotonic()
+        while pending:
+            now = time.monotonic()
+            if now - checked >= 1.0 or now >= deadline:
+                checked = now
+                state = control_state(self.version_id)
+                if state == "cancelled":
+                    hand_back(list(pending), 0, DeliveryState.CANCELLED.value)
+                    pending.clear()
+                    return False
+                if state != "active":
+                    return False  # paused: the caller hands the rest back untouched
+                if now >= deadline:
+                    wake(self.version_id)  # hand over to a fresh task
+                    return False
+                if heartbeat.lost:
+                    lost = set(heartbeat.lost)
+                    kept = [r for r in pending if r.id not in lost]
+                    pending.clear()
+                    pending.extend(kept)
+                    if not pending:
+                        break
+            row = pending[0]
+            self.limiter.wait()
+            result = _send_one(self.tp, row, self.parts)
+            if result.outcome is Outcome.TEMPORARY and result.connection_lost:
+                self.refusals += 1
+                if self.refusals <= QUICK_RETRIES:
+                    # Throttling or a flaky relay: the same message again on a fresh
+                    # connection, at once; the rest of the list keeps its turn.
+                    time.sleep(QUICK_PAUSE * (self.refusals - 1))
+                    continue
+            pending.popleft()
+            heartbeat.done(row.id)
+            if result.outcome is Outcome.SENT:
+                mark_sent(row, result.detail, self.marker)
+                self.run.success()
+                self.refusals = 0
+                self.sent += 1
+                continue
+            if result.outcome is Outcome.PERMANENT:
+                mark_permanent(row, result.detail, result.suppress)
+            else:
+                mark_temporary(row, result.detail)
+            if self.run.error():
+                s = settings()
+                # Shown in the desk (German UI): "automatically: N errors in a row at relay".
+                reason = f"automatisch: {s.auto_pause_errors} Fehler in Folge bei {self.tp.relay}"
+                auto_pause(self.version_id, reason)
+                log.warning("version %s %s", self.version_id, reason)
+                return False
+            if result.connection_lost:
+                # The relay keeps refusing: back off (the rest waits, untouched), so a relay
+                # that is down is not hammered; the sweeper wakes a worker when they are due.
+                # The delay grows with the relay's run of errors (shared by all workers).
+                self.hand_back_delay = backoff_seconds(max(1, self.run.count))
+                return False
+        return True
 
 
 def _send_one(tp: Transport, row: Claimed, parts: SharedParts) -> SendResult:
     try:
         data = _personalised(row, parts.get(row.kind, row.variant))
+        if row.kind in READER_KINDS:
+            # Reader mail: dated when sent, and signed over its own headers (List-Unsubscribe).
+            data = sign_message(with_date(data, utcnow()))
     except Exception as exc:  # noqa: BLE001 - a row that cannot be built must not block the rest
         log.exception("cannot build message for delivery %s", row.id)
         return SendResult(Outcome.PERMANENT, f"cannot build message: {exc}", suppress=False)
@@ -324,7 +460,7 @@ def sweep() -> list[int]:
     """Wake a worker for every version with due rows (lost wake-ups, retries, dead claims)."""
     ids = list(db.session.scalars(
         select(Delivery.version_id).where(_due_condition(), _not_held()).distinct()))
-    db.session.rollback()
+    db.rollback()  # a read only
     for vid in ids:
         wake(vid)
     return ids

@@ -43,6 +43,17 @@ class DeliveryState(enum.StrEnum):
     BOUNCED = "bounced"
 
 
+class Kind(enum.StrEnum):
+    """Who a row is for. Only outlet rows belong to the press office; reader mail is the
+    platform's (its addresses, states and errors are never shown to an office)."""
+
+    OUTLET = "outlet"  # a newspaper on the office's lists
+    READER = "reader"  # an instant alert to a reader
+    DIGEST = "digest"  # a reader's daily digest, rendered for that reader alone
+
+
+READER_KINDS = (Kind.READER.value, Kind.DIGEST.value)
+
 PENDING_STATES = (DeliveryState.QUEUED.value, DeliveryState.RETRYING.value)
 # States in which nothing more will happen to a row.
 FINAL_STATES = (DeliveryState.SENT.value, DeliveryState.FAILED.value,
@@ -61,7 +72,7 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("release_versions.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(20), default="outlet")  # outlet | reader
+    kind: Mapped[str] = mapped_column(String(20), default=Kind.OUTLET.value)  # a Kind
     outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id", ondelete="SET NULL"))
     email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(200), default="")
@@ -98,6 +109,23 @@ class Suppression(Base):
     email: Mapped[str] = mapped_column(String(254))  # stored lower-case
     reason: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(20), default="smtp")  # smtp | bounce | manual
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReaderSuppression(Base):
+    """A reader address the platform no longer sends to (5xx answer or hard bounce).
+
+    The platform's list, not an office's: readers subscribe to the platform, so a refused
+    reader address is never shown on (or lifted from) an office's suppression list.
+    """
+
+    __tablename__ = "reader_suppressions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-case
+    reason: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(20), default="smtp")  # smtp | bounce
     delivery_id: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

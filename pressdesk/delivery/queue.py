@@ -8,7 +8,6 @@ whose wake-up was lost.
 
 from __future__ import annotations
 
-import enum
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,19 +18,10 @@ from sqlalchemy import insert
 from pressdesk.celery_app import DELIVER_TASK, send_task
 from pressdesk.config import settings
 from pressdesk.db import after_commit, utcnow
-from pressdesk.delivery.models import Delivery, DeliveryState
-from pressdesk.delivery.suppressions import suppressed_emails
+from pressdesk.delivery.models import Delivery, DeliveryState, Kind
+from pressdesk.delivery.suppressions import blocked
 from pressdesk.extensions import db
 from pressdesk.releases.models import ReleaseVersion
-
-
-class Kind(enum.StrEnum):
-    OUTLET = "outlet"  # a newspaper on the office's lists: the press office sees these rows
-    READER = "reader"  # an instant alert to a reader (platform mail, never shown to an office)
-    DIGEST = "digest"  # a reader's daily digest, rendered for that reader alone
-
-
-READER_KINDS = (Kind.READER.value, Kind.DIGEST.value)
 
 SUPPRESSED_NOTE = "address on the suppression list"
 
@@ -69,20 +59,21 @@ def enqueue(version: ReleaseVersion, recipients: Iterable[Recipient],
             kind: str = Kind.OUTLET.value, now: datetime | None = None) -> int:
     """Write one row per recipient (in the caller's transaction) and wake workers after commit.
 
-    Addresses on the suppression list get a row in state ``suppressed`` (visible in the report,
-    never sent). A recipient is written once per version and kind (the first one wins). Returns
-    the number of rows written.
+    Addresses on a suppression list get a row in state ``suppressed`` (visible in the report,
+    never sent): newspapers against the office's list, readers against the platform's. A
+    recipient is written once per version and kind (the first one wins). Returns the number of
+    rows written.
     """
     kind = Kind(kind).value
     now = now or utcnow()
     office_id = version.release.office_id
-    blocked = suppressed_emails(office_id)
     unique: dict[str, Recipient] = {}
     for r in recipients:
         unique.setdefault(r.email.strip().lower(), r)
+    refused = blocked(kind, office_id, unique)
     rows = []
     for key, r in unique.items():
-        is_blocked = key in blocked
+        is_blocked = key in refused
         rows.append({
             "office_id": office_id, "version_id": version.id, "kind": kind,
             "outlet_id": r.outlet_id, "email": r.email, "name": r.name,

@@ -57,7 +57,7 @@ def _ensure_relay(relay: str) -> None:
         return
     db.session.execute(insert_ignore(RelayState, {
         "relay": relay, "next_slot": 0.0, "consecutive_errors": 0, "updated_at": utcnow()}))
-    db.session.commit()
+    db.commit()  # deliberate: shared by all workers
 
 
 _REDIS_RESERVE = """
@@ -101,7 +101,7 @@ class RateLimiter:
             .returning(RelayState.next_slot)
             .execution_options(synchronize_session=False)
         ).scalar_one()
-        db.session.commit()
+        db.commit()  # deliberate: shared by all workers
         return end - step
 
     def wait(self) -> None:
@@ -140,7 +140,7 @@ class ErrorRun:
             .returning(RelayState.consecutive_errors)
             .execution_options(synchronize_session=False)
         ).scalar_one()
-        db.session.commit()
+        db.commit()  # deliberate: shared by all workers
         if self.count >= self.limit:
             self._set(0)
             return True
@@ -150,5 +150,5 @@ class ErrorRun:
         db.session.execute(update(RelayState).where(RelayState.relay == self.relay)
                            .values(consecutive_errors=value, updated_at=utcnow())
                            .execution_options(synchronize_session=False))
-        db.session.commit()
+        db.commit()  # deliberate: shared by all workers
         self.count = value

@@ -199,7 +199,8 @@ def with_attachments(shared: bytes, files: list[Attachment]) -> bytes:
     the first part unchanged. Filenames are RFC 2231-encoded by the email package (umlauts).
     """
     head, body = shared.split(b"\r\n\r\n", 1)
-    kept, inner_head = [], []
+    kept: list[bytes] = []
+    inner_head: list[bytes] = []
     for block in header_blocks(head):
         name = block.split(b":", 1)[0].strip().lower()
         if name == b"mime-version":
@@ -215,3 +216,10 @@ def with_attachments(shared: bytes, files: list[Attachment]) -> bytes:
         outer.add_attachment(f.data, maintype=maintype, subtype=subtype or "octet-stream",
                              filename=f.filename)
     return b"\r\n".join(kept) + b"\r\n" + outer.as_bytes(policy=SMTP)
+
+
+def with_date(data: bytes, when: datetime) -> bytes:
+    """The message with its ``Date:`` set to ``when`` (reader alerts carry the send time)."""
+    head, sep, body = data.partition(b"\r\n\r\n")
+    kept = [b for b in header_blocks(head) if b.split(b":", 1)[0].strip().lower() != b"date"]
+    return b"\r\n".join([*kept, f"Date: {format_datetime(when)}".encode("ascii")]) + sep + body

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from pressdesk.delivery.models import Delivery
-from pressdesk.delivery.queue import Kind
+from pressdesk.delivery.models import Delivery, Kind
 from pressdesk.extensions import db
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from pressdesk.config import settings
 from pressdesk.db import utcnow
-from pressdesk.delivery.models import MessageVariant, insert_ignore
+from pressdesk.delivery.models import READER_KINDS, MessageVariant, insert_ignore
 from pressdesk.delivery.render import header_blocks
 from pressdesk.extensions import db
 from pressdesk.releases.models import ReleaseVersion
@@ -23,14 +23,22 @@ DKIM_HEADERS = (b"from", b"reply-to", b"subject", b"date", b"list-id", b"mime-ve
                 b"content-type", b"content-transfer-encoding")
 
 
-def dkim_sign(shared: bytes, selector: str, domain: str, private_key: bytes) -> bytes:
-    """Prepend a DKIM-Signature over the shared headers and the body (dkimpy, relaxed)."""
+# Reader mail is signed per message, over its own headers too: RFC 8058 section 4 requires
+# List-Unsubscribe and List-Unsubscribe-Post to be signed, and To and Message-ID are bound in.
+PERSONAL_DKIM_HEADERS = (b"to", b"message-id", b"list-unsubscribe", b"list-unsubscribe-post",
+                         *DKIM_HEADERS)
+
+
+def dkim_sign(shared: bytes, selector: str, domain: str, private_key: bytes,
+              headers: tuple[bytes, ...] = DKIM_HEADERS) -> bytes:
+    """Prepend a DKIM-Signature over the given headers (those present) and the body (dkimpy,
+    relaxed canonicalisation)."""
     import dkim
 
     head = shared.split(b"\r\n\r\n", 1)[0]
     present = {b.split(b":", 1)[0].strip().lower() for b in header_blocks(head)}
-    include = [h for h in DKIM_HEADERS if h in present]
-    sig = dkim.sign(shared, selector.encode(), domain.encode(), private_key,
+    include = [h for h in headers if h in present]
+    sig: bytes = dkim.sign(shared, selector.encode(), domain.encode(), private_key,
                     canonicalize=(b"relaxed", b"relaxed"), include_headers=include, linesep=b"\r\n")
     return sig + shared
 
@@ -70,13 +78,13 @@ class SharedParts:
     def _load(self, kind: str, variant: str) -> bytes | None:
         base = self.base(kind, variant)
         s = settings()
-        if base is None or not s.dkim_key_file:
-            return base
+        if base is None or not s.dkim_key_file or kind in READER_KINDS:
+            return base  # reader mail is signed per message (sign_message)
         name = f"dkim:{kind}:{variant}"
         stored = db.session.scalar(select(MessageVariant.mail_bytes).where(
             MessageVariant.version_id == self.version.id, MessageVariant.name == name))
         if stored is not None or not self.sign:
-            db.session.commit()
+            db.commit()  # deliberate: end the read; the next worker reads fresh
             return stored if stored is not None else base
         signed = dkim_sign(base, s.dkim_selector, s.dkim_domain or s.mail_domain,
                            Path(s.dkim_key_file).read_bytes())
@@ -86,5 +94,25 @@ class SharedParts:
             "created_at": utcnow()}))
         stored = db.session.scalar(select(MessageVariant.mail_bytes).where(
             MessageVariant.version_id == self.version.id, MessageVariant.name == name))
-        db.session.commit()
+        db.commit()  # deliberate: every worker must send the one stored signature
         return stored
+
+
+def sign_message(data: bytes) -> bytes:
+    """One whole message (its own To, Message-ID, List-Unsubscribe...) signed, when DKIM is
+    configured; else unchanged. For reader alerts, digests and service mail."""
+    s = settings()
+    if not s.dkim_key_file:
+        return data
+    return dkim_sign(data, s.dkim_selector, s.dkim_domain or s.mail_domain, _private_key(),
+                     PERSONAL_DKIM_HEADERS)
+
+
+_KEYS: dict[str, bytes] = {}
+
+
+def _private_key() -> bytes:
+    path = settings().dkim_key_file
+    if path not in _KEYS:
+        _KEYS[path] = Path(path).read_bytes()
+    return _KEYS[path]

@@ -6,6 +6,7 @@ outcome means for the delivery row is the service's job.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import os
@@ -221,6 +222,7 @@ class OutboxTransport:
     def send(self, sender: str, recipient: str, data: bytes) -> SendResult:
         message_id = _header(data, b"Message-ID") or recipient
         target = self.dir / outbox_filename(message_id)
+        tmp = ""
         try:
             fd, tmp = tempfile.mkstemp(dir=self.dir, suffix=".tmp")
             with os.fdopen(fd, "wb") as fh:
@@ -228,6 +230,9 @@ class OutboxTransport:
                 fh.write(data)
             os.replace(tmp, target)  # atomic: a reader never sees half a message
         except OSError as exc:
+            if tmp:  # a full or read-only folder: leave no half-written temporary file behind
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
             return SendResult(Outcome.TEMPORARY, f"outbox: {exc}")
         return SendResult(Outcome.SENT, f"written {target.name}")
 

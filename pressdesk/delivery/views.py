@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -26,8 +27,8 @@ from pressdesk.db import utcnow
 from pressdesk.delivery import controls, engine
 from pressdesk.delivery import report as delivery_report
 from pressdesk.delivery import suppressions as suppression_list
-from pressdesk.delivery.models import Delivery, SendControl, Suppression
-from pressdesk.delivery.queue import Kind
+from pressdesk.delivery.explain import explain
+from pressdesk.delivery.models import Delivery, Kind, SendControl, Suppression
 from pressdesk.extensions import db
 from pressdesk.labels import state_label
 from pressdesk.releases.models import Release, ReleaseVersion
@@ -58,14 +59,19 @@ def _rows(version: ReleaseVersion) -> list[Delivery]:
 
 
 @bp.route("/versions/<int:version_id>/deliveries")
-def report(version_id: int):  # type: ignore[no-untyped-def]
+def report(version_id: int) -> ResponseReturnValue:
     version = _version_or_404(version_id)
     control = db.session.get(SendControl, version.id)
-    return render_template("delivery/report.html", version=version, release=version.release,
+    return render_template("delivery/report.html", explain=explain, version=version, release=version.release,
                            rows=_rows(version), counts=delivery_report.counts_by_state([version.id]),
                            states=REPORT_STATES, control=control,
                            can_control=current_role().rank >= Role.PUBLISHER.rank,
                            is_admin=current_role() is Role.ADMIN)
+
+
+def _explanation(state: str, technical: str) -> dict[str, str] | None:
+    ex = explain(state, technical)
+    return None if ex is None else {"what": ex.what, "retried": ex.retried, "whom": ex.whom}
 
 
 def _label(state: str) -> str:
@@ -73,7 +79,7 @@ def _label(state: str) -> str:
 
 
 @bp.route("/versions/<int:version_id>/progress.json")
-def progress(version_id: int):  # type: ignore[no-untyped-def]
+def progress(version_id: int) -> ResponseReturnValue:
     """Counts, the pause/cancel state and every row's state, for the live report."""
     version = _version_or_404(version_id)
     control = db.session.get(SendControl, version.id)
@@ -100,11 +106,12 @@ def progress(version_id: int):  # type: ignore[no-untyped-def]
         "control": control.state if control else "active",
         "rows": [{"id": r.id, "state": r.state, "label": _label(r.state), "attempts": r.attempts,
                   "time": german_datetime(r.sent_at or r.updated_at) if (r.sent_at or r.updated_at)
-                  else "", "error": r.last_error} for r in rows],
+                  else "", "error": r.last_error,
+                  "explanation": _explanation(r.state, r.last_error)} for r in rows],
     })
 
 
-def _control(version_id: int, action: str):  # type: ignore[no-untyped-def]
+def _control(version_id: int, action: str) -> ResponseReturnValue:
     require_role(Role.PUBLISHER)
     version = _version_or_404(version_id)
     user_id = current_user.id
@@ -122,33 +129,32 @@ def _control(version_id: int, action: str):  # type: ignore[no-untyped-def]
         message = _("%(n)d fehlgeschlagene Empfänger werden erneut versucht.", n=n)
     record(version.release.office_id, current_user, f"delivery.{action}", "release_version",
            version.id, version.release.reference)
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for("delivery.report", version_id=version.id))
 
 
 @bp.post("/versions/<int:version_id>/pause")
-def pause(version_id: int):  # type: ignore[no-untyped-def]
+def pause(version_id: int) -> ResponseReturnValue:
     return _control(version_id, "pause")
 
 
 @bp.post("/versions/<int:version_id>/resume")
-def resume(version_id: int):  # type: ignore[no-untyped-def]
+def resume(version_id: int) -> ResponseReturnValue:
     return _control(version_id, "resume")
 
 
 @bp.post("/versions/<int:version_id>/cancel")
-def cancel(version_id: int):  # type: ignore[no-untyped-def]
+def cancel(version_id: int) -> ResponseReturnValue:
     return _control(version_id, "cancel")
 
 
 @bp.post("/versions/<int:version_id>/retry-failed")
-def retry_failed(version_id: int):  # type: ignore[no-untyped-def]
+def retry_failed(version_id: int) -> ResponseReturnValue:
     return _control(version_id, "retry")
 
 
 @bp.route("/deliveries/<int:delivery_id>.eml")
-def message(delivery_id: int):  # type: ignore[no-untyped-def]
+def message(delivery_id: int) -> ResponseReturnValue:
     row = db.session.scalar(
         select(Delivery).where(Delivery.id == delivery_id, Delivery.kind == Kind.OUTLET.value,
                                Delivery.office_id == current_office().id)
@@ -159,7 +165,7 @@ def message(delivery_id: int):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/suppressions")
-def suppressions():  # type: ignore[no-untyped-def]
+def suppressions() -> ResponseReturnValue:
     rows = db.session.scalars(
         select(Suppression).where(Suppression.office_id == current_office().id)
         .order_by(Suppression.created_at.desc())
@@ -169,13 +175,12 @@ def suppressions():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/suppressions/<int:suppression_id>/lift")
-def lift(suppression_id: int):  # type: ignore[no-untyped-def]
+def lift(suppression_id: int) -> ResponseReturnValue:
     require_role(Role.ADMIN)
     office = current_office()
     row = suppression_list.lift_suppression(office.id, suppression_id)
     if row is None:
         abort(404)
     record(office.id, current_user, "suppression.lifted", "suppression", suppression_id, row.email)
-    db.session.commit()
     flash(_("Die Sperre für %(email)s ist aufgehoben.", email=row.email), "success")
     return redirect(url_for("delivery.suppressions"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
@@ -17,9 +18,18 @@ from pressdesk.releases.images import image_path
 from pressdesk.releases.models import Region, Release, ReleaseImage, Topic
 from pressdesk.releases.presenter import present, public_time
 from pressdesk.security import frameable, public
+from pressdesk.text import strip_controls
 from pressdesk.urls import external_url
 
 bp = Blueprint("portal", __name__)
+
+
+@bp.url_value_preprocessor
+def _no_control_characters(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """A slug or id with a control character (NUL: PostgreSQL refuses it in text) names
+    nothing: 404 before any query."""
+    if values and any(isinstance(v, str) and strip_controls(v) != v for v in values.values()):
+        abort(404)
 
 
 def feed_links(office: Office | None = None, own: list[tuple[str, str, str]] | None = None

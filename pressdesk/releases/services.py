@@ -19,13 +19,7 @@ from pressdesk.extensions import db
 from pressdesk.labels import field_label
 from pressdesk.offices.models import Office
 from pressdesk.releases.models import Release, ReleaseStatus, ReleaseVersion
-from pressdesk.releases.presenter import (  # noqa: F401 - image_url, permalink: shared names
-    PublicRelease,
-    image_url,
-    permalink,
-    present,
-    present_draft,
-)
+from pressdesk.releases.presenter import PublicRelease, present, present_draft
 from pressdesk.text import has_line_break, strip_controls
 from pressdesk.urls import external_url
 

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 
 from pressdesk import paging
 from pressdesk.search.services import SORTS, SearchResults, search_releases
+from pressdesk.text import one_line
 
 MAX_QUERY = 200
 MAX_SLUG = 80
@@ -121,12 +122,14 @@ def _date(value: str, field: str, label: str, errors: list[tuple[str, str]]) -> 
 def parse(args: Mapping[str, str], names: Mapping[str, str] = PORTAL_NAMES) -> SearchParams:
     """Read a search from URL arguments (``request.args`` or a plain dict). Bad input never
     raises: the value falls back to its default and ``errors`` says what was wrong."""
-    raw = {f: (args.get(n) or "").strip() for f, n in names.items()}
+    # Control characters (NUL above all: PostgreSQL refuses it in text) are never part of a
+    # word or a slug; whitespace is collapsed.
+    raw = {f: one_line(args.get(n) or "") for f, n in names.items()}
     errors: list[tuple[str, str]] = []
     date_from = _date(raw["date_from"], "date_from", _("Von"), errors)
     date_to = _date(raw["date_to"], "date_to", _("Bis"), errors)
     if date_from and date_to and date_from > date_to:
-        errors.append(("date_to", _("Das Startdatum liegt nach dem Enddatum.")))
+        errors.append(("range", _("Das Startdatum liegt nach dem Enddatum.")))
         date_to = None
     sorts = _PORTAL_SORTS if names is PORTAL_NAMES else {s: s for s in SORTS}
     sort = sorts.get(raw["sort"]) if raw["sort"] else "relevance"

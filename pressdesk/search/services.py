@@ -162,14 +162,14 @@ def search_releases(q: str | None, *, office: str | int | None = None, topic: st
     window = window[:MATCH_WINDOW]
     total, offset = len(window), (page - 1) * per_page
     load = select(SearchDocument, Release).join(Release, Release.id == SearchDocument.release_id)
-    rows: Sequence[tuple[SearchDocument, Release, float]]
+    rows: Sequence[Any]  # (document, release, rank)
     if terms and sort == "relevance":
         load, rank = _match(load, terms, prefix)
         rows = db.session.execute(
             load.add_columns(rank.label("rank"))
             .where(SearchDocument.release_id.in_(window))
             .order_by(rank.desc(), Release.published_at.desc(), Release.id.desc())
-            .options(*LISTING_LOAD).limit(per_page).offset(offset)).tuples().all()
+            .options(*LISTING_LOAD).limit(per_page).offset(offset)).all()
     else:
         ids = window[offset:offset + per_page]
         found = {doc.release_id: (doc, rel) for doc, rel in db.session.execute(

@@ -14,6 +14,37 @@
   function setText(el, value) {
     if (el && el.textContent !== value) el.textContent = value;
   }
+  var box_labels = {
+    retried: box.getAttribute("data-label-retried") || "",
+    whom: box.getAttribute("data-label-whom") || "",
+    technical: box.getAttribute("data-label-technical") || ""
+  };
+  // The German explanation, with the technical text folded away (built as text, never HTML).
+  function showError(cell, row) {
+    if (!cell || cell.getAttribute("data-shown") === row.error) return;
+    cell.setAttribute("data-shown", row.error);
+    cell.textContent = "";
+    var ex = row.explanation;
+    if (!ex) return;
+    function span(cls, text) {
+      var el = document.createElement("span");
+      if (cls) el.className = cls;
+      el.textContent = text;
+      cell.appendChild(el);
+      cell.appendChild(document.createTextNode(" "));
+    }
+    span("", ex.what);
+    span("small", box_labels.retried + " " + ex.retried);
+    span("small", box_labels.whom + " " + ex.whom);
+    var details = document.createElement("details");
+    var summary = document.createElement("summary");
+    summary.textContent = box_labels.technical;
+    var code = document.createElement("code");
+    code.textContent = row.error;
+    details.appendChild(summary);
+    details.appendChild(code);
+    cell.appendChild(details);
+  }
   var since = "";
   function tick() {
     fetch(since ? url + "?since=" + encodeURIComponent(since) : url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
@@ -34,7 +65,7 @@
         setText(st, row.label);
         setText(tr.querySelector("[data-cell=time]"), row.time);
         setText(tr.querySelector("[data-cell=attempts]"), String(row.attempts));
-        setText(tr.querySelector("[data-cell=error]"), row.error);
+        showError(tr.querySelector("[data-cell=error]"), row);
       });
       if (done < total && data.control !== "cancelled") setTimeout(tick, 1000);
     }).catch(function () { setTimeout(tick, 3000); });

@@ -16,17 +16,19 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context
 from flask_babel import gettext as _gettext
-from sqlalchemy import ColumnElement, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pressdesk import addresses, tokens
-from pressdesk.celery_app import DELIVER_TASK, send_task
+from pressdesk.celery_app import send_task
 from pressdesk.config import settings
 from pressdesk.db import after_commit, utcnow
 from pressdesk.delivery.models import Delivery, DeliveryState
 from pressdesk.delivery.queue import Recipient, enqueue
 from pressdesk.delivery.relays import open_transport
 from pressdesk.delivery.render import personalise
+from pressdesk.delivery.signing import sign_message
+from pressdesk.delivery.suppressions import suppressed_readers
 from pressdesk.delivery.transport import Outcome
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
@@ -321,15 +323,18 @@ def send_service_mail(sub_id: int, nonce: str, kind: str) -> bool:
     sub = db.session.get(Subscriber, sub_id)
     if sub is None or sub.request_nonce != nonce:
         return False  # superseded by a newer request, or gone
+    if suppressed_readers([sub.email]):
+        return False  # the address was refused for good before (the platform's reader list)
     s = settings()
     links = render.Links(subscribe_url=external_url("subscriptions.subscribe"),
                          confirm_url=confirm_url(sub) if kind == "confirm" else "",
                          manage_url=manage_url(sub), unsubscribe_url=unsubscribe_url(sub))
     mail = render.ServiceMail(kind=kind, links=links, max_age_hours=s.alert_confirm_max_age // 3600,
                               selection=tuple(describe(sub)))
-    data = personalise(render.render_service(mail, sender(), utcnow(), current_app.jinja_env),
-                       "", sub.email, _message_id("alerts"))
-    db.session.rollback()
+    data = sign_message(personalise(
+        render.render_service(mail, sender(), utcnow(), current_app.jinja_env),
+        "", sub.email, _message_id("alerts")))
+    db.rollback()  # end the read before the relay's answer, which may take long
     tp = open_transport()
     try:
         tp.open()
@@ -410,10 +415,11 @@ def queue_instant_alerts(version_id: int) -> int:
     try:
         db.session.flush()
     except IntegrityError:  # another worker got there first
-        db.session.rollback()
+        db.rollback()
         return 0
     enqueue(version, recipients, kind="reader")
-    db.session.commit()
+    # Deliberate: the sweep queues several versions in one task; each one's alerts stand alone.
+    db.commit()
     return len(recipients)
 
 
@@ -429,7 +435,7 @@ def sweep_alerts(hours: int = 48) -> list[int]:
         select(ReleaseVersion.id).join(Release, ReleaseVersion.release_id == Release.id)
         .where(portal.visible(), ReleaseVersion.kind == "publish", _public_since() >= since,
                ~ReleaseVersion.id.in_(select(AlertRun.version_id)))))
-    db.session.rollback()
+    db.rollback()  # a read only
     for vid in ids:
         queue_instant_alerts(vid)
     return ids
@@ -462,17 +468,12 @@ def _queue_digest(sub_id: int, now: datetime) -> int:
         update(Subscriber).where(Subscriber.id == sub.id, unchanged)
         .values(last_digest_at=now).execution_options(synchronize_session=False)).rowcount
     if moved != 1 or not releases:
-        db.session.commit()
+        db.commit()  # deliberate: one subscriber's window at a time (the beat task loops)
         return 0
     payload = digest_mail(sub, releases, now)
     newest = releases[0].versions[-1]
-    db.session.execute(insert(Delivery), [{
-        "office_id": newest.release.office_id, "version_id": newest.id, "kind": "digest",
-        "outlet_id": None, "email": sub.email, "name": "", "state": DeliveryState.QUEUED.value,
-        "attempts": 0, "next_attempt_at": now, "last_error": "",
-        "message_id": _message_id("digest"), "created_at": now,
-        "unsubscribe_url": unsubscribe_url(sub), "payload": payload}])
-    version_id = newest.id
-    after_commit(db.session(), lambda: send_task(DELIVER_TASK, version_id))
-    db.session.commit()
+    # Through the one way into the outbox: the reader suppression list applies, the engine sends.
+    enqueue(newest, [Recipient(sub.email, unsubscribe_url=unsubscribe_url(sub), payload=payload)],
+            kind="digest", now=now)
+    db.commit()  # deliberate: one subscriber's digest at a time
     return 1
