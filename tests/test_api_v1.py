@@ -198,7 +198,8 @@ def test_filters_search_since_and_paging_links(app, demo):
     page3 = client.get(f"{last.path}?{last.query}")
     assert page3.status_code == 200 and len(page3.json["items"]) == 1
     seen = {i["id"] for i in body["items"]} | {
-        i["id"] for i in client.get("/api/v1/releases?stelle=landkreis-leer&pro_seite=2&seite=2").json["items"]
+        i["id"]
+        for i in client.get("/api/v1/releases?stelle=landkreis-leer&pro_seite=2&seite=2").json["items"]
     } | {i["id"] for i in page3.json["items"]}
     assert len(seen) == 5
     assert [i["id"] for i in client.get("/api/v1/releases?q=Zeitung").json["items"]] == [lingen.public_id]
