@@ -34,6 +34,9 @@ def register_cli(app: Flask) -> None:
     from pressdesk.delivery.cli import bounces_command
 
     app.cli.add_command(bounces_command)
+    from pressdesk.formats.cli import register as register_formats_commands
+
+    register_formats_commands(app.cli)
 
 
 @click.group("db")

@@ -157,6 +157,7 @@ def test_alert_body_has_the_readers_own_unsubscribe_link_and_is_dated_when_sent(
     release.embargo_until = utcnow() - timedelta(seconds=1)
     db.session.commit()
     assert workflow.end_embargoes() == [rid]
+    db.commit()  # a service called directly: the test is the unit of work
     assert alerts.queue_instant_alerts(vid) == 2
     db.session.remove()
     public = db.session.get(Release, rid).went_public_at

@@ -65,6 +65,7 @@ def test_embargoed_entries_are_published_at_embargo_end_and_never_updated_before
     release.embargo_until = end
     db.session.commit()
     assert workflow.end_embargoes() == [rid]
+    db.commit()  # a service called directly: the test is the unit of work
     db.session.remove()
     public = db.session.get(Release, rid).went_public_at
     client = app.test_client()

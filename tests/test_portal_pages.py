@@ -191,3 +191,29 @@ def test_listings_show_the_public_time_of_an_embargoed_release(app, demo):
     yesterday = (now - timedelta(days=1)).astimezone(BERLIN).date().isoformat()
     assert "1 Treffer" in client.get(f"/suche?q=Sperrfrist&von={yesterday}").get_data(
         as_text=True)
+
+
+def test_release_page_reads_the_presenter(app, demo):
+    import io
+
+    from PIL import Image
+
+    from pressdesk.releases.attachments import add_attachment
+    from pressdesk.releases.images import add_image
+
+    r = draft(headline="Mit Plan und Anhang")
+    r.contact_name, r.contact_email = "Eva Ems", "eva.ems@lkleer.example"
+    buf = io.BytesIO()
+    Image.new("RGB", (1800, 1200), (40, 90, 130)).save(buf, "PNG")
+    png, _warning = add_image(r, "plan.png", buf.getvalue(), "Der Plan", "Grafik: LK", "Ein Plan",
+                              "")
+    att = add_attachment(r, "Plan.pdf", b"%PDF-1.4\n1 0 obj<< /Type /Catalog >>endobj\n%%EOF\n")
+    db.session.commit()
+    services.publish_release(r, None)
+    db.session.commit()
+    page = app.test_client().get(
+        f"/presse/landkreis-leer/{r.year}/{r.number}-{r.slug}").get_data(as_text=True)
+    assert f"/bilder/{png.public_id}/original.png" in page and "(PNG, 1800×1200 px)" in page
+    assert f"/anhaenge/{att.public_id}/Plan.pdf" in page
+    assert "eva.ems@lkleer.example" in page and "Eva Ems" in page
+    assert office("landkreis-leer").contact_email not in page.split("Pressekontakt")[1]

@@ -138,8 +138,9 @@ def test_one_failing_scheduled_release_is_recorded_and_the_others_go_out(app, de
     assert "linefeed" in bad.publish_error
     assert "release.publish_failed" in actions_logged(bad_id)
     assert workflow.publish_due() == []  # not retried on every beat run
-    page = logged_in(app, PUBLISHER).get(f"/desk/releases/{bad_id}").get_data(as_text=True)
-    assert 'id="publish-error"' in page
+    desk = logged_in(app, PUBLISHER)
+    assert 'id="publish-error"' in desk.get(f"/desk/releases/{bad_id}").get_data(as_text=True)
+    assert "Veröffentlichung fehlgeschlagen" in desk.get("/desk/").get_data(as_text=True)
 
 
 # --- 4-eyes -------------------------------------------------------------------------------------

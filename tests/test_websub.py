@@ -105,5 +105,6 @@ def test_an_embargoed_release_is_announced_when_its_embargo_ends(app, demo, hub)
     release.embargo_until = utcnow() - timedelta(seconds=1)
     db.session.commit()
     assert workflow.end_embargoes() == [rid]
+    db.commit()  # a service called directly: the test is the unit of work
     assert websub.ping_release(rid) == 6  # all offices and the office, three formats
     assert f"{BASE}/presse/landkreis-leer/feed.atom" in hub.urls()

@@ -9,7 +9,7 @@ from flask import Response
 from sqlalchemy import ColumnElement, and_, or_, select
 
 from pressdesk.extensions import db
-from pressdesk.formats import newsml, ninjs, nitf
+from pressdesk.formats import jws, keys, newsml, ninjs, nitf
 from pressdesk.offices.models import Office
 from pressdesk.portal.services import visible
 from pressdesk.releases.models import Release, ReleaseStatus, ReleaseVersion
@@ -22,6 +22,9 @@ FORMATS = {
     "ninjs-2.2": ("application/json", "ninjs-2.2.json"),
     "newsml": ("application/vnd.iptc.g2.newsitem+xml", "newsml.xml"),
     "nitf": ("application/vnd.iptc.nitf+xml", "nitf.xml"),
+    # the detached JWS over the canonical ninjs 3.1 document, and both in one file
+    "jws": ("application/jose", "ninjs.jws"),
+    "signed": ("application/json", "signed.json"),
 }
 
 
@@ -64,13 +67,29 @@ def render(p: PublicRelease, fmt: str) -> bytes:
         return newsml.document(p)
     if fmt == "nitf":
         return nitf.document(p)
+    if fmt == "jws":
+        return signature(p).encode("ascii")
+    if fmt == "signed":
+        doc = ninjs.document(p, "3.1")
+        return json_bytes({"ninjs": doc, "signature": signature(p, doc),
+                           "keys": external_url("formats.keys")})
     raise KeyError(fmt)
+
+
+def signature(p: PublicRelease, doc: dict[str, Any] | None = None) -> str:
+    """The detached JWS of the version's canonical ninjs 3.1 document, with the office's key.
+    Ed25519 is deterministic: the same version signed with the same key gives the same
+    signature, so nothing needs storing."""
+    key = keys.current(p.office.slug)
+    return jws.sign(doc if doc is not None else ninjs.document(p, "3.1"), key.private, key.kid)
 
 
 def response(p: PublicRelease, fmt: str) -> Response:
     """The document of ``fmt`` as an answer (media type, a minute of caching)."""
     resp = Response(render(p, fmt), mimetype=FORMATS[fmt][0])
     resp.headers["Cache-Control"] = "public, max-age=60"
+    if fmt == "ninjs":  # the signature travels along; the same is at ninjs.jws
+        resp.headers["X-Pressdesk-Signature"] = signature(p)
     return resp
 
 

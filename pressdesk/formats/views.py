@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, url_for
+from flask import Blueprint, abort, jsonify, redirect, url_for
 from flask.typing import ResponseReturnValue
 
+from pressdesk.formats import keys as signing_keys
 from pressdesk.formats import services
 from pressdesk.releases.presenter import PublicRelease
 from pressdesk.security import public
@@ -40,3 +41,13 @@ for _fmt, (_mime, _filename) in services.FORMATS.items():
 def format_links(p: PublicRelease) -> dict[str, str]:
     """The release page's links to the newsroom formats."""
     return services.links(p)
+
+
+@bp.route("/.well-known/pressdesk-keys.json")
+@public
+def keys() -> ResponseReturnValue:
+    """The offices' public signing keys (JWKS), retired ones included."""
+    resp = jsonify(signing_keys.jwks())
+    resp.headers["Cache-Control"] = "public, max-age=300"
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from pressdesk.extensions import db
 from pressdesk.feeds import services as feed_services
 from pressdesk.offices.models import Office
 from pressdesk.portal import services
-from pressdesk.releases.images import image_path
+from pressdesk.releases.images import send_image
 from pressdesk.releases.models import Region, Release, ReleaseImage, Topic
 from pressdesk.releases.presenter import present, public_time
 from pressdesk.security import frameable, public
@@ -171,16 +171,8 @@ def release(office_slug: str, year: int, number: int, slug: str) -> ResponseRetu
 @bp.route("/bilder/<public_id>/<rendition>.jpg", defaults={"ext": "jpg"})
 @public
 def image(public_id: str, rendition: str, ext: str = "jpg") -> ResponseReturnValue:
-    if rendition not in ("web", "original"):
-        abort(404)
     img = db.session.scalar(
         select(ReleaseImage).join(Release)
         .where(ReleaseImage.public_id == public_id, services.visible())
     )
-    if img is None:
-        abort(404)
-    path = image_path(img, rendition)
-    if not path.exists():
-        abort(404)
-    return send_file(path, max_age=86400, conditional=True,
-                     download_name=f"{img.release.slug or 'bild'}-{img.position + 1}{path.suffix}")
+    return send_image(img, rendition, "public, max-age=86400")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from flask import Response
 from PIL import Image, UnidentifiedImageError
 
 from pressdesk.config import settings
@@ -35,6 +36,23 @@ def _check_pixels(size: tuple[int, int]) -> None:
     if size[0] * size[1] > cap:
         raise ImageError(f"Das Bild ist mit {size[0]}×{size[1]} Pixeln zu groß (höchstens "
                          f"{settings().max_image_mpixels} Megapixel).")
+
+
+def send_image(img: ReleaseImage | None, rendition: str, cache_control: str) -> Response:
+    """The one image answer (portal, desk, outlets' signed links): 404 for an unknown image or
+    rendition or a missing file; else the file under a readable name, cached as the caller says
+    (public, members only, or the outlets' private links)."""
+    from flask import abort, send_file
+
+    if img is None or rendition not in ("web", "original"):
+        abort(404)
+    path = image_path(img, rendition)
+    if not path.exists():
+        abort(404)
+    resp = send_file(path, conditional=True,
+                     download_name=f"{img.release.slug or 'bild'}-{img.position + 1}{path.suffix}")
+    resp.headers["Cache-Control"] = cache_control
+    return resp
 
 
 def inspect(data: bytes) -> tuple[str, int, int]:

@@ -528,19 +528,10 @@ def delete_attachment(release_id: int, attachment_id: int) -> ResponseReturnValu
 @bp.route("/images/<public_id>/<rendition>.jpg", defaults={"ext": "jpg"})
 def desk_image(public_id: str, rendition: str, ext: str = "jpg") -> ResponseReturnValue:
     """Images of any release of the current office, drafts included (members only)."""
-    if rendition not in ("web", "original"):
-        abort(404)
     img = db.session.scalar(
         select(ReleaseImage).join(Release)
         .where(ReleaseImage.public_id == public_id, Release.office_id == current_office().id))
-    if img is None:
-        abort(404)
-    path = images.image_path(img, rendition)
-    if not path.exists():
-        abort(404)
-    resp = send_file(path, conditional=True)
-    resp.headers["Cache-Control"] = "private, no-store"
-    return resp
+    return images.send_image(img, rendition, "private, no-store")
 
 
 @bp.route("/attachments/<public_id>")
@@ -596,15 +587,8 @@ def _published_file(model: type[FileRow], token: str) -> FileRow:
 @public
 def outlet_image(token: str, rendition: str, ext: str = "jpg") -> ResponseReturnValue:
     """Images for the outlets' email of a published release, embargo or not (signed link)."""
-    if rendition not in ("web", "original"):
-        abort(404)
-    img = _published_file(ReleaseImage, token)
-    path = images.image_path(img, rendition)
-    if not path.exists():
-        abort(404)
-    resp = send_file(path, conditional=True,
-                     download_name=f"{img.release.slug or 'bild'}-{img.position + 1}{path.suffix}")
-    resp.headers["Cache-Control"] = "private, max-age=3600"
+    resp = images.send_image(_published_file(ReleaseImage, token), rendition,
+                             "private, max-age=3600")
     resp.headers["X-Robots-Tag"] = "noindex"
     return resp
 

@@ -12,6 +12,7 @@ Visibility is not checked here: alerts are only sent for releases that are publi
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from pressdesk.releases.models import Release, ReleaseVersion
 from pressdesk.releases.presenter import public_time
@@ -33,13 +34,23 @@ def document_stems(headline: str, content: str) -> frozenset[str]:
     return frozenset(stem(w) for w in WORD.findall(fold(f"{headline} {content}")))
 
 
-def text_matches(q: str, headline: str, content: str, prefix: bool = False) -> bool:
-    """Does a document with this headline and plain text match the words of ``q``?"""
+def stems_match(q: str, stems: frozenset[str], prefix: bool = False) -> bool:
+    """Do a document's stems match the words of ``q``?"""
     terms = query_terms(q)
     if not terms:
         return not query_words(q)  # no words: everything; stop words only: nothing
-    stems = document_stems(headline, content)
     return all(any(stem_matches(s, stem(t), prefix) for s in stems) for t in terms)
+
+
+def text_matches(q: str, headline: str, content: str, prefix: bool = False) -> bool:
+    """Does a document with this headline and plain text match the words of ``q``?"""
+    return stems_match(q, document_stems(headline, content), prefix)
+
+
+@lru_cache(maxsize=64)
+def _version_stems(headline: str, lead: str, body: str) -> frozenset[str]:
+    # Every saved search is tested against the same new version: render and stem it once.
+    return document_stems(headline, document_text(lead, body))
 
 
 def _day(dt: datetime | None) -> datetime | None:
@@ -64,8 +75,8 @@ def matches(params: SearchParams, release: Release,
         if params.date_to and day.date() > params.date_to:
             return False
     v = version or release.versions[-1]
-    return text_matches(params.q, v.headline or "", document_text(v.lead, v.body),
-                        params.prefix)
+    return stems_match(params.q, _version_stems(v.headline or "", v.lead or "", v.body or ""),
+                       params.prefix)
 
 
 def query_matches(q: str, release: Release, version: ReleaseVersion | None = None) -> bool:

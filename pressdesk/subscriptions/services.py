@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context
 from flask_babel import gettext as _gettext
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pressdesk import addresses, tokens
@@ -446,9 +446,11 @@ def _queue_digest(sub_id: int, now: datetime) -> int:
     # Compare-and-set: a second beat run for the same window changes nothing.
     unchanged = (Subscriber.last_digest_at.is_(None) if sub.last_digest_at is None
                  else Subscriber.last_digest_at == sub.last_digest_at)
-    moved = db.session.execute(
+    result = db.session.execute(
         update(Subscriber).where(Subscriber.id == sub.id, unchanged)
-        .values(last_digest_at=now).execution_options(synchronize_session=False)).rowcount
+        .values(last_digest_at=now).execution_options(synchronize_session=False))
+    assert isinstance(result, CursorResult)  # an UPDATE's result counts its rows
+    moved = result.rowcount
     if moved != 1 or not releases:
         db.commit()  # deliberate: one subscriber's window at a time (the beat task loops)
         return 0
