@@ -7,13 +7,17 @@ from typing import Any
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from pressdesk.config import settings
+from pressdesk.extensions import db
 from pressdesk.formats import checking, matching, services
 from pressdesk.formats import keys as signing_keys
 from pressdesk.formats.forms import MAX_EML_BYTES, CheckForm
 from pressdesk.formats.matching import Finding
+from pressdesk.offices.models import Office
+from pressdesk.releases.models import Region, Topic
 from pressdesk.releases.presenter import PublicRelease
 from pressdesk.security import public
 from pressdesk.throttle import client_network
@@ -58,6 +62,18 @@ def keys() -> ResponseReturnValue:
     resp.headers["Cache-Control"] = "public, max-age=300"
     resp.headers["Access-Control-Allow-Origin"] = "*"
     return resp
+
+
+@bp.route("/vokabular/<office_slug>/<any(thema, region):kind>/<slug>")
+@public
+def concept(office_slug: str, kind: str, slug: str) -> ResponseReturnValue:
+    """A subject URI of the formats resolves to the portal's listing of that topic/region."""
+    model = Topic if kind == "thema" else Region
+    found = db.session.scalar(select(model.id).join(Office, Office.id == model.office_id)
+                              .where(Office.slug == office_slug, model.slug == slug))
+    if found is None:
+        abort(404)
+    return redirect(url_for("portal.topic" if kind == "thema" else "portal.region", slug=slug))
 
 
 @bp.route("/echt", methods=["GET", "POST"])
