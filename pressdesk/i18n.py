@@ -25,7 +25,7 @@ RUNTIME_MSGIDS = (
     N_("Diese Mitteilung wurde von der Pressestelle zurückgezogen."),
     N_("Datei zu groß"), N_("Die hochgeladene Datei überschreitet die erlaubte Größe."),
     N_("Zu viele Anfragen"), N_("Bitte warten Sie einen Moment und versuchen Sie es erneut."),
-    # pressdesk.offices.services.SETTINGS_FIELDS
+    # pressdesk.labels.OFFICE_FIELD_LABELS
     N_("Absendername"), N_("Ansprechpartner"), N_("Telefon"), N_("E-Mail"), N_("Ort"),
     N_("Beschreibung"), N_("Impressum"), N_("Vier-Augen-Prinzip"), N_("Eilkorrekturen"),
 )

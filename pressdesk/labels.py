@@ -31,6 +31,15 @@ FIELD_LABELS = {
     "topics": _l("Themen"), "regions": _l("Regionen"),
 }
 
+# The office settings an admin may change (form errors, and the audit log's list of changes).
+OFFICE_FIELD_LABELS = {
+    "sender_name": _l("Absendername"), "contact_name": _l("Ansprechpartner"),
+    "contact_phone": _l("Telefon"), "contact_email": _l("E-Mail"), "default_place": _l("Ort"),
+    "description": _l("Beschreibung"), "imprint": _l("Impressum"),
+    "require_four_eyes": _l("Vier-Augen-Prinzip"),
+    "allow_urgent_corrections": _l("Eilkorrekturen"),
+}
+
 DELIVERY_STATE_LABELS = {
     "queued": _l("Wartet"), "sending": _l("Wird gesendet"), "sent": _l("Gesendet"),
     "retrying": _l("Neuer Versuch"), "failed": _l("Fehlgeschlagen"), "suppressed": _l("Gesperrt"),

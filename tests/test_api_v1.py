@@ -116,27 +116,27 @@ def test_since_uses_the_public_time_after_an_embargo(app, demo):
     db.session.commit()
     client = app.test_client()
     body = client.get("/api/v1/releases", query_string={
-        "since": (now - timedelta(minutes=5)).isoformat()}).json
+        "seit": (now - timedelta(minutes=5)).isoformat()}).json
     assert [i["id"] for i in body["items"]] == [e.public_id]
     item = body["items"][0]
     published = datetime.fromisoformat(item["published_at"].replace("Z", "+00:00"))
     assert abs(published - e.embargo_until) < timedelta(seconds=1)
     assert item["updated_at"] >= item["published_at"]
     assert client.get("/api/v1/releases", query_string={
-        "since": now.isoformat()}).json["total"] == 0
+        "seit": now.isoformat()}).json["total"] == 0
 
 
-def test_empty_since_is_refused_as_its_format_says(app, demo):
-    resp = app.test_client().get("/api/v1/releases?since=")
-    assert resp.status_code == 400 and "since" in resp.json["error"]["message"]
+def test_empty_seit_is_refused_as_its_format_says(app, demo):
+    resp = app.test_client().get("/api/v1/releases?seit=")
+    assert resp.status_code == 400 and "seit" in resp.json["error"]["message"]
 
 
 def test_page_past_the_end_links_back_to_the_last_page(app, demo):
     for i in range(3):
         publish(headline=f"Meldung {i}")
-    body = app.test_client().get("/api/v1/releases?per_page=2&page=999").json
+    body = app.test_client().get("/api/v1/releases?pro_seite=2&seite=999").json
     assert body["pages"] == 2 and body["items"] == []
-    assert "page=2" in body["links"]["prev"] and "page=998" not in body["links"]["prev"]
+    assert "seite=2" in body["links"]["prev"] and "seite=998" not in body["links"]["prev"]
     assert "next" not in body["links"]
 
 
@@ -189,7 +189,7 @@ def test_filters_search_since_and_paging_links(app, demo):
     first.topics.append(t)
     db.session.commit()
     client = app.test_client()
-    page1 = client.get("/api/v1/releases?office=landkreis-leer&per_page=2")
+    page1 = client.get("/api/v1/releases?stelle=landkreis-leer&pro_seite=2")
     body = page1.json
     assert body["total"] == 5 and body["pages"] == 3 and len(body["items"]) == 2
     assert "next" in body["links"] and "prev" not in body["links"]
@@ -198,24 +198,25 @@ def test_filters_search_since_and_paging_links(app, demo):
     page3 = client.get(f"{last.path}?{last.query}")
     assert page3.status_code == 200 and len(page3.json["items"]) == 1
     seen = {i["id"] for i in body["items"]} | {
-        i["id"] for i in client.get("/api/v1/releases?office=landkreis-leer&per_page=2&page=2").json["items"]
+        i["id"]
+        for i in client.get("/api/v1/releases?stelle=landkreis-leer&pro_seite=2&seite=2").json["items"]
     } | {i["id"] for i in page3.json["items"]}
     assert len(seen) == 5
     assert [i["id"] for i in client.get("/api/v1/releases?q=Zeitung").json["items"]] == [lingen.public_id]
-    assert client.get("/api/v1/releases?topic=kreistag").json["total"] == 1
+    assert client.get("/api/v1/releases?thema=kreistag").json["total"] == 1
     future = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
-    assert client.get("/api/v1/releases", query_string={"since": future}).json["total"] == 0
-    assert client.get("/api/v1/releases?since=2020-01-01").json["total"] == 6
+    assert client.get("/api/v1/releases", query_string={"seit": future}).json["total"] == 0
+    assert client.get("/api/v1/releases?seit=2020-01-01").json["total"] == 6
 
 
 def test_bad_parameters_get_clear_json_errors(app, demo):
     client = app.test_client()
-    for qs, word in (("since=gestern", "since"), ("page=0", "page"), ("per_page=500", "per_page"),
-                     ("sort=zufall", "sort"), ("page=x", "page")):
+    for qs, word in (("seit=gestern", "seit"), ("seite=0", "seite"), ("pro_seite=500", "pro_seite"),
+                     ("sortierung=zufall", "sortierung"), ("seite=x", "seite")):
         resp = client.get(f"/api/v1/releases?{qs}")
         assert resp.status_code == 400, qs
         assert word in resp.json["error"]["message"]
-    assert client.get("/api/v1/releases?office=nirgendwo").status_code == 404
+    assert client.get("/api/v1/releases?stelle=nirgendwo").status_code == 404
     assert client.get("/api/v1/offices/nirgendwo").status_code == 404
 
 
@@ -239,22 +240,37 @@ def test_day_filters_and_an_empty_range(app, demo):
     publish(headline="Heute veröffentlicht")
     client = app.test_client()
     today = datetime.now(UTC).date()
-    assert client.get(f"/api/v1/releases?from={today - timedelta(days=1)}").json["total"] == 1
-    assert client.get(f"/api/v1/releases?to={today - timedelta(days=2)}").json["total"] == 0
-    # 'to' before 'from' is a valid request for an empty range, not an error
-    empty = client.get("/api/v1/releases?from=2026-02-01&to=2026-01-01")
+    assert client.get(f"/api/v1/releases?von={today - timedelta(days=1)}").json["total"] == 1
+    assert client.get(f"/api/v1/releases?bis={today - timedelta(days=2)}").json["total"] == 0
+    # 'bis' before 'von' is a valid request for an empty range, not an error
+    empty = client.get("/api/v1/releases?von=2026-02-01&bis=2026-01-01")
     assert empty.status_code == 200 and empty.json["total"] == 0
-    bad = client.get("/api/v1/releases?from=gestern")
-    assert bad.status_code == 400 and "'from'" in bad.json["error"]["message"]
+    bad = client.get("/api/v1/releases?von=gestern")
+    assert bad.status_code == 400 and "'von'" in bad.json["error"]["message"]
 
 
 def test_control_characters_in_ids_and_parameters_are_not_errors(app, demo):
     """NUL is refused by PostgreSQL in text: it must never reach a query (it used to: 500)."""
     client = app.test_client()
-    assert client.get("/api/v1/releases?office=%00&q=Rad%00weg&topic=%00").status_code == 200
+    assert client.get("/api/v1/releases?stelle=%00&q=Rad%00weg&thema=%00").status_code == 200
     for path in ("/api/v1/offices/%00", "/api/v1/releases/%00"):
         resp = client.get(path)
         assert resp.status_code == 404 and resp.json["error"]["status"] == 404, path
     for path in ("/presse/%00", "/thema/%00", "/region/a%00", "/einbetten/%00"):
         assert client.get(path).status_code == 404, path
     assert client.get("/suche?q=%00&stelle=%00").status_code == 200
+
+
+def test_the_search_pages_query_string_means_the_same_in_the_api(app, demo):
+    """One set of parameter names: a search copied from the portal's URL into the API finds the
+    same releases (the API used to read English names and ignore ``stelle``/``thema``)."""
+    publish("stadt-lingen", headline="Neuer Radweg an der Ems")
+    publish("landkreis-leer", headline="Radweg nach Loga")
+    client = app.test_client()
+    page = client.get("/suche?q=radweg&stelle=stadt-lingen").get_data(as_text=True)
+    assert "an der Ems" in page and "nach Loga" not in page  # (the hit's words are marked)
+    api = client.get("/api/v1/releases?q=radweg&stelle=stadt-lingen").json
+    assert [i["headline"] for i in api["items"]] == ["Neuer Radweg an der Ems"]
+    # the English names are not a second vocabulary: they filter nothing
+    both = client.get("/api/v1/releases?q=radweg&office=stadt-lingen").json
+    assert both["total"] == 2

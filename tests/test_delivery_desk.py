@@ -194,3 +194,15 @@ def test_errors_are_explained_in_german_with_the_technical_text_one_click_away(a
     full = by_error["outbox: [Errno 28] No space left on device"]["explanation"]
     assert full["what"].startswith("Der Ausgangsordner") and full["retried"].startswith("Ja")
     assert by_error["550 5.1.1 no such user"]["explanation"]["retried"].startswith("Nein")
+
+
+def test_the_report_says_when_no_worker_is_sending(app, demo):
+    from pressdesk import heartbeat
+
+    version = publish_to(recipients(2))
+    client = logged_in(app, LEER)
+    url = f"/desk/versions/{version.id}/deliveries"
+    assert 'id="worker-warning"' in client.get(url).get_data(as_text=True)
+    heartbeat.beat("w1@host")
+    db.session.commit()
+    assert 'id="worker-warning"' not in client.get(url).get_data(as_text=True)

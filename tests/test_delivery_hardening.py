@@ -289,3 +289,17 @@ def test_marks_wait_for_the_database_by_default(app, demo, settings_override):
                 assert any("synchronous_commit = off" in s for s in seen)
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_the_engine_imports_neither_media_nor_release_images():
+    """Message variants are rendered on the release side; the delivery package sends them."""
+    import ast
+    from pathlib import Path
+
+    import pressdesk.delivery
+
+    for path in Path(pressdesk.delivery.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        names = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        names |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert not {n for n in names if n.startswith(("pressdesk.media", "pressdesk.releases.images"))}, path

@@ -14,6 +14,7 @@ import dkim
 import pytest
 from sqlalchemy import select
 
+from pressdesk.delivery import engine
 from pressdesk.delivery.models import Delivery, ReaderSuppression, Suppression
 from pressdesk.extensions import db
 from pressdesk.releases.models import ReleaseVersion
@@ -127,7 +128,7 @@ def test_reader_alerts_are_signed_over_their_own_headers_and_dated_when_sent(
     assert not dkim.verify(forged, dnsfunc=_dns(record))
 
 
-def test_double_opt_in_mail_is_signed(app, demo, smtp, settings_override, dkim_key):
+def test_double_opt_in_mail_goes_through_the_outbox_signed(app, demo, smtp, settings_override, dkim_key):
     key, record = dkim_key
     settings_override(dkim_key_file=str(key), dkim_selector="pd2026")
     leer = office("landkreis-leer")
@@ -135,6 +136,12 @@ def test_double_opt_in_mail_is_signed(app, demo, smtp, settings_override, dkim_k
                                       alerts.clean_choice([leer.id], [], "", "instant"), "127.0.0.1")
     db.session.commit()
     assert alerts.send_service_mail(sub.id, sub.request_nonce, "confirm")
+    db.session.commit()
+    # Into the outbox like every message: a row of kind "service" (no release), sent by the engine.
+    (row,) = _reader_rows("service")
+    assert row.email == "neu@example.org" and row.version_id is None and row.office_id is None
+    assert engine.deliver_version(None) == 1
+    assert [r.state for r in _reader_rows("service")] == ["sent"]
     (mail,) = [m for m in smtp.messages if m.rcpt_tos == ["neu@example.org"]]
     assert dkim.verify(mail.data, dnsfunc=_dns(record))
     assert {"to", "message-id", "subject", "from"} <= _signed_headers(mail.data)
@@ -148,4 +155,5 @@ def test_no_confirmation_mail_to_a_refused_reader_address(app, demo, smtp):
                                       alerts.clean_choice([leer.id], [], "", "instant"), "127.0.0.1")
     db.session.commit()
     assert alerts.send_service_mail(sub.id, sub.request_nonce, "confirm") is False
+    assert _reader_rows("service") == []
     assert [m for m in smtp.messages if m.rcpt_tos == ["weg@example.org"]] == []

@@ -74,7 +74,7 @@ def test_published_release_with_photo_attachment_and_ended_embargo(app, demo):
     assert n3["pubStatus"] == "usable" and n3["version"] == "1"
     assert n3["headlines"][0]["value"] == "Neue Radwege im Rheiderland"
     assert n3["headlines"][1] == {"role": "subheadline", "value": "Kreistag beschließt Ausbau"}
-    assert n3["located"].startswith("Leer, ")
+    assert n3["located"] == "Leer"
     assert n3["embargoedUntil"].endswith("Z")
     assert n3["infoSources"][0]["name"] == "Landkreis Leer"
     assert n3["by"] == "Anna Eilers"
@@ -174,3 +174,16 @@ def test_release_page_and_api_link_the_formats(app, demo):
     _valid_xml(xml.data, "NewsML-G2_2.35-spec-All-Power.xsd")
     bad = client.get(f"/api/v1/releases/{r.public_id}", query_string={"format": "rtf"})
     assert bad.status_code == 400 and "ninjs" in bad.json["error"]["message"]
+
+
+def test_subject_uris_resolve_to_the_portal_listing(app, demo):
+    r = published(embargo=False)
+    client = app.test_client()
+    doc = client.get(f"{permalink_path(r)}/ninjs.json").json
+    uris = [s["uri"] for s in doc["subjects"]]
+    base = app.extensions["pressdesk.settings"].base_url
+    resp = client.get(uris[0].removeprefix(base))
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/thema/verkehr")
+    assert client.get(uris[1].removeprefix(base)).headers["Location"].endswith(
+        "/region/rheiderland")
+    assert client.get("/vokabular/stadt-lingen/thema/verkehr").status_code == 404

@@ -52,7 +52,8 @@ def test_every_recorded_action_has_a_label_and_every_label_is_recorded():
 
 def test_labels_are_lazy_and_one_home():
     for table in (labels.STATUS_LABELS, labels.ROLE_LABELS, labels.FIELD_LABELS,
-                  labels.DELIVERY_STATE_LABELS, labels.AUDIT_ACTION_LABELS):
+                  labels.OFFICE_FIELD_LABELS, labels.DELIVERY_STATE_LABELS,
+                  labels.AUDIT_ACTION_LABELS):
         assert all(isinstance(v, LazyString) for v in table.values())
     assert "ROLE_LABELS = " not in Path(members.__file__).read_text("utf-8")
     assert labels.role_label(Role.PUBLISHER) == "Veröffentlichung"

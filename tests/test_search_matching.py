@@ -124,9 +124,10 @@ def test_parse_reads_german_names_and_writes_them_back(app):
                                       "&sortierung=datum&wortanfang=1")
     assert "seite=4" in p.query_string(page=4)
     assert params.SearchParams().query_string() == ""
-    api = params.parse({"office": "stadt-lingen", "sort": "date", "page": "2"},
-                       names=params.API_NAMES)
+    # The API reads the same names; only its default order differs (newest first).
+    api = params.parse({"stelle": "stadt-lingen", "seite": "2"}, default_sort="date")
     assert (api.office, api.sort, api.page) == ("stadt-lingen", "date", 2)
+    assert params.parse({"office": "stadt-lingen", "sort": "date"}) == params.SearchParams()
 
 
 def test_parse_reports_bad_input_and_falls_back(app):

@@ -9,7 +9,7 @@ from pressdesk.delivery import engine
 
 
 @shared_task(name=DELIVER_TASK)
-def deliver_version(version_id: int) -> int:
+def deliver_version(version_id: int | None) -> int:
     return engine.deliver_version(version_id)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pressdesk.paging import MAX_PAGE, MAX_PER_PAGE
+from pressdesk.paging import MAX_PAGE, MAX_PER_PAGE, PER_PAGE_PARAM
+from pressdesk.paging import PARAM as PAGE_PARAM
 from pressdesk.urls import external_url
 
 _STR = {"type": "string"}
@@ -145,25 +146,25 @@ def spec() -> dict[str, Any]:
             "/releases": {"get": {
                 "operationId": "listReleases", "summary": "Public releases, newest first or by relevance",
                 "parameters": [
-                    _param("office", "Office id (slug)", _STR),
-                    _param("topic", "Topic id (slug)", _STR),
+                    _param("stelle", "Office id (slug)", _STR),
+                    _param("thema", "Topic id (slug)", _STR),
                     _param("region", "Region id (slug)", _STR),
-                    _param("since", "Only releases that became public after this ISO 8601 "
+                    _param("seit", "Only releases that became public after this ISO 8601 "
                            "date-time (or date, meaning its midnight UTC)",
                            {"type": "string", "anyOf": [{"format": "date-time"},
                                                         {"format": "date"}]}),
-                    _param("from", "Published on or after this day (Europe/Berlin)",
+                    _param("von", "Public on or after this day (Europe/Berlin)",
                            {"type": "string", "format": "date"}),
-                    _param("to", "Published on or before this day (Europe/Berlin)",
+                    _param("bis", "Public on or before this day (Europe/Berlin)",
                            {"type": "string", "format": "date"}),
                     _param("q", "German full-text search; every word must match", _STR),
-                    _param("prefix", "Treat search words as word beginnings",
-                           {"type": "string", "enum": ["0", "1", "true", "false"]}),
-                    _param("sort", "Default: relevance with q, else date",
-                           {"type": "string", "enum": ["relevance", "date"]}),
-                    _param("page", "Page number",
+                    _param("wortanfang", "Treat search words as word beginnings",
+                           {"type": "string", "enum": ["0", "1", "ja", "true", "false"]}),
+                    _param("sortierung", "Default: relevanz with q, else datum (newest first)",
+                           {"type": "string", "enum": ["relevanz", "datum"]}),
+                    _param(PAGE_PARAM, "Page number",
                            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
-                    _param("per_page", "Items per page",
+                    _param(PER_PAGE_PARAM, "Items per page",
                            {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}),
                 ],
                 "responses": {"200": {

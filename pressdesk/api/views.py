@@ -75,14 +75,14 @@ def _int(name: str, default: int, low: int, high: int) -> int:
 
 
 def _since() -> datetime | None:
-    """``since``: an ISO 8601 date-time (or date); absent is no filter, empty is an error."""
-    raw = request.args.get("since")
+    """``seit``: an ISO 8601 date-time (or date); absent is no filter, empty is an error."""
+    raw = request.args.get("seit")
     if raw is None:
         return None
     try:
         value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise ApiError(400, "'since' must be an ISO 8601 date or date-time.") from None
+        raise ApiError(400, "'seit' must be an ISO 8601 date or date-time.") from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -127,43 +127,39 @@ def _json(data: Any) -> Response:
     return resp
 
 
-# Parameter -> message, for the parser's (German, reader-facing) errors.
-_PARAM_ERRORS = {"sort": "'sort' must be 'relevance' or 'date'.",
-                 "date_from": "'from' must be an ISO 8601 date (YYYY-MM-DD).",
-                 "date_to": "'to' must be an ISO 8601 date (YYYY-MM-DD).",
-                 "page": "'page' must be an integer of at least 1."}
+# Field -> message, for the parser's (German, reader-facing) errors.
+_PARAM_ERRORS = {"sort": "'sortierung' must be 'relevanz' or 'datum'.",
+                 "date_from": "'von' must be an ISO 8601 date (YYYY-MM-DD).",
+                 "date_to": "'bis' must be an ISO 8601 date (YYYY-MM-DD).",
+                 "page": f"'{paging.PARAM}' must be an integer of at least 1."}
 
 
 @bp.route("/releases")
 @public
 def releases() -> Response:
-    args = request.args.to_dict()
-    if not args.get("office") and args.get("stelle"):  # the portal's name, accepted too
-        args["office"] = args["stelle"]
-    if not args.get("sort"):
-        args["sort"] = "relevance" if args.get("q") else "date"
-    p = params.parse(args, names=params.API_NAMES)
+    # The search page's parameters, read by the same parser; newest first unless a query ranks.
+    p = params.parse(request.args, default_sort="relevance" if request.args.get("q") else "date")
     bad = [f for f, _message in p.errors if f != "range"]
     if bad:
         raise ApiError(400, _PARAM_ERRORS[bad[0]])
-    page = _int("page", 1, 1, paging.MAX_PAGE)
-    per_page = _int("per_page", 20, 1, paging.MAX_PER_PAGE)
+    page = _int(paging.PARAM, 1, 1, paging.MAX_PAGE)
+    per_page = _int(paging.PER_PAGE_PARAM, 20, 1, paging.MAX_PER_PAGE)
     if p.office and portal.office_by_slug(p.office) is None:
         raise ApiError(404, "No such office.")
     since = _since()
-    if bad != [f for f, _message in p.errors]:  # 'to' before 'from': an empty range, no error
+    if bad != [f for f, _message in p.errors]:  # 'bis' before 'von': an empty range, no error
         result = SearchResults(items=[], total=0, page=page, per_page=per_page)
     else:
         try:
             result = p.search(per_page=per_page, page=page, since=since)
         except SearchError as exc:
             raise ApiError(400, str(exc)) from None
-    query = {k: v for k, v in request.args.items() if k not in ("page", "per_page", "stelle")}
-    if p.office:
-        query["office"] = p.office
+    query = {k: v for k, v in request.args.items()
+             if k not in (paging.PARAM, paging.PER_PAGE_PARAM)}
 
     def link(n: int) -> str:
-        return external_url("api.releases", **query, page=n, per_page=per_page)
+        return external_url("api.releases", **query,
+                            **{paging.PARAM: n, paging.PER_PAGE_PARAM: per_page})
 
     links = _page_links(result.paging, link)
     _load_for_presenting([h.release for h in result.items])

@@ -73,10 +73,15 @@ class Claimed:
     unsubscribe_url: str
     variant: str
     token: str
-    office_id: int
+    office_id: int | None
 
 
-def claim_batch(version_id: int, limit: int) -> list[Claimed]:
+def _of_version(version_id: int | None) -> ColumnElement[bool]:
+    """Rows of this version; None: service mail (no version)."""
+    return Delivery.version_id.is_(None) if version_id is None else Delivery.version_id == version_id
+
+
+def claim_batch(version_id: int | None, limit: int) -> list[Claimed]:
     """Atomically move up to ``limit`` due rows of a version to "sending" and return them.
 
     PostgreSQL: ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)``, so concurrent
@@ -88,7 +93,7 @@ def claim_batch(version_id: int, limit: int) -> list[Claimed]:
     token = uuid.uuid4().hex
     pick = (
         select(Delivery.id)
-        .where(Delivery.version_id == version_id, _due_condition(), _not_held())
+        .where(_of_version(version_id), _due_condition(), _not_held())
         .order_by(Delivery.id)
         .limit(limit)
     )
@@ -282,7 +287,7 @@ QUICK_RETRIES = 3
 QUICK_PAUSE = 0.2
 
 
-def deliver_version(version_id: int, transport: Transport | None = None) -> int:
+def deliver_version(version_id: int | None, transport: Transport | None = None) -> int:
     """Send every due row of a version, batch by batch over one connection. Returns sent count.
 
     Every second the version's pause/cancel state is checked; a heartbeat thread extends the
@@ -291,11 +296,11 @@ def deliver_version(version_id: int, transport: Transport | None = None) -> int:
     left claimed by this task when it ends: what it did not send goes back.
     """
     s = settings()
-    version = db.session.get(ReleaseVersion, version_id)
-    if version is None or not version.mail_bytes:
+    version = None if version_id is None else db.session.get(ReleaseVersion, version_id)
+    if version_id is not None and (version is None or not version.mail_bytes):
         log.warning("version %s has no rendered mail; nothing to send", version_id)
         return 0
-    if control_state(version_id) != "active":
+    if version_id is not None and control_state(version_id) != "active":
         return 0
     parts = SharedParts(version)
     own = transport is None
@@ -317,7 +322,7 @@ def deliver_version(version_id: int, transport: Transport | None = None) -> int:
     try:
         with Heartbeat() as heartbeat:
             while time.monotonic() - started < budget:
-                if control_state(version_id) != "active":
+                if version_id is not None and control_state(version_id) != "active":
                     return sender.sent
                 batch = claim_batch(version_id, batch_size)
                 if not batch:
@@ -344,7 +349,7 @@ def deliver_version(version_id: int, transport: Transport | None = None) -> int:
 class _Sender:
     """The send loop of one task: one row at a time, marked right after the relay answered."""
 
-    def __init__(self, version_id: int, tp: Transport, parts: SharedParts, limiter: RateLimiter,
+    def __init__(self, version_id: int | None, tp: Transport, parts: SharedParts, limiter: RateLimiter,
                  run: ErrorRun, marker: Connection) -> None:
         self.version_id, self.tp, self.parts = version_id, tp, parts
         self.limiter, self.run, self.marker = limiter, run, marker
@@ -371,7 +376,7 @@ class _Sender:
             now = time.monotonic()
             if now - checked >= 1.0 or now >= deadline:
                 checked = now
-                state = control_state(self.version_id)
+                state = "active" if self.version_id is None else control_state(self.version_id)
                 if state == "cancelled":
                     hand_back(list(pending), 0, DeliveryState.CANCELLED.value)
                     pending.clear()
@@ -410,7 +415,7 @@ class _Sender:
                 mark_permanent(row, result.detail, result.suppress)
             else:
                 mark_temporary(row, result.detail)
-            if self.run.error():
+            if self.run.error() and self.version_id is not None:
                 s = settings()
                 # Shown in the desk (German UI): "automatically: N errors in a row at relay".
                 reason = f"automatisch: {s.auto_pause_errors} Fehler in Folge bei {self.tp.relay}"
@@ -456,7 +461,7 @@ def unsubscribe_mailto_for(row: Delivery | Claimed) -> str:
     return f"mailto:unsubscribe@{settings().mail_domain}?subject=unsubscribe%20{row.message_id.strip('<>')}"
 
 
-def sweep() -> list[int]:
+def sweep() -> list[int | None]:
     """Wake a worker for every version with due rows (lost wake-ups, retries, dead claims)."""
     ids = list(db.session.scalars(
         select(Delivery.version_id).where(_due_condition(), _not_held()).distinct()))

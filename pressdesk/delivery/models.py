@@ -50,9 +50,10 @@ class Kind(enum.StrEnum):
     OUTLET = "outlet"  # a newspaper on the office's lists
     READER = "reader"  # an instant alert to a reader
     DIGEST = "digest"  # a reader's daily digest, rendered for that reader alone
+    SERVICE = "service"  # a reader's double opt-in or preferences-link mail (no release version)
 
 
-READER_KINDS = (Kind.READER.value, Kind.DIGEST.value)
+READER_KINDS = (Kind.READER.value, Kind.DIGEST.value, Kind.SERVICE.value)
 
 PENDING_STATES = (DeliveryState.QUEUED.value, DeliveryState.RETRYING.value)
 # States in which nothing more will happen to a row.
@@ -70,8 +71,11 @@ class Delivery(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), index=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("release_versions.id", ondelete="CASCADE"))
+    # Both empty for service mail (double opt-in, preference links): platform mail of no release.
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"),
+                                                  index=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("release_versions.id",
+                                                              ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(20), default=Kind.OUTLET.value)  # a Kind
     outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlets.id", ondelete="SET NULL"))
     email: Mapped[str] = mapped_column(String(254))
@@ -95,7 +99,7 @@ class Delivery(Base):
     # When the last attempt ended (sent, failed, retry scheduled, bounced).
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    version: Mapped[ReleaseVersion] = relationship(lazy="joined")
+    version: Mapped[ReleaseVersion | None] = relationship(lazy="joined")
 
 
 class Suppression(Base):

@@ -38,35 +38,42 @@ class Recipient:
     payload: bytes | None = None
 
 
-def new_message_id(version: ReleaseVersion, kind: str = Kind.OUTLET.value) -> str:
+def new_message_id(version: ReleaseVersion | None, kind: str = Kind.OUTLET.value) -> str:
     s = settings()
+    if version is None or kind == Kind.SERVICE.value:
+        return f"<alerts.{uuid.uuid4().hex}@{s.mail_domain}>"
     if kind == Kind.DIGEST.value:
         return f"<digest.{uuid.uuid4().hex}@{s.mail_domain}>"
     return f"<pm.{version.release.public_id}.v{version.version}.{uuid.uuid4().hex[:16]}@{s.mail_domain}>"
 
 
-def wake(version_id: int) -> None:
-    """Send a worker a wake-up for this version (now; callers register it after commit)."""
+def wake(version_id: int | None) -> None:
+    """Send a worker a wake-up for this version, or for service mail (None); now: callers
+    register it after commit."""
     send_task(DELIVER_TASK, version_id)
 
 
-def wake_after_commit(version_id: int, times: int = 1) -> None:
+def wake_after_commit(version_id: int | None, times: int = 1) -> None:
     for _ in range(times):
         after_commit(db.session(), lambda: wake(version_id))
 
 
-def enqueue(version: ReleaseVersion, recipients: Iterable[Recipient],
+def enqueue(version: ReleaseVersion | None, recipients: Iterable[Recipient],
             kind: str = Kind.OUTLET.value, now: datetime | None = None) -> int:
     """Write one row per recipient (in the caller's transaction) and wake workers after commit.
 
     Addresses on a suppression list get a row in state ``suppressed`` (visible in the report,
     never sent): newspapers against the office's list, readers against the platform's. A
     recipient is written once per version and kind (the first one wins). Returns the number of
-    rows written.
+    rows written. Service mail (``kind="service"``) has no version: each recipient brings its
+    own payload.
     """
     kind = Kind(kind).value
     now = now or utcnow()
-    office_id = version.release.office_id
+    if (version is None) != (kind == Kind.SERVICE.value):
+        raise ValueError("service mail, and only service mail, is queued without a version")
+    office_id = version.release.office_id if version is not None else None
+    version_id = version.id if version is not None else None
     unique: dict[str, Recipient] = {}
     for r in recipients:
         unique.setdefault(r.email.strip().lower(), r)
@@ -75,7 +82,7 @@ def enqueue(version: ReleaseVersion, recipients: Iterable[Recipient],
     for key, r in unique.items():
         is_blocked = key in refused
         rows.append({
-            "office_id": office_id, "version_id": version.id, "kind": kind,
+            "office_id": office_id, "version_id": version_id, "kind": kind,
             "outlet_id": r.outlet_id, "email": r.email, "name": r.name,
             "state": DeliveryState.SUPPRESSED.value if is_blocked else DeliveryState.QUEUED.value,
             "attempts": 0, "next_attempt_at": now,
@@ -91,5 +98,5 @@ def enqueue(version: ReleaseVersion, recipients: Iterable[Recipient],
         # One wake-up per batch up to fanout_tasks: several worker processes share a long list
         # (each claims its own batches); a surplus task finds nothing and returns at once.
         s = settings()
-        wake_after_commit(version.id, min(s.fanout_tasks, -(-queued // s.batch_size)))
+        wake_after_commit(version_id, min(s.fanout_tasks, -(-queued // s.batch_size)))
     return len(rows)

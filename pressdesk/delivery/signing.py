@@ -50,12 +50,14 @@ class SharedParts:
     sends the same signature and the desk can show the message exactly as sent.
     """
 
-    def __init__(self, version: ReleaseVersion, sign: bool = True) -> None:
+    def __init__(self, version: ReleaseVersion | None, sign: bool = True) -> None:
         self.version = version
         self.sign = sign
         self.cache: dict[tuple[str, str], bytes | None] = {}
 
     def base(self, kind: str, variant: str) -> bytes | None:
+        if self.version is None:
+            return None  # service mail: each row brings its own payload
         if variant:
             return db.session.scalar(select(MessageVariant.mail_bytes).where(
                 MessageVariant.version_id == self.version.id, MessageVariant.name == variant))
@@ -78,7 +80,7 @@ class SharedParts:
     def _load(self, kind: str, variant: str) -> bytes | None:
         base = self.base(kind, variant)
         s = settings()
-        if base is None or not s.dkim_key_file or kind in READER_KINDS:
+        if base is None or not s.dkim_key_file or kind in READER_KINDS or self.version is None:
             return base  # reader mail is signed per message (sign_message)
         name = f"dkim:{kind}:{variant}"
         stored = db.session.scalar(select(MessageVariant.mail_bytes).where(

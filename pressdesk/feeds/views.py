@@ -145,7 +145,7 @@ def region_everywhere_feed(slug: str, fmt: str) -> Response:
 def search_feed(fmt: str) -> Response:
     p = search_params.parse(request.args)
     if any(len(request.args.get(name, "")) > search_params.MAX_QUERY
-           for name in search_params.PORTAL_NAMES.values()):
+           for name in search_params.NAMES.values()):
         abort(400)  # the page cuts a long query; a feed URL must say what it searches
     return _serve(fmt, services.scope_search(p))
 

@@ -135,10 +135,9 @@ def _xhtml(p: PublicRelease) -> Any:
     xhtml_body(body, str(p.body_html))
     for img in p.images:
         fig = etree.SubElement(body, f"{{{XHTML}}}figure")
-        etree.SubElement(fig, f"{{{XHTML}}}img", src=img.url, alt=img.alt,
-                         width=str(img.width), height=str(img.height))
+        etree.SubElement(fig, f"{{{XHTML}}}img", src=img.url, alt=img.alt)
         cap = etree.SubElement(fig, f"{{{XHTML}}}figcaption")
-        cap.text = " ".join(x for x in (img.caption, img.credit, img.rights) if x)
+        cap.text = " – ".join(x for x in (img.caption, img.credit, img.rights) if x)
     if p.contact:
         etree.SubElement(body, f"{{{XHTML}}}p", {"class": "contact"}).text = (
             "Pressekontakt: " + common.contact_line(p))

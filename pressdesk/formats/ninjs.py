@@ -61,8 +61,8 @@ def _v3(p: PublicRelease) -> dict[str, Any]:
         doc["edNote"] = note
     if p.subline:
         doc["headlines"].append({"role": "subheadline", "value": p.subline})
-    if p.dateline:
-        doc["located"] = p.dateline
+    if p.dateline:  # the place of the dateline ("Leer, 23.11.2026")
+        doc["located"] = p.dateline.split(",")[0].strip()
     if canceled:  # what stays of a withdrawn item: who, what, that it must not be used
         return doc
     doc["by"] = common.byline(p)

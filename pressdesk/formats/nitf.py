@@ -34,13 +34,14 @@ def tree(p: PublicRelease) -> Any:
 
     head = _el(root, "head")
     _el(head, "title", p.headline)
+    # The office's own vocabularies (tobject.subject is for IPTC subject codes only).
     for t in () if canceled else p.topics:
         _el(head, "meta", name="pressdesk-topic",
             content=common.subject_uri(p.office.slug, "thema", t.slug))
-    tobject = _el(head, "tobject", tobject__type="news")
-    for t in () if canceled else p.topics:
-        _el(tobject, "tobject.subject", tobject__subject__refnum=t.slug,
-            tobject__subject__type=t.name)
+    for g in () if canceled else p.regions:
+        _el(head, "meta", name="pressdesk-region",
+            content=common.subject_uri(p.office.slug, "region", g.slug))
+    _el(head, "tobject", tobject__type="news")
     docdata = _el(head, "docdata", management_status="canceled" if canceled else "usable")
     _el(docdata, "doc-id", id_string=common.item_uri(p), regsrc=common.host())
     if note := common.ed_note(p):
@@ -58,7 +59,7 @@ def tree(p: PublicRelease) -> Any:
         for named in (*p.topics, *p.regions):
             _el(keys, "keyword", key=named.name)
     _el(head, "pubdata", type="web", position__section=p.office.name,
-        ex_ref=p.permalink or common.office_uri(p), item_length="0")
+        ex_ref=p.permalink or common.office_uri(p))
     body = _el(root, "body")
     bhead = _el(body, "body.head")
     hedline = _el(bhead, "hedline")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -9,17 +10,13 @@ from pressdesk import addresses
 from pressdesk.accounts.models import User
 from pressdesk.audit.services import record
 from pressdesk.extensions import db
+from pressdesk.labels import OFFICE_FIELD_LABELS
 from pressdesk.offices.models import Office
 from pressdesk.releases.models import Region, Topic
 from pressdesk.text import has_line_break, one_line, slugify
 
-# Fields an admin may change, with their labels for the audit log.
-SETTINGS_FIELDS = {
-    "sender_name": "Absendername", "contact_name": "Ansprechpartner", "contact_phone": "Telefon",
-    "contact_email": "E-Mail", "default_place": "Ort", "description": "Beschreibung",
-    "imprint": "Impressum", "require_four_eyes": "Vier-Augen-Prinzip",
-    "allow_urgent_corrections": "Eilkorrekturen",
-}
+# Fields an admin may change (their labels: pressdesk.labels.OFFICE_FIELD_LABELS).
+SETTINGS_FIELDS = tuple(OFFICE_FIELD_LABELS)
 FLAGS = ("require_four_eyes", "allow_urgent_corrections")
 ONE_LINE = ("sender_name", "contact_name", "contact_phone", "contact_email", "default_place")
 
@@ -43,7 +40,7 @@ def update_settings(office: Office, user: User | None, data: dict[str, object]) 
             # Sender name and contact go into mail headers: no line breaks, ever.
             if has_line_break(text):
                 raise OfficeError(_("Zeilenumbrüche sind in „{field}“ nicht erlaubt.").format(
-                    field=_(SETTINGS_FIELDS[key])))
+                    field=str(OFFICE_FIELD_LABELS[key])))
             text = one_line(text)
         clean[key] = text
     if not clean["sender_name"]:
@@ -56,7 +53,9 @@ def update_settings(office: Office, user: User | None, data: dict[str, object]) 
             clean["contact_email"] = addresses.normalise(str(clean["contact_email"]))
         except addresses.InvalidAddress as exc:
             raise OfficeError(_("Ungültige E-Mail-Adresse: {reason}").format(reason=exc.reason)) from exc
-    changed = [SETTINGS_FIELDS[k] for k, v in clean.items() if getattr(office, k) != v]
+    with force_locale("de"):  # the audit log is kept in German, whoever made the change
+        changed = [str(OFFICE_FIELD_LABELS[k]) for k, v in clean.items()
+                   if getattr(office, k) != v]
     for key, value in clean.items():
         setattr(office, key, value)
     if changed:

@@ -1,9 +1,8 @@
 """THE search parameters: read from a query string, written back to one, run as a search.
 
 One set of fields and one set of rules for every way into the search: the search page, its
-feeds, the JSON API and saved-search alerts. Portal URLs (page and feeds) use the German names
-``q, stelle, thema, region, von, bis, sortierung, wortanfang, seite``; the JSON API keeps the
-English names its OpenAPI document promises (``API_NAMES``), read by the same parser.
+feeds, the JSON API and saved-search alerts, all with the same German names in their URLs:
+``q, stelle, thema, region, von, bis, sortierung`` (relevanz|datum), ``wortanfang``, ``seite``.
 
     p = params.parse(request.args)
     results = p.search(per_page=20)                   # search_releases with every filter
@@ -22,7 +21,7 @@ from urllib.parse import urlencode
 from flask_babel import gettext as _
 
 from pressdesk import paging
-from pressdesk.search.services import SORTS, SearchResults, search_releases
+from pressdesk.search.services import SearchResults, search_releases
 from pressdesk.text import one_line
 
 MAX_QUERY = 200
@@ -30,14 +29,11 @@ MAX_SLUG = 80
 MAX_PAGE = paging.MAX_PAGE
 
 # Field -> name in the URL.
-PORTAL_NAMES: Mapping[str, str] = {
+NAMES: Mapping[str, str] = {
     "q": "q", "office": "stelle", "topic": "thema", "region": "region", "date_from": "von",
     "date_to": "bis", "sort": "sortierung", "prefix": "wortanfang", "page": paging.PARAM}
-API_NAMES: Mapping[str, str] = {
-    "q": "q", "office": "office", "topic": "topic", "region": "region", "date_from": "from",
-    "date_to": "to", "sort": "sort", "prefix": "prefix", "page": "page"}
-# The values of ``sort`` in URLs (German in the portal, the internal names in the API).
-_PORTAL_SORTS = {"relevanz": "relevance", "datum": "date"}
+# The values of ``sort`` in URLs.
+_SORTS = {"relevanz": "relevance", "datum": "date"}
 _TRUE = ("1", "on", "ja", "true")
 
 
@@ -83,12 +79,10 @@ class SearchParams:
     def with_page(self, page: int) -> SearchParams:
         return replace(self, page=page)
 
-    def args(self, page: int | None = None,
-             names: Mapping[str, str] = PORTAL_NAMES) -> list[tuple[str, str]]:
+    def args(self, page: int | None = None) -> list[tuple[str, str]]:
         """This search as URL arguments, defaults left out; ``page`` (else this one's page) is
         written only past the first page. ``parse(dict(p.args()))`` gives ``p`` back."""
-        portal = names is PORTAL_NAMES
-        sort = {v: k for k, v in _PORTAL_SORTS.items()}[self.sort] if portal else self.sort
+        sort = {v: k for k, v in _SORTS.items()}[self.sort]
         page = self.page if page is None else page
         pairs = [
             ("q", self.q), ("office", self.office), ("topic", self.topic),
@@ -99,12 +93,11 @@ class SearchParams:
             ("prefix", "1" if self.prefix else ""),
             ("page", str(page) if page > 1 else ""),
         ]
-        return [(names[k], v) for k, v in pairs if v]
+        return [(NAMES[k], v) for k, v in pairs if v]
 
-    def query_string(self, page: int | None = None,
-                     names: Mapping[str, str] = PORTAL_NAMES) -> str:
+    def query_string(self, page: int | None = None) -> str:
         """``?…`` for this search (empty string when there is nothing to write)."""
-        args = self.args(page, names)
+        args = self.args(page)
         return "?" + urlencode(args) if args else ""
 
 
@@ -119,20 +112,19 @@ def _date(value: str, field: str, label: str, errors: list[tuple[str, str]]) -> 
         return None
 
 
-def parse(args: Mapping[str, str], names: Mapping[str, str] = PORTAL_NAMES) -> SearchParams:
+def parse(args: Mapping[str, str], default_sort: str = "relevance") -> SearchParams:
     """Read a search from URL arguments (``request.args`` or a plain dict). Bad input never
     raises: the value falls back to its default and ``errors`` says what was wrong."""
     # Control characters (NUL above all: PostgreSQL refuses it in text) are never part of a
     # word or a slug; whitespace is collapsed.
-    raw = {f: one_line(args.get(n) or "") for f, n in names.items()}
+    raw = {f: one_line(args.get(n) or "") for f, n in NAMES.items()}
     errors: list[tuple[str, str]] = []
     date_from = _date(raw["date_from"], "date_from", _("Von"), errors)
     date_to = _date(raw["date_to"], "date_to", _("Bis"), errors)
     if date_from and date_to and date_from > date_to:
         errors.append(("range", _("Das Startdatum liegt nach dem Enddatum.")))
         date_to = None
-    sorts = _PORTAL_SORTS if names is PORTAL_NAMES else {s: s for s in SORTS}
-    sort = sorts.get(raw["sort"]) if raw["sort"] else "relevance"
+    sort = _SORTS.get(raw["sort"]) if raw["sort"] else default_sort
     if sort is None:
         errors.append(("sort", _("Unbekannte Sortierung; sortiert wird nach Relevanz.")))
         sort = "relevance"

@@ -25,11 +25,7 @@ from pressdesk.config import settings
 from pressdesk.db import after_commit, utcnow
 from pressdesk.delivery.models import Delivery, DeliveryState
 from pressdesk.delivery.queue import Recipient, enqueue
-from pressdesk.delivery.relays import open_transport
-from pressdesk.delivery.render import personalise
-from pressdesk.delivery.signing import sign_message
 from pressdesk.delivery.suppressions import suppressed_readers
-from pressdesk.delivery.transport import Outcome
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
 from pressdesk.portal import services as portal
@@ -317,9 +313,8 @@ def _message_id(prefix: str) -> str:
 
 
 def send_service_mail(sub_id: int, nonce: str, kind: str) -> bool:
-    """Send the confirmation or preferences-link mail for the latest request only.
-
-    Raises TemporaryMailError when the relay defers, so the task retries."""
+    """Queue the confirmation or preferences-link mail for the latest request only (a delivery
+    row without a release version, sent by the engine)."""
     sub = db.session.get(Subscriber, sub_id)
     if sub is None or sub.request_nonce != nonce:
         return False  # superseded by a newer request, or gone
@@ -331,23 +326,10 @@ def send_service_mail(sub_id: int, nonce: str, kind: str) -> bool:
                          manage_url=manage_url(sub), unsubscribe_url=unsubscribe_url(sub))
     mail = render.ServiceMail(kind=kind, links=links, max_age_hours=s.alert_confirm_max_age // 3600,
                               selection=tuple(describe(sub)))
-    data = sign_message(personalise(
-        render.render_service(mail, sender(), utcnow(), current_app.jinja_env),
-        "", sub.email, _message_id("alerts")))
-    db.rollback()  # end the read before the relay's answer, which may take long
-    tp = open_transport()
-    try:
-        tp.open()
-        result = tp.send(sender().address, sub.email, data)
-    except OSError as exc:
-        raise TemporaryMailError(str(exc)) from exc
-    finally:
-        tp.close()
-    if result.outcome is Outcome.TEMPORARY:
-        raise TemporaryMailError(result.detail)
-    if result.outcome is Outcome.PERMANENT:
-        log.warning("service mail to %s refused: %s", sub.email, result.detail)
-        return False
+    payload = render.render_service(mail, sender(), utcnow(), current_app.jinja_env)
+    # Through the one way into the outbox: the engine retries, signs (DKIM) and marks it like
+    # every message, and the reader suppression list applies there too.
+    enqueue(None, [Recipient(sub.email, payload=payload)], kind="service")
     return True
 
 

@@ -339,8 +339,8 @@ def upgrade() -> None:
     )
     op.create_table('deliveries',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('office_id', sa.Integer(), nullable=False),
-    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=True),
+    sa.Column('version_id', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=20), nullable=False),
     sa.Column('outlet_id', sa.Integer(), nullable=True),
     sa.Column('email', sa.String(length=254), nullable=False),
