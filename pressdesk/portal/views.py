@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -13,7 +14,7 @@ from pressdesk import paging
 from pressdesk.extensions import db
 from pressdesk.feeds import services as feed_services
 from pressdesk.offices.models import Office
-from pressdesk.portal import services
+from pressdesk.portal import pages, services
 from pressdesk.releases.images import send_image
 from pressdesk.releases.models import Region, Release, ReleaseImage, Topic
 from pressdesk.releases.presenter import present, public_time
@@ -22,6 +23,11 @@ from pressdesk.text import strip_controls
 from pressdesk.urls import external_url
 
 bp = Blueprint("portal", __name__)
+
+
+@bp.record_once
+def _install(state: BlueprintSetupState) -> None:
+    pages.install_csrf_placeholder(state.app)
 
 
 @bp.url_value_preprocessor
@@ -64,6 +70,7 @@ def public_time_filter(release: Release) -> datetime | None:
 
 @bp.route("/")
 @public
+@pages.cached_page
 def home() -> ResponseReturnValue:
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
     page = services.page_of(services.public_releases(), paging.page_number(request.args))
@@ -74,6 +81,7 @@ def home() -> ResponseReturnValue:
 
 @bp.route("/presse/<office_slug>")
 @public
+@pages.cached_page
 def office(office_slug: str) -> ResponseReturnValue:
     office = services.office_by_slug(office_slug) or abort(404)
     page = services.page_of(services.public_releases(office.id), paging.page_number(request.args))
@@ -86,6 +94,7 @@ def office(office_slug: str) -> ResponseReturnValue:
 
 @bp.route("/thema/<slug>")
 @public
+@pages.cached_page
 def topic(slug: str) -> ResponseReturnValue:
     name = services.topic_name(slug) or abort(404)
     page = services.page_of(services.with_topic(slug), paging.page_number(request.args))
@@ -98,6 +107,7 @@ def topic(slug: str) -> ResponseReturnValue:
 
 @bp.route("/region/<slug>")
 @public
+@pages.cached_page
 def region(slug: str) -> ResponseReturnValue:
     name = services.region_name(slug) or abort(404)
     page = services.page_of(services.with_region(slug), paging.page_number(request.args))
@@ -110,6 +120,7 @@ def region(slug: str) -> ResponseReturnValue:
 
 @bp.route("/archiv")
 @public
+@pages.cached_page
 def archive() -> ResponseReturnValue:
     return render_template("portal/archive.html", months=services.archive_months(),
                            feed_links=feed_links())
@@ -117,6 +128,7 @@ def archive() -> ResponseReturnValue:
 
 @bp.route("/archiv/<int:year>/<int:month>")
 @public
+@pages.cached_page
 def archive_month(year: int, month: int) -> ResponseReturnValue:
     if not (1 <= month <= 12 and 2000 <= year <= 2100):
         abort(404)
@@ -138,6 +150,7 @@ def month_name(month: int) -> str:
 @bp.route("/einbetten/<office_slug>")
 @public
 @frameable
+@pages.cached_page
 def embed(office_slug: str) -> ResponseReturnValue:
     """A small page other sites may frame: the office's latest releases, links open on top."""
     office = services.office_by_slug(office_slug) or abort(404)
@@ -151,6 +164,7 @@ def embed(office_slug: str) -> ResponseReturnValue:
 
 @bp.route("/presse/<office_slug>/<int:year>/<int:number>-<slug>")
 @public
+@pages.cached_page
 def release(office_slug: str, year: int, number: int, slug: str) -> ResponseReturnValue:
     office = services.office_by_slug(office_slug) or abort(404)
     rel = services.public_release(office, year, number)
