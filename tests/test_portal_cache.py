@@ -86,6 +86,7 @@ def test_publish_correction_withdrawal_and_embargo_end_show_on_the_next_request(
     db.session.add(ReleaseVersion(release_id=v.release_id, version=2, kind="correction",
                                   headline="Bleibt (korrigiert)", lead=v.lead, body=v.body,
                                   created_at=utcnow()))  # correction
+    db.session.get(Release, v.release_id).version = 2
     db.session.commit()
     assert "Bleibt (korrigiert)" in client.get(path).get_data(as_text=True)
     assert "Bleibt (korrigiert)" in client.get("/presse/landkreis-leer").get_data(as_text=True)
@@ -153,3 +154,57 @@ def test_english_and_german_pages_are_kept_apart(app, demo, renders):
     german = de.get("/").get_data(as_text=True)
     english = en.get("/").get_data(as_text=True)
     assert 'lang="de"' in german and 'lang="en"' in english
+
+
+def test_listings_load_only_the_current_version_of_each_release(app, demo, renders):
+    from sqlalchemy import event
+
+    vs = [publish(f"Mitteilung {i}") for i in range(3)]
+    for v in vs:
+        for n in (2, 3):
+            db.session.add(ReleaseVersion(release_id=v.release_id, version=n, kind="correction",
+                                          headline=f"{v.headline} v{n}", lead=v.lead,
+                                          body=v.body, created_at=utcnow()))
+        db.session.get(Release, v.release_id).version = 3
+    db.session.commit()
+    loaded: list[int] = []
+
+    def count(target: ReleaseVersion, _context: object) -> None:
+        loaded.append(target.id)
+
+    event.listen(ReleaseVersion, "load", count)
+    try:
+        for path in ("/", "/presse/landkreis-leer", "/einbetten/landkreis-leer"):
+            loaded.clear()
+            html = app.test_client().get(path).get_data(as_text=True)
+            assert "Mitteilung 2 v3" in html and "Mitteilung 0 v3" in html
+            assert "Mitteilung 1 v2<" not in html
+            assert len(loaded) == 3, path  # one version per release, not nine
+    finally:
+        event.remove(ReleaseVersion, "load", count)
+
+
+def test_archive_months_and_vocabularies_are_computed_once_per_data_state(app, demo, renders,
+                                                                          monkeypatch):
+    from pressdesk.portal import services as portal
+
+    calls: list[str] = []
+    real_months, real_vocab = portal.compute_archive_months, portal.compute_vocabulary
+    monkeypatch.setattr(portal, "compute_archive_months",
+                        lambda: calls.append("months") or real_months())
+    monkeypatch.setattr(portal, "compute_vocabulary",
+                        lambda *a: calls.append("vocab") or real_vocab(*a))
+    pagecache.memo().clear()
+    publish("Erste", topics=("verkehr",))
+    client = app.test_client()
+    client.get("/archiv")
+    client.get("/archiv?a=1")  # another URL: a page-cache miss, but the same data
+    assert calls.count("months") == 1
+    client.get("/")
+    client.get("/?a=1")
+    assert calls.count("vocab") == 2  # topics and regions, once each
+    publish("Zweite", topics=("schule",))
+    assert "Schule" in client.get("/").get_data(as_text=True)
+    assert calls.count("vocab") == 4
+    months = client.get("/archiv").get_data(as_text=True)
+    assert calls.count("months") == 2 and "2" in months

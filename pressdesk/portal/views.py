@@ -74,7 +74,8 @@ def public_time_filter(release: Release) -> datetime | None:
 def home() -> ResponseReturnValue:
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
     page = services.page_of(services.public_releases(), paging.page_number(request.args))
-    return render_template("portal/home.html", releases=page.items, page=page, offices=offices,
+    return render_template("portal/home.html", releases=page.items, page=page,
+                           versions=services.current_versions(page.items), offices=offices,
                            topics=services.vocabulary(Topic), regions=services.vocabulary(Region),
                            feed_links=feed_links())
 
@@ -86,6 +87,7 @@ def office(office_slug: str) -> ResponseReturnValue:
     office = services.office_by_slug(office_slug) or abort(404)
     page = services.page_of(services.public_releases(office.id), paging.page_number(request.args))
     return render_template("portal/office.html", office=office, releases=page.items, page=page,
+                           versions=services.current_versions(page.items),
                            topics=services.vocabulary(Topic, office.id),
                            regions=services.vocabulary(Region, office.id),
                            embed_url=external_url("portal.embed", office_slug=office.slug),
@@ -102,6 +104,7 @@ def topic(slug: str) -> ResponseReturnValue:
                                         f"Thema {name}")
     return render_template("portal/listing.html", kind="topic", slug=slug, name=name,
                            heading=f"Thema: {name}", releases=page.items, page=page,
+                           versions=services.current_versions(page.items),
                            feed_links=feed_links(own=own))
 
 
@@ -115,6 +118,7 @@ def region(slug: str) -> ResponseReturnValue:
                                         f"Region {name}")
     return render_template("portal/listing.html", kind="region", slug=slug, name=name,
                            heading=f"Region: {name}", releases=page.items, page=page,
+                           versions=services.current_versions(page.items),
                            feed_links=feed_links(own=own))
 
 
@@ -135,6 +139,7 @@ def archive_month(year: int, month: int) -> ResponseReturnValue:
     page = services.page_of(services.in_month(year, month), paging.page_number(request.args))
     return render_template("portal/listing.html", kind="month", year=year, month=month,
                            heading=f"Archiv {MONTHS[month - 1]} {year}", releases=page.items,
+                           versions=services.current_versions(page.items),
                            page=page, feed_links=feed_links())
 
 
@@ -159,7 +164,8 @@ def embed(office_slug: str) -> ResponseReturnValue:
     except ValueError:
         limit = 5
     page = services.page_of(services.public_releases(office.id), 1, limit)
-    return render_template("portal/embed.html", office=office, releases=page.items)
+    return render_template("portal/embed.html", office=office, releases=page.items,
+                           versions=services.current_versions(page.items))
 
 
 @bp.route("/presse/<office_slug>/<int:year>/<int:number>-<slug>")

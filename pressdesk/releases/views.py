@@ -390,6 +390,36 @@ def discard_correction(release_id: int) -> ResponseReturnValue:
     return _act(release_id, workflow.discard_correction, _("Korrektur verworfen."))
 
 
+@bp.route("/releases/<int:release_id>/publish/confirm", methods=["POST"])
+def confirm_publish(release_id: int) -> ResponseReturnValue:
+    """The publish form's first submit: name the lists and count the addresses before anything
+    is sent. The page's own form (the same values, hidden) posts to ``publish``; no JavaScript
+    is needed for the question."""
+    release = _release_or_404(release_id)
+    lists = _lists(release.office_id)
+    form = PublishForm()
+    form.lists.choices = [(dl.id, dl.name) for dl in lists]
+    if not form.validate_on_submit():
+        abort(400)
+    later = form.when.data == "later"
+    try:
+        workflow.check(release, _user(), "schedule" if later else "publish")
+        list_ids = workflow.check_lists(form.lists.data)
+        embargo = workflow.parse_berlin(form.embargo_until.data)
+        at = workflow.parse_berlin(form.scheduled_at.data) if later else None
+        if later and at is None:
+            raise workflow.WorkflowError(_("Bitte den Veröffentlichungszeitpunkt angeben."))
+    except services.ReleaseError as exc:
+        _refused(exc)
+        return _render_show(release, status=400, publish_form=form)
+    chosen = [dl for dl in lists if dl.id in list_ids]
+    recipients = services.recipients_for(release.office, list_ids)
+    return render_template(
+        "desk/confirm_publish.html", release=release, form=form, lists=chosen,
+        recipients=len(recipients), outlets=len({r.outlet_id for r in recipients}),
+        embargo=embargo, at=at)
+
+
 @bp.route("/releases/<int:release_id>/publish", methods=["POST"])
 def publish(release_id: int) -> ResponseReturnValue:
     release = _release_or_404(release_id)

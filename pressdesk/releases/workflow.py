@@ -305,7 +305,7 @@ def _check_embargo(embargo_until: datetime | None, after: datetime) -> None:
         raise WorkflowError(_("Die Sperrfrist muss nach dem Veröffentlichungszeitpunkt liegen."))
 
 
-def _check_lists(list_ids: list[int] | None) -> list[int]:
+def check_lists(list_ids: list[int] | None) -> list[int]:
     """A choice of lists from the desk: nothing ticked is refused, never widened."""
     if not list_ids:
         raise WorkflowError(_("Bitte mindestens einen Verteiler wählen: Ohne Verteiler erhält "
@@ -360,7 +360,7 @@ def publish(release: Release, user: User, list_ids: list[int] | None,
     """Publish now: outlets get it at once (with SPERRFRIST when embargoed), the public when
     the embargo ends."""
     check(release, user, "publish")
-    list_ids = _check_lists(list_ids)
+    list_ids = check_lists(list_ids)
     now = utcnow()
     _check_embargo(embargo_until, now)
     release.embargo_until = embargo_until
@@ -373,7 +373,7 @@ def schedule(release: Release, user: User, at: datetime, list_ids: list[int] | N
              embargo_until: datetime | None = None) -> None:
     """Publish at ``at`` (beat's ``pressdesk.publish_due`` does it; no ETA task)."""
     check(release, user, "schedule")
-    list_ids = _check_lists(list_ids)
+    list_ids = check_lists(list_ids)
     now = utcnow()
     if at <= now + timedelta(seconds=30):
         raise WorkflowError(_("Der Veröffentlichungszeitpunkt muss in der Zukunft liegen."))
