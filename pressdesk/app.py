@@ -41,6 +41,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         TESTING=s.testing,
     )
 
+    trust_proxies(app, s.trusted_proxies)
+
     from pressdesk.db import init_request_transactions
     from pressdesk.extensions import babel, csrf, db, login_manager
 
@@ -94,6 +96,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         db.session.remove()
 
     return app
+
+
+def trust_proxies(app: Flask, hops: int) -> None:
+    """Behind ``hops`` reverse proxies, take the client address, scheme and host from their
+    X-Forwarded-* headers (werkzeug's ProxyFix); without proxies those headers are ignored, so
+    a client cannot choose the address the throttles count it under."""
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Flask's documented way to wrap the WSGI app; mypy sees a method being replaced.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _select_locale() -> str:

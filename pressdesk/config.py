@@ -75,6 +75,9 @@ class Settings:
     max_attachment_mb: int = 10  # per attachment of a release (PDF, office documents)
     max_image_mpixels: int = 50  # larger images are refused before they are decoded
     session_cookie_secure: bool = False
+    # Reverse proxies in front of the app (X-Forwarded-For/-Proto/-Host are trusted from that
+    # many hops); 0 = none, the client address is the peer's. The per-client throttles key on it.
+    trusted_proxies: int = 0
     testing: bool = False
     # Feeds (branch feeds): WebSub hub to ping and advertise; Redis URL for the rendered-feed
     # cache (else an in-process LRU); entries per feed document (20-50); Cache-Control max-age.

@@ -232,15 +232,37 @@ def _empty_tables(restore: TableRows | None = None) -> None:
             time.sleep(0.25)
 
 
+def _quiesce_tasks(flask_app: Flask, timeout: float = 30.0) -> None:
+    """No task of an earlier test may reach into this one: drop the queued wake-ups (ids restart
+    per test, so an old ``deliver_version(1)`` would deliver this test's version 1), discard
+    what the session's worker thread has prefetched or holds for a retry countdown, and wait
+    for the tasks it is running to finish, then drop what they queued."""
+    from celery.worker import state
+
+    celery = flask_app.extensions["celery"]
+    celery.control.purge()
+    for req in list(state.reserved_requests):
+        if req not in state.active_requests:
+            state.revoked.add(req.id)
+    deadline = time.monotonic() + timeout
+    while state.active_requests:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"tasks of an earlier test still run: {list(state.active_requests)}")
+        time.sleep(0.02)
+    celery.control.purge()
+
+
 @pytest.fixture(autouse=True)
 def ctx(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every test starts with empty tables and an app context."""
+    """Every test starts with no task of an earlier one in flight, empty tables and an app
+    context."""
     if "app" not in request.fixturenames and not request.node.get_closest_marker("needs_app"):
         yield
         return
     flask_app = request.getfixturevalue("app")
     with flask_app.app_context():
         db.session.remove()
+        _quiesce_tasks(flask_app)
         _empty_tables()
         s = flask_app.extensions["pressdesk.settings"]
         shutil.rmtree(s.outbox_dir, ignore_errors=True)

@@ -36,6 +36,8 @@ def test_login_write_publish_in_chromium(app, demo, smtp, celery_worker, live_se
         page.wait_for_selector("#publish-button")
         page.screenshot(path=str(SHOTS / "show.png"), full_page=True)
         page.click("#publish-button")
+        expect(page.locator("#confirm-publish")).to_contain_text("9 E-Mail-Adressen")
+        page.click("#confirm-publish-button")
         page.wait_for_url("**/deliveries")
         assert "Veröffentlicht" in page.content()
         # the live progress bar fills without a reload

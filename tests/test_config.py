@@ -79,3 +79,18 @@ def test_settings_override_lasts_for_the_test_only(app, settings_override):
     before = settings().feed_page_size
     assert settings_override(feed_page_size=before + 1).feed_page_size == before + 1
     assert settings().feed_page_size == before + 1
+
+
+@pytest.mark.parametrize("hops,seen", [(0, "127.0.0.1"), (1, "203.0.113.9")])
+def test_client_address_from_trusted_proxies_only(tmp_path, hops, seen):
+    from flask import Flask, request
+
+    from pressdesk.app import trust_proxies
+
+    assert load_settings(str(tmp_path), {"trusted_proxies": 2}).trusted_proxies == 2
+    web = Flask("proxy-test")
+    web.add_url_rule("/", "addr", lambda: request.remote_addr or "")
+    trust_proxies(web, hops)
+    answer = web.test_client().get("/", headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.9"},
+                                   environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert answer.get_data(as_text=True) == seen  # the nearest proxy's view, never the client's claim

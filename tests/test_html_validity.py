@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from pressdesk.extensions import db
 from pressdesk.releases.models import Release, ReleaseVersion
-from tests.helpers import ADMIN, EDITOR, logged_in, post
+from tests.desk_helpers import default_lists
+from tests.helpers import ADMIN, EDITOR, draft, logged_in, post
 
 VNU = Path(__file__).parent / "js" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -110,6 +111,12 @@ def page_set(app, demo):
                        "media_new_outlet": "/desk/media/outlets/new",
                        "media_import": "/desk/media/import"}.items():
         grab(admin, name, path)
+    unsent = draft()
+    db.session.commit()
+    confirm = post(admin, f"/desk/releases/{unsent.id}/publish/confirm",
+                   {"lists": default_lists(), "when": "now"}, page=f"/desk/releases/{unsent.id}")
+    assert confirm.status_code == 200, confirm.status_code
+    pages["desk_confirm_publish"] = confirm.get_data(as_text=True)
 
     # The 410 page of a release that was public and is withdrawn (set directly: the
     # withdrawal itself is tested with the desk).

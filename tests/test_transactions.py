@@ -165,3 +165,20 @@ def test_an_error_answer_rolls_back_core_statements_too(web: Flask) -> None:
 
     assert web.test_client().post("/core-dml").status_code == 409
     assert committed() == [9]
+
+
+def test_deliberate_commits_have_one_spelling() -> None:
+    """Services flush; the request or task wrapper commits. A deliberate commit is db.commit(),
+    so every one of them can be found and reviewed; session.commit() lives in pressdesk/db.py."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    offenders = [
+        f"{path.relative_to(root)}:{n}"
+        for base in ("pressdesk", "workers") for path in sorted((root / base).rglob("*.py"))
+        if path != root / "pressdesk" / "db.py"
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\bsession(\(\))?\.commit\(", line)
+    ]
+    assert offenders == []

@@ -152,3 +152,14 @@ def _answers(port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.2)
         return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_a_wake_up_left_in_the_queue_by_one_test(app):
+    from pressdesk.celery_app import send_task
+
+    send_task("pressdesk.deliver_version", 1)  # e.g. published without a worker running
+
+
+def test_does_not_reach_the_next_test(app):
+    # Ids restart per test: that message would deliver this test's version 1.
+    assert app.extensions["celery"].control.purge() == 0

@@ -9,25 +9,23 @@ from __future__ import annotations
 import gzip
 import hashlib
 import math
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from cachetools import TTLCache
-from flask import current_app
+from flask import url_for
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import selectinload
 
-from pressdesk import paging
+from pressdesk import pagecache, paging
 from pressdesk.config import settings
 from pressdesk.extensions import db
 from pressdesk.feeds.builder import FORMATS, MIME, Enclosure, FeedEntry, FeedMeta, Paging, build
-from pressdesk.feeds.cache import FeedCache, make_cache
 from pressdesk.offices.models import Office
+from pressdesk.pagecache import DocumentCache, MicroCache
 from pressdesk.portal import services as portal
 from pressdesk.releases.models import Region, Release, ReleaseVersion, Topic
 from pressdesk.releases.presenter import present
@@ -55,8 +53,9 @@ class Scope:
     search_args: tuple[tuple[str, str], ...] = ()
     office_id: int | None = None
 
-    def url(self, fmt: str, page: int = 1) -> str:
-        base = external_url(self.endpoint, fmt=fmt, **self.values)
+    def url(self, fmt: str, page: int = 1, external: bool = True) -> str:
+        """The feed's URL (absolute for feeds, mail and pings; ``external=False`` for a page)."""
+        base = (external_url if external else url_for)(self.endpoint, fmt=fmt, **self.values)
         args = list(self.search_args)
         if page > 1:
             args = [*args, (paging.PARAM, str(page))]
@@ -185,39 +184,8 @@ def _aware(value: object) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-class MicroCache:
-    """A per-process TTL cache (``cachetools.TTLCache`` behind a lock: it is not thread-safe)."""
-
-    def __init__(self, ttl: float, maxsize: int = 10_000) -> None:
-        self.ttl = ttl
-        self._data: TTLCache[str, Any] = TTLCache(maxsize=maxsize, ttl=ttl)
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Any:
-        with self._lock:
-            return self._data.get(key)
-
-    def set(self, key: str, value: Any) -> None:
-        with self._lock:
-            self._data[key] = value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-    def __len__(self) -> int:
-        with self._lock:
-            self._data.expire()
-            return len(self._data)
-
-
 def _micro_cache(name: str) -> MicroCache:
-    """This app's cache ``name`` for ``PRESSDESK_FEED_STATE_TTL`` (made anew if that changed)."""
-    ttl = settings().feed_state_ttl
-    cache_ = current_app.extensions.get(name)
-    if not isinstance(cache_, MicroCache) or cache_.ttl != ttl:
-        cache_ = current_app.extensions[name] = MicroCache(ttl)
-    return cache_
+    return pagecache.micro_cache(name)
 
 
 def state(scope: Scope) -> FeedState:
@@ -309,12 +277,8 @@ def last_page(count: int) -> int:
 # --- rendering ---------------------------------------------------------------------------------
 
 
-def cache() -> FeedCache:
-    app = current_app
-    existing = app.extensions.get("pressdesk.feed_cache")
-    if existing is None:
-        existing = app.extensions["pressdesk.feed_cache"] = make_cache(settings().feed_cache_url)
-    return existing
+def cache() -> DocumentCache:
+    return pagecache.store()
 
 
 # What present() reads of a release, loaded for a whole page at once.

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Select, and_, extract, func, or_, select
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import defer, lazyload, selectinload
 
-from pressdesk import paging
+from pressdesk import pagecache, paging
 from pressdesk.db import utcnow
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
@@ -61,11 +62,51 @@ PER_PAGE = 20
 LISTING_LOAD = (selectinload(Release.versions).lazyload(ReleaseVersion.release),
                 lazyload(Release.images))
 
+# A portal listing reads the current version of each release separately
+# (``current_versions``): every version of every release on the page would grow with history.
+PAGE_LOAD = (lazyload(Release.versions), lazyload(Release.images),
+             lazyload(Release.attachments))
+
 
 def page_of(stmt: Select[Release], page: int = 1, per_page: int = PER_PAGE
             ) -> paging.Page[Release]:
     """One page of a listing. No total count: "is there a next page" costs one extra row."""
-    return paging.paginate(db.session, stmt.options(*LISTING_LOAD), page, per_page, count=False)
+    return paging.paginate(db.session, stmt.options(*PAGE_LOAD), page, per_page, count=False)
+
+
+def current_versions(releases: Sequence[Release]) -> dict[int, ReleaseVersion]:
+    """release id -> its newest version, for one page: one query on the (release, version)
+    unique index, the page's ids only; no body (a listing shows headline, subline and lead)."""
+    ids = [r.id for r in releases]
+    if not ids:
+        return {}
+    newest = (select(ReleaseVersion.release_id, func.max(ReleaseVersion.version).label("v"))
+              .where(ReleaseVersion.release_id.in_(ids))
+              .group_by(ReleaseVersion.release_id).subquery())
+    q = (select(ReleaseVersion)
+         .join(newest, and_(ReleaseVersion.release_id == newest.c.release_id,
+                            ReleaseVersion.version == newest.c.v))
+         .options(lazyload(ReleaseVersion.release), defer(ReleaseVersion.body)))
+    return {v.release_id: v for v in db.session.scalars(q)}
+
+
+T = TypeVar("T")
+
+
+def by_state(name: str, compute: Callable[[], T]) -> T:
+    """``compute()`` kept in this process under the data state (``pages.state_signature``):
+    aggregates over every release (archive months, vocabularies) run once per change of the
+    data, not once per request; a change of state is a new key, so never a stale answer."""
+    from pressdesk.portal.pages import state_signature
+
+    key = name + "|" + state_signature()
+    memo = pagecache.memo()
+    hit = memo.get(key)
+    if hit is not None:
+        return cast(T, hit)
+    value = compute()
+    memo.set(key, value)
+    return value
 
 
 def with_topic(slug: str) -> Select[Release]:
@@ -90,6 +131,13 @@ def region_name(slug: str) -> str | None:
 
 def vocabulary(model: type[Topic] | type[Region], office_id: int | None = None
                ) -> list[tuple[str, str]]:
+    """``compute_vocabulary``, once per data state."""
+    return by_state(f"vocabulary|{model.__tablename__}|{office_id}",
+                    lambda: compute_vocabulary(model, office_id))
+
+
+def compute_vocabulary(model: type[Topic] | type[Region], office_id: int | None = None
+                       ) -> list[tuple[str, str]]:
     """(slug, name) of the topics or regions that have at least one public release.
 
     EXISTS per vocabulary entry (a few hundred rows), not a join over every release: the index
@@ -113,6 +161,11 @@ def in_month(year: int, month: int) -> Select[Release]:
 
 
 def archive_months() -> list[tuple[int, int, int]]:
+    """``compute_archive_months``, once per data state."""
+    return by_state("archive_months", compute_archive_months)
+
+
+def compute_archive_months() -> list[tuple[int, int, int]]:
     """(year, month, count) of public releases, newest first. PostgreSQL counts by the Berlin
     calendar; SQLite has no time zones and counts by UTC month (can differ around midnight)."""
     col: Any = Release.published_at

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -13,7 +14,7 @@ from pressdesk import paging
 from pressdesk.extensions import db
 from pressdesk.feeds import services as feed_services
 from pressdesk.offices.models import Office
-from pressdesk.portal import services
+from pressdesk.portal import pages, services
 from pressdesk.releases.images import send_image
 from pressdesk.releases.models import Region, Release, ReleaseImage, Topic
 from pressdesk.releases.presenter import present, public_time
@@ -22,6 +23,11 @@ from pressdesk.text import strip_controls
 from pressdesk.urls import external_url
 
 bp = Blueprint("portal", __name__)
+
+
+@bp.record_once
+def _install(state: BlueprintSetupState) -> None:
+    pages.install_csrf_placeholder(state.app)
 
 
 @bp.url_value_preprocessor
@@ -64,20 +70,24 @@ def public_time_filter(release: Release) -> datetime | None:
 
 @bp.route("/")
 @public
+@pages.cached_page
 def home() -> ResponseReturnValue:
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
     page = services.page_of(services.public_releases(), paging.page_number(request.args))
-    return render_template("portal/home.html", releases=page.items, page=page, offices=offices,
+    return render_template("portal/home.html", releases=page.items, page=page,
+                           versions=services.current_versions(page.items), offices=offices,
                            topics=services.vocabulary(Topic), regions=services.vocabulary(Region),
                            feed_links=feed_links())
 
 
 @bp.route("/presse/<office_slug>")
 @public
+@pages.cached_page
 def office(office_slug: str) -> ResponseReturnValue:
     office = services.office_by_slug(office_slug) or abort(404)
     page = services.page_of(services.public_releases(office.id), paging.page_number(request.args))
     return render_template("portal/office.html", office=office, releases=page.items, page=page,
+                           versions=services.current_versions(page.items),
                            topics=services.vocabulary(Topic, office.id),
                            regions=services.vocabulary(Region, office.id),
                            embed_url=external_url("portal.embed", office_slug=office.slug),
@@ -86,6 +96,7 @@ def office(office_slug: str) -> ResponseReturnValue:
 
 @bp.route("/thema/<slug>")
 @public
+@pages.cached_page
 def topic(slug: str) -> ResponseReturnValue:
     name = services.topic_name(slug) or abort(404)
     page = services.page_of(services.with_topic(slug), paging.page_number(request.args))
@@ -93,11 +104,13 @@ def topic(slug: str) -> ResponseReturnValue:
                                         f"Thema {name}")
     return render_template("portal/listing.html", kind="topic", slug=slug, name=name,
                            heading=f"Thema: {name}", releases=page.items, page=page,
+                           versions=services.current_versions(page.items),
                            feed_links=feed_links(own=own))
 
 
 @bp.route("/region/<slug>")
 @public
+@pages.cached_page
 def region(slug: str) -> ResponseReturnValue:
     name = services.region_name(slug) or abort(404)
     page = services.page_of(services.with_region(slug), paging.page_number(request.args))
@@ -105,11 +118,13 @@ def region(slug: str) -> ResponseReturnValue:
                                         f"Region {name}")
     return render_template("portal/listing.html", kind="region", slug=slug, name=name,
                            heading=f"Region: {name}", releases=page.items, page=page,
+                           versions=services.current_versions(page.items),
                            feed_links=feed_links(own=own))
 
 
 @bp.route("/archiv")
 @public
+@pages.cached_page
 def archive() -> ResponseReturnValue:
     return render_template("portal/archive.html", months=services.archive_months(),
                            feed_links=feed_links())
@@ -117,12 +132,14 @@ def archive() -> ResponseReturnValue:
 
 @bp.route("/archiv/<int:year>/<int:month>")
 @public
+@pages.cached_page
 def archive_month(year: int, month: int) -> ResponseReturnValue:
     if not (1 <= month <= 12 and 2000 <= year <= 2100):
         abort(404)
     page = services.page_of(services.in_month(year, month), paging.page_number(request.args))
     return render_template("portal/listing.html", kind="month", year=year, month=month,
                            heading=f"Archiv {MONTHS[month - 1]} {year}", releases=page.items,
+                           versions=services.current_versions(page.items),
                            page=page, feed_links=feed_links())
 
 
@@ -138,6 +155,7 @@ def month_name(month: int) -> str:
 @bp.route("/einbetten/<office_slug>")
 @public
 @frameable
+@pages.cached_page
 def embed(office_slug: str) -> ResponseReturnValue:
     """A small page other sites may frame: the office's latest releases, links open on top."""
     office = services.office_by_slug(office_slug) or abort(404)
@@ -146,11 +164,13 @@ def embed(office_slug: str) -> ResponseReturnValue:
     except ValueError:
         limit = 5
     page = services.page_of(services.public_releases(office.id), 1, limit)
-    return render_template("portal/embed.html", office=office, releases=page.items)
+    return render_template("portal/embed.html", office=office, releases=page.items,
+                           versions=services.current_versions(page.items))
 
 
 @bp.route("/presse/<office_slug>/<int:year>/<int:number>-<slug>")
 @public
+@pages.cached_page
 def release(office_slug: str, year: int, number: int, slug: str) -> ResponseReturnValue:
     office = services.office_by_slug(office_slug) or abort(404)
     rel = services.public_release(office, year, number)

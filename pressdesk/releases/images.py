@@ -49,6 +49,9 @@ def send_image(img: ReleaseImage | None, rendition: str, cache_control: str) -> 
     path = image_path(img, rendition)
     if not path.exists():
         abort(404)
+    from pressdesk.formats.photo import tagged  # IPTC metadata in what is served
+
+    path = tagged(img, rendition, path)
     resp = send_file(path, conditional=True,
                      download_name=f"{img.release.slug or 'bild'}-{img.position + 1}{path.suffix}")
     resp.headers["Cache-Control"] = cache_control

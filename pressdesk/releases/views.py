@@ -36,7 +36,7 @@ from pressdesk.db import utcnow
 from pressdesk.delivery.render import render_message
 from pressdesk.delivery.report import counts_by_state
 from pressdesk.extensions import db
-from pressdesk.labels import action_label
+from pressdesk.labels import action_label, role_label
 from pressdesk.media.models import DistributionList
 from pressdesk.portal.services import visible
 from pressdesk.releases import attachments, images, services, workflow
@@ -71,6 +71,10 @@ STATUS_ORDER = ("draft", "in_review", "approved", "scheduled", "published", "wit
 @bp.app_template_filter("release_action_label")
 def release_action_label(action: str) -> str:
     return action_label(action)
+
+
+# One name per role everywhere (banner, members page, errors): the labels' own.
+bp.add_app_template_global(role_label, "role_label")
 
 
 @bp.app_errorhandler(workflow.NotAllowed)
@@ -265,6 +269,8 @@ def _render_show(release: Release, status: int = 200, **forms: Any) -> tuple[str
         attachment_form=forms.get("attachment_form") or AttachmentForm(),
         print_min=images.PRINT_MIN, is_print_quality=images.is_print_quality,
         max_attachment_mb=settings().max_attachment_mb,
+        approvers=workflow.approvers(release),
+        four_eyes_short=workflow.four_eyes_short(office.id, office.require_four_eyes),
     ), status
 
 
@@ -388,6 +394,36 @@ def approve_correction(release_id: int) -> ResponseReturnValue:
 @bp.route("/releases/<int:release_id>/correction/discard", methods=["POST"])
 def discard_correction(release_id: int) -> ResponseReturnValue:
     return _act(release_id, workflow.discard_correction, _("Korrektur verworfen."))
+
+
+@bp.route("/releases/<int:release_id>/publish/confirm", methods=["POST"])
+def confirm_publish(release_id: int) -> ResponseReturnValue:
+    """The publish form's first submit: name the lists and count the addresses before anything
+    is sent. The page's own form (the same values, hidden) posts to ``publish``; no JavaScript
+    is needed for the question."""
+    release = _release_or_404(release_id)
+    lists = _lists(release.office_id)
+    form = PublishForm()
+    form.lists.choices = [(dl.id, dl.name) for dl in lists]
+    if not form.validate_on_submit():
+        abort(400)
+    later = form.when.data == "later"
+    try:
+        workflow.check(release, _user(), "schedule" if later else "publish")
+        list_ids = workflow.check_lists(form.lists.data)
+        embargo = workflow.parse_berlin(form.embargo_until.data)
+        at = workflow.parse_berlin(form.scheduled_at.data) if later else None
+        if later and at is None:
+            raise workflow.WorkflowError(_("Bitte den Veröffentlichungszeitpunkt angeben."))
+    except services.ReleaseError as exc:
+        _refused(exc)
+        return _render_show(release, status=400, publish_form=form)
+    chosen = [dl for dl in lists if dl.id in list_ids]
+    recipients = services.recipients_for(release.office, list_ids)
+    return render_template(
+        "desk/confirm_publish.html", release=release, form=form, lists=chosen,
+        recipients=len(recipients), outlets=len({r.outlet_id for r in recipients}),
+        embargo=embargo, at=at)
 
 
 @bp.route("/releases/<int:release_id>/publish", methods=["POST"])

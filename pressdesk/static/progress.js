@@ -67,6 +67,10 @@
         setText(tr.querySelector("[data-cell=attempts]"), String(row.attempts));
         showError(tr.querySelector("[data-cell=error]"), row);
       });
+      if (total > 0 && done >= total) {
+        // Complete: pausing or cancelling would change nothing.
+        document.querySelectorAll("[data-while-running]").forEach(function (el) { el.remove(); });
+      }
       if (done < total && data.control !== "cancelled") setTimeout(tick, 1000);
     }).catch(function () { setTimeout(tick, 3000); });
   }
