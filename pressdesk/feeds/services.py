@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from flask import url_for
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import selectinload
@@ -54,8 +55,9 @@ class Scope:
     search_args: tuple[tuple[str, str], ...] = ()
     office_id: int | None = None
 
-    def url(self, fmt: str, page: int = 1) -> str:
-        base = external_url(self.endpoint, fmt=fmt, **self.values)
+    def url(self, fmt: str, page: int = 1, external: bool = True) -> str:
+        """The feed's URL (absolute for feeds, mail and pings; ``external=False`` for a page)."""
+        base = (external_url if external else url_for)(self.endpoint, fmt=fmt, **self.values)
         args = list(self.search_args)
         if page > 1:
             args = [*args, (paging.PARAM, str(page))]
