@@ -100,3 +100,14 @@ def tagged(img: ReleaseImage, rendition: str, path: Path) -> Path:
         tmp.unlink(missing_ok=True)
         return path
     return target
+
+
+def served_size(img: ReleaseImage, rendition: str = "original") -> int:
+    """The size of the file the portal sends for this rendition (with its metadata), for a
+    feed's enclosure length."""
+    from pressdesk.releases.images import image_path
+
+    path = image_path(img, rendition)
+    if not path.exists():
+        return img.size_bytes
+    return tagged(img, rendition, path).stat().st_size

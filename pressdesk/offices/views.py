@@ -13,6 +13,7 @@ from pressdesk.accounts.services import current_office, require_role
 from pressdesk.extensions import db
 from pressdesk.offices import services
 from pressdesk.offices.forms import DeleteTermForm, OfficeSettingsForm, TermForm
+from pressdesk.releases import workflow
 from pressdesk.releases.models import Region, Topic
 
 bp = Blueprint("offices", __name__, url_prefix="/desk/settings")
@@ -29,7 +30,9 @@ def _page(form: OfficeSettingsForm, status: int = 200) -> ResponseReturnValue:
     return render_template(
         "admin/settings.html", office=office, form=form,
         topics=services.terms(office, "topic"), regions=services.terms(office, "region"),
-        term_form=TermForm(), delete_form=DeleteTermForm()), status
+        term_form=TermForm(), delete_form=DeleteTermForm(),
+        approvers=workflow.may_approve(office.id),
+        four_eyes_short=workflow.four_eyes_short(office.id, office.require_four_eyes)), status
 
 
 @bp.route("/", methods=["GET", "POST"])

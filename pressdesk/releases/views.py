@@ -36,7 +36,7 @@ from pressdesk.db import utcnow
 from pressdesk.delivery.render import render_message
 from pressdesk.delivery.report import counts_by_state
 from pressdesk.extensions import db
-from pressdesk.labels import action_label
+from pressdesk.labels import action_label, role_label
 from pressdesk.media.models import DistributionList
 from pressdesk.portal.services import visible
 from pressdesk.releases import attachments, images, services, workflow
@@ -71,6 +71,10 @@ STATUS_ORDER = ("draft", "in_review", "approved", "scheduled", "published", "wit
 @bp.app_template_filter("release_action_label")
 def release_action_label(action: str) -> str:
     return action_label(action)
+
+
+# One name per role everywhere (banner, members page, errors): the labels' own.
+bp.add_app_template_global(role_label, "role_label")
 
 
 @bp.app_errorhandler(workflow.NotAllowed)
@@ -265,6 +269,8 @@ def _render_show(release: Release, status: int = 200, **forms: Any) -> tuple[str
         attachment_form=forms.get("attachment_form") or AttachmentForm(),
         print_min=images.PRINT_MIN, is_print_quality=images.is_print_quality,
         max_attachment_mb=settings().max_attachment_mb,
+        approvers=workflow.approvers(release),
+        four_eyes_short=workflow.four_eyes_short(office.id, office.require_four_eyes),
     ), status
 
 

@@ -115,6 +115,33 @@ def allowed(release: Release, user: User | None) -> set[str]:
     return acts
 
 
+def may_approve(office_id: int) -> list[User]:
+    """Everyone who may approve in this office: active members with the publisher or admin
+    role (an admin approves too, so an office whose only publisher wrote a text has a way)."""
+    from pressdesk.accounts.models import Membership
+
+    roles = [r.value for r in Role if r.rank >= Role.PUBLISHER.rank]
+    return list(db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.office_id == office_id, Membership.active.is_not(False),
+               Membership.role.in_(roles), User.active.is_(True))
+        .order_by(User.name)))
+
+
+def approvers(release: Release) -> list[User]:
+    """Who may approve this release: with 4-eyes, never someone who wrote any of its text."""
+    people = may_approve(release.office_id)
+    if not release.office.require_four_eyes:
+        return people
+    return [u for u in people if not _wrote(release, u)]
+
+
+def four_eyes_short(office_id: int, require_four_eyes: bool) -> bool:
+    """4-eyes with fewer than two people who may approve: whoever of them writes a text
+    waits for an approval nobody can give."""
+    return require_four_eyes and len(may_approve(office_id)) < 2
+
+
 def check(release: Release, user: User | None, action: str) -> None:
     """Raise unless ``user`` may do ``action`` now: :class:`NotAllowed` for role and 4-eyes
     reasons (403), :class:`WorkflowError` when the release's state does not allow it."""
