@@ -1,17 +1,19 @@
 """Portal benchmark: gunicorn on loopback, load from wrk, bounded in time.
 
-1. (unless --skip-data) 100,000 releases across 20 offices into PostgreSQL
-   (database ``pressdesk_portal_bench``; bench/portal_data.py, COPY).
+1. (unless --skip-data) ``--releases`` (default 100,000; 1,000,000 takes a few minutes) across
+   20 offices into PostgreSQL (database ``pressdesk_portal_bench``, created when missing;
+   bench/portal_data.py, COPY). ``--baseline 100000`` measures that size first as well.
 2. gunicorn with the same settings for every endpoint (default: 4 workers, gthread, 2 threads).
 3. wrk against: a minimal "hello" endpoint of the same app, the all-offices feed answered with
    304 (If-None-Match), the home page, an office page, search with one- and two-word German
-   queries. Each run is ``--seconds`` long; every run uses the same connections and threads.
-4. Prints a Markdown table (and writes JSON to --out).
+   queries, a release page. Each run is ``--seconds`` long, at ``--connections`` and at 1.
+4. Writes JSON to --out and prints, last, one ``name value`` line per target (``*_over_hello``:
+   req/s divided by hello's at ``--connections``; ``*_c1``: at one connection).
 
-    python bench/portal.py --skip-data --seconds 10 --connections 8
+    python bench/portal.py --releases 1000000 --baseline 100000
 
-Targets (issue 5): feed 304 >= half the hello rps; home and office p99 < 50 ms;
-search p95 < 100 ms.
+Targets: home/office/release >= 0.5 of hello, feed 304 >= 0.8; home and office p99 < 25 ms at
+one connection; search p95 < 50 ms (one and two words), prefix < 100 ms; search >= 150 rps.
 """
 
 from __future__ import annotations
@@ -97,14 +99,130 @@ def machine() -> dict[str, str]:
     return {"nproc": str(os.cpu_count()), "cpu": cpu, "memory": " ".join(mem.split()[:2])}
 
 
+TARGETS = ("home_over_hello", "office_over_hello", "release_over_hello", "feed304_over_hello",
+           "home_p99_ms_c1", "office_p99_ms_c1", "search1_p95_ms_c1", "search2_p95_ms_c1",
+           "prefix_p95_ms_c1", "search1_rps_c8")
+
+
+def ensure_database(url: str) -> None:
+    """Create the benchmark's database when it is missing (a fresh machine has none)."""
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    name = u.database or "pressdesk_portal_bench"
+    admin = u.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            return
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        print(f"created database {name}", flush=True)
+
+
+def release_path(url: str) -> str:
+    """The permalink of the newest release (the generator makes every release public)."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        row = conn.execute(
+            "SELECT o.slug, r.year, r.number, r.slug FROM releases r JOIN offices o "
+            "ON o.id = r.office_id WHERE r.status = 'published' "
+            "ORDER BY r.published_at DESC LIMIT 1").fetchone()
+    if row is None:
+        raise RuntimeError("no published release in the benchmark database")
+    return f"/presse/{row[0]}/{row[1]}/{row[2]}-{row[3]}"
+
+
+def measure(args: argparse.Namespace, releases: int, with_data: bool) -> dict[str, dict]:
+    """Data (unless skipped), gunicorn, and every run at ``--connections`` and at 1."""
+    env = dict(os.environ, PRESSDESK_DATABASE_URL=args.db,
+               PRESSDESK_BASE_URL=f"http://127.0.0.1:{args.port}",
+               PRESSDESK_SECRET_KEY="bench-secret-key-0123456789",
+               PRESSDESK_INSTANCE_DIR=tempfile.mkdtemp(prefix="pressdesk-bench-"),
+               PYTHONPATH=str(ROOT))
+    py = sys.executable
+    cli = str(Path(py).parent / "pressdesk")
+    ensure_database(args.db)
+    subprocess.run([cli, "db", "upgrade"], env=env, check=True, cwd=ROOT)
+    if with_data:
+        subprocess.run([py, str(ROOT / "bench" / "portal_data.py"), args.db, str(releases)],
+                       env=env, check=True, cwd=ROOT)
+    permalink = release_path(args.db)
+
+    gunicorn = [py, "-m", "gunicorn", "-w", str(args.workers), "-k", "gthread", "--threads",
+                str(args.threads), "-b", f"127.0.0.1:{args.port}", "--log-level", "warning",
+                "bench.portal_app:app"]
+    server = subprocess.Popen(gunicorn, env=env, cwd=ROOT, start_new_session=True)
+    base = f"http://127.0.0.1:{args.port}"
+    results: dict[str, dict] = {}
+    try:
+        wait_up(base)
+        with urllib.request.urlopen(base + "/feed.atom") as r:  # noqa: S310
+            etag = r.headers["ETag"]
+        with urllib.request.urlopen(base + "/api/v1/offices") as r:  # noqa: S310
+            office = json.load(r)["items"][0]["id"]
+        runs = {
+            "hello": (["/_bench/hello"], []),
+            "feed304": (["/feed.atom"], [f"If-None-Match: {etag}"]),
+            "feed200": (["/feed.atom"], []),
+            "home": (["/"], []),
+            "office": ([f"/presse/{office}"], []),
+            "release": ([permalink], []),
+            "search1": ([f"/suche?q={quote(q)}" for q in ONE_WORD], []),
+            "search2": ([f"/suche?q={quote(q)}" for q in TWO_WORDS], []),
+            "prefix": ([f"/suche?q={quote(q[:5])}&wortanfang=1" for q in ONE_WORD], []),
+            "api1": ([f"/api/v1/releases?q={quote(q)}" for q in ONE_WORD], []),
+        }
+        # warm every worker's caches and connections once
+        wrk(base, lua_paths(["/", f"/presse/{office}", permalink] + runs["search1"][0]),
+            args.warmup, args.connections, args.wrk_threads)
+        for conns in (args.connections, 1):
+            for name, (paths, headers) in runs.items():
+                key = f"{name}_c{conns}"
+                wait_up(base)  # the previous run's requests still in flight are answered first
+                results[key] = r = wrk(base, lua_paths(paths), args.seconds, conns,
+                                       min(args.wrk_threads, conns), headers)
+                print(f"{releases:>8} {key:<14} {r['rps']:>8.1f} rps  p50 {r['p50_ms']:>7.2f}"
+                      f"  p95 {r['p95_ms']:>7.2f}  p99 {r['p99_ms']:>7.2f} ms"
+                      f"  errors {r['non2xx3xx_or_errors']}", flush=True)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    return results
+
+
+def targets(results: dict[str, dict], conns: int) -> dict[str, float]:
+    hello = results[f"hello_c{conns}"]["rps"]
+
+    def over(name: str) -> float:
+        rps = results[f"{name}_c{conns}"]["rps"]
+        return round(rps / hello, 3) if hello else float("nan")
+
+    return {
+        "home_over_hello": over("home"), "office_over_hello": over("office"),
+        "release_over_hello": over("release"), "feed304_over_hello": over("feed304"),
+        "home_p99_ms_c1": results["home_c1"]["p99_ms"],
+        "office_p99_ms_c1": results["office_c1"]["p99_ms"],
+        "search1_p95_ms_c1": results["search1_c1"]["p95_ms"],
+        "search2_p95_ms_c1": results["search2_c1"]["p95_ms"],
+        "prefix_p95_ms_c1": results["prefix_c1"]["p95_ms"],
+        "search1_rps_c8": results[f"search1_c{conns}"]["rps"],
+    }
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--db", default=DEFAULT_DB)
     ap.add_argument("--releases", type=int, default=100_000)
+    ap.add_argument("--baseline", type=int, default=0, metavar="N",
+                    help="measure at N releases first (e.g. 100000) and print both sizes")
     ap.add_argument("--skip-data", action="store_true")
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--threads", type=int, default=2, help="gthread threads per worker")
     ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=3, help="seconds of warm-up load")
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--wrk-threads", type=int, default=2)
     ap.add_argument("--port", type=int, default=18085)
@@ -114,74 +232,26 @@ def main() -> int:
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
         return 2
 
-    env = dict(os.environ, PRESSDESK_DATABASE_URL=args.db,
-               PRESSDESK_BASE_URL=f"http://127.0.0.1:{args.port}",
-               PRESSDESK_SECRET_KEY="bench-secret-key-0123456789",
-               PRESSDESK_INSTANCE_DIR=tempfile.mkdtemp(prefix="pressdesk-bench-"),
-               PYTHONPATH=str(ROOT))
-    py = sys.executable
-    cli = str(Path(py).parent / "pressdesk")
-    subprocess.run([cli, "db", "upgrade"], env=env, check=True, cwd=ROOT)
-    if not args.skip_data:
-        subprocess.run([py, str(ROOT / "bench" / "portal_data.py"), args.db, str(args.releases)],
-                       env=env, check=True, cwd=ROOT)
-
-    gunicorn = [py, "-m", "gunicorn", "-w", str(args.workers), "-k", "gthread", "--threads",
-                str(args.threads), "-b", f"127.0.0.1:{args.port}", "--log-level", "warning",
-                "bench.portal_app:app"]
-    server = subprocess.Popen(gunicorn, env=env, cwd=ROOT, start_new_session=True)
-    base = f"http://127.0.0.1:{args.port}"
-    results: dict[str, dict[str, float]] = {}
-    try:
-        wait_up(base)
-        with urllib.request.urlopen(base + "/feed.atom") as r:  # noqa: S310
-            etag = r.headers["ETag"]
-        with urllib.request.urlopen(base + "/api/v1/offices") as r:  # noqa: S310
-            office = json.load(r)["items"][0]["id"]
-        runs = {
-            "hello (minimal endpoint)": (["/_bench/hello"], []),
-            "feed /feed.atom, 304 (If-None-Match)": (["/feed.atom"], [f"If-None-Match: {etag}"]),
-            "feed /feed.atom, 200 (full build)": (["/feed.atom"], []),
-            "home page /": (["/"], []),
-            f"office page /presse/{office}": ([f"/presse/{office}"], []),
-            "search, one word (12 queries)": ([f"/suche?q={quote(q)}" for q in ONE_WORD], []),
-            "search, two words (12 queries)": ([f"/suche?q={quote(q)}" for q in TWO_WORDS], []),
-            "search, one word, prefix": ([f"/suche?q={quote(q[:5])}&wortanfang=1"
-                                          for q in ONE_WORD], []),
-            "API /api/v1/releases?q= (one word)": ([f"/api/v1/releases?q={quote(q)}"
-                                                    for q in ONE_WORD], []),
-        }
-        # warm every worker's caches and connections once
-        wrk(base, lua_paths(["/", f"/presse/{office}"] + runs["search, one word (12 queries)"][0]),
-            3, args.connections, args.wrk_threads)
-        for name, (paths, headers) in runs.items():
-            results[name] = wrk(base, lua_paths(paths), args.seconds, args.connections,
-                                args.wrk_threads, headers)
-            r = results[name]
-            print(f"{name:<42} {r['rps']:>8.1f} rps  p50 {r['p50_ms']:>7.2f}  p95 {r['p95_ms']:>7.2f}"
-                  f"  p99 {r['p99_ms']:>7.2f} ms  errors {r['non2xx3xx_or_errors']}", flush=True)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
-
-    hello = results["hello (minimal endpoint)"]["rps"]
-    feed = results["feed /feed.atom, 304 (If-None-Match)"]["rps"]
+    sizes = ([args.baseline] if args.baseline else []) + [args.releases]
+    by_size: dict[int, dict[str, dict]] = {}
+    for n in sizes:
+        by_size[n] = measure(args, n, with_data=not args.skip_data)
+    figures = {n: targets(res, args.connections) for n, res in by_size.items()}
     summary = {
         "machine": machine(),
+        "load_average": os.getloadavg(),
         "settings": {"gunicorn": f"{args.workers} workers, gthread, {args.threads} threads",
-                     "wrk": f"{args.wrk_threads} threads, {args.connections} connections, "
-                            f"{args.seconds} s per run", "releases": args.releases},
-        "results": results,
-        "checks": {
-            "feed 304 / hello": round(feed / hello, 4),
-            "home p99 ms": results["home page /"]["p99_ms"],
-            "office p99 ms": next(v["p99_ms"] for k, v in results.items() if k.startswith("office")),
-            "search one word p95 ms": results["search, one word (12 queries)"]["p95_ms"],
-            "search two words p95 ms": results["search, two words (12 queries)"]["p95_ms"],
-        },
+                     "wrk": f"{args.wrk_threads} threads, {args.connections} and 1 connections, "
+                            f"{args.seconds} s per run", "sizes": sizes},
+        "results": {str(n): res for n, res in by_size.items()},
+        "targets": {str(n): f for n, f in figures.items()},
     }
     Path(args.out).write_text(json.dumps(summary, indent=2, ensure_ascii=False))
-    print(json.dumps(summary["checks"], indent=2))
+    # Last: one "name value" line per target; the baseline size beside it as name_<N>.
+    for name in TARGETS:
+        print(f"{name} {figures[args.releases][name]}")
+        if args.baseline:
+            print(f"{name}_{args.baseline} {figures[args.baseline][name]}")
     return 0
 
 

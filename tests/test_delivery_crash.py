@@ -92,7 +92,8 @@ def _sent_count(version_id: int) -> int:
 def _check_exactly_once(smtp, expected: set[str], processes_killed: int) -> None:
     got: dict[str, list[str]] = defaultdict(list)
     for m in list(smtp.messages):
-        got[m.rcpt_tos[0]].append(parse(m.data)["Message-ID"])
+        if m.rcpt_tos[0] in expected:  # the session's own worker may still finish an earlier test's mail
+            got[m.rcpt_tos[0]].append(parse(m.data)["Message-ID"])
     assert set(got) == expected, "every recipient got the release"
     doubled = {a: ids for a, ids in got.items() if len(ids) > 1}
     assert len(doubled) <= processes_killed, doubled

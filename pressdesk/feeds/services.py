@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from flask import url_for
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import selectinload
@@ -23,6 +24,8 @@ from pressdesk import pagecache, paging
 from pressdesk.config import settings
 from pressdesk.extensions import db
 from pressdesk.feeds.builder import FORMATS, MIME, Enclosure, FeedEntry, FeedMeta, Paging, build
+from pressdesk.formats import services as newsroom_formats
+from pressdesk.formats.photo import served_size
 from pressdesk.offices.models import Office
 from pressdesk.pagecache import DocumentCache, MicroCache
 from pressdesk.portal import services as portal
@@ -52,8 +55,9 @@ class Scope:
     search_args: tuple[tuple[str, str], ...] = ()
     office_id: int | None = None
 
-    def url(self, fmt: str, page: int = 1) -> str:
-        base = external_url(self.endpoint, fmt=fmt, **self.values)
+    def url(self, fmt: str, page: int = 1, external: bool = True) -> str:
+        """The feed's URL (absolute for feeds, mail and pings; ``external=False`` for a page)."""
+        base = (external_url if external else url_for)(self.endpoint, fmt=fmt, **self.values)
         args = list(self.search_args)
         if page > 1:
             args = [*args, (paging.PARAM, str(page))]
@@ -310,9 +314,11 @@ def entry_for(release: Release) -> FeedEntry:
         summary=p.subline or p.lead[:300], content_html=str(lead + p.body_html),  # body_html is Markup
         # the public time (an embargo's end, not the publish click); updated never before it
         published=p.published, updated=p.updated, author=p.office.name,
-        enclosure=Enclosure(url=image.original_url, length=image.size_bytes,
+        # the length of the file as served (with its IPTC metadata)
+        enclosure=Enclosure(url=image.original_url, length=served_size(release.images[0]),
                             type=image.content_type) if image else None,
         tags=tuple(t.name for t in p.topics),
+        alternates=newsroom_formats.feed_alternates(p),
     )
 
 

@@ -7,6 +7,8 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from pressdesk.extensions import db
+from pressdesk.feeds import services as feed_services
+from pressdesk.feeds.builder import FORMATS
 from pressdesk.offices.models import Office
 from pressdesk.portal import services as portal
 from pressdesk.portal.views import feed_links
@@ -25,11 +27,12 @@ def search() -> ResponseReturnValue:
     results = p.search(per_page=PER_PAGE) if p.searched else None
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
     # The feed of this search carries every filter but not the page.
+    feed_scope = feed_services.scope_search(p)
     return render_template(
         "portal/search.html", p=p, results=results, offices=offices,
         topics=portal.vocabulary(Topic), regions=portal.vocabulary(Region),
         feed_url=url_for("feeds.search_feed", fmt="atom") + p.query_string(page=1),
-        feed_urls={fmt: url_for("feeds.search_feed", fmt=fmt) + p.query_string(page=1)
-                   for fmt in ("rss", "atom", "json")},
+        # the feed's own URL (its filters only: a feed is always newest first)
+        feed_urls={fmt: feed_scope.url(fmt, external=False) for fmt in FORMATS},
         page_href=lambda n: url_for("search.search") + p.query_string(page=n),
         feed_links=feed_links()), 200
