@@ -7,7 +7,9 @@ import socket
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from email import policy
+from typing import Self
 
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
@@ -97,25 +99,30 @@ class OwnSMTP(_LoopbackRelay):
         self.controller.stop()
 
 
-class DroppingSMTP(_LoopbackRelay):
-    """A raw-socket SMTP server that can hang up in the middle of DATA (after some bytes).
+class SocketRelay(_LoopbackRelay):
+    """A raw-socket server on a thread of its own, for relays that misbehave below SMTP;
+    subclasses write ``_serve`` (loop while ``self.running``; ``accept`` times out)."""
 
-    While ``drop_in_data`` is set, every transaction is cut after the 354 and a few bytes of
-    the message; otherwise it accepts and records each message.
-    """
-
-    def __init__(self, pipelining: bool = False) -> None:
-        self.pipelining = pipelining
+    def __init__(self, accept_timeout: float = 0.2) -> None:
         self.port = free_port()
-        self.drop_in_data = True
-        self.dropped = 0
-        self.messages: list[tuple[list[str], bytes]] = []
         self.sock = socket.create_server(("127.0.0.1", self.port))
-        self.sock.settimeout(0.2)
+        self.sock.settimeout(accept_timeout)
         self.running = True
         self.thread = threading.Thread(target=self._serve, daemon=True)
 
-    def __enter__(self) -> DroppingSMTP:
+    def _serve(self) -> None:
+        raise NotImplementedError
+
+    def accepted(self) -> Iterator[socket.socket]:
+        """The connections clients open, until the relay stops."""
+        while self.running:
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            yield conn
+
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
@@ -124,12 +131,23 @@ class DroppingSMTP(_LoopbackRelay):
         self.thread.join(5)
         self.sock.close()
 
+
+class DroppingSMTP(SocketRelay):
+    """A raw-socket SMTP server that can hang up in the middle of DATA (after some bytes).
+
+    While ``drop_in_data`` is set, every transaction is cut after the 354 and a few bytes of
+    the message; otherwise it accepts and records each message.
+    """
+
+    def __init__(self, pipelining: bool = False) -> None:
+        super().__init__()
+        self.pipelining = pipelining
+        self.drop_in_data = True
+        self.dropped = 0
+        self.messages: list[tuple[list[str], bytes]] = []
+
     def _serve(self) -> None:
-        while self.running:
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
+        for conn in self.accepted():
             threading.Thread(target=self._session, args=(conn,), daemon=True).start()
 
     def _session(self, conn: socket.socket) -> None:

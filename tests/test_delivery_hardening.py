@@ -4,9 +4,6 @@ relay that is down is not hammered."""
 
 from __future__ import annotations
 
-import dataclasses
-import socket
-import threading
 import time
 from collections import Counter
 
@@ -17,11 +14,11 @@ from pressdesk.db import utcnow
 from pressdesk.delivery import controls, engine
 from pressdesk.delivery.models import SendControl
 from pressdesk.extensions import db
-from tests.conftest import free_port
 from tests.delivery_support import (
     DroppingSMTP,
     OwnSMTP,
     PipeliningHandler,
+    SocketRelay,
     drive,
     publish_to,
     received_by_address,
@@ -30,10 +27,7 @@ from tests.delivery_support import (
     states,
 )
 
-
-@pytest.fixture(autouse=True)
-def no_wakeups(monkeypatch):
-    monkeypatch.setattr("pressdesk.delivery.queue.send_task", lambda *a: None)
+pytestmark = pytest.mark.usefixtures("no_wakeups")
 
 
 def test_handing_back_writes_no_error_onto_rows_that_were_not_tried(app, demo):
@@ -74,10 +68,11 @@ def _clock(step: float):  # type: ignore[no-untyped-def]
     return tick
 
 
-def test_auto_pause_race_is_idempotent_and_leaves_nothing_claimed(app, demo, monkeypatch):
+def test_auto_pause_race_is_idempotent_and_leaves_nothing_claimed(app, demo, monkeypatch,
+                                                                  settings_override):
     """Another process pauses the same version at the same moment (its row appears between our
     look and our write): our pause still succeeds and no row stays claimed."""
-    _settings(app, monkeypatch, auto_pause_errors=3)
+    settings_override(auto_pause_errors=3)
     real_pause, real_get = engine.auto_pause, db.session.get
 
     def other_process_pauses_too(version_id, reason):  # type: ignore[no-untyped-def]
@@ -102,11 +97,6 @@ def test_auto_pause_race_is_idempotent_and_leaves_nothing_claimed(app, demo, mon
     db.session.remove()
     assert controls.control_state(version.id) == "paused"
     assert states(version.id) == {"retrying": 3, "queued": 17}
-
-
-def _settings(app, monkeypatch, **changes):  # type: ignore[no-untyped-def]
-    s = app.extensions["pressdesk.settings"]
-    monkeypatch.setitem(app.extensions, "pressdesk.settings", dataclasses.replace(s, **changes))
 
 
 def test_no_row_stays_claimed_when_the_task_fails(app, demo, monkeypatch):
@@ -197,37 +187,20 @@ def test_dropped_connections_retry_the_one_message_and_starve_nobody(app, demo):
     assert took <= 2 * clean_time + 1.0, (clean_time, took)
 
 
-class RefusingRelay:
+class RefusingRelay(SocketRelay):
     """Answers every connection with 421 at once, counting connections (a relay that is down)."""
 
     def __init__(self) -> None:
-        self.port = free_port()
+        super().__init__(accept_timeout=0.1)
         self.connections = 0
-        self.sock = socket.create_server(("127.0.0.1", self.port))
-        self.sock.settimeout(0.1)
-        self.running = True
-        self.thread = threading.Thread(target=self._serve, daemon=True)
 
     def _serve(self) -> None:
-        while self.running:
-            try:
-                conn, _ = self.sock.accept()
-            except TimeoutError:
-                continue
+        for conn in self.accepted():
             self.connections += 1
             try:
                 conn.sendall(b"421 4.3.2 Service not available\r\n")
             finally:
                 conn.close()
-
-    def __enter__(self) -> RefusingRelay:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.running = False
-        self.thread.join(2)
-        self.sock.close()
 
 
 def test_a_relay_that_is_down_is_not_hammered(app, demo):

@@ -187,3 +187,22 @@ def test_subject_uris_resolve_to_the_portal_listing(app, demo):
     assert client.get(uris[1].removeprefix(base)).headers["Location"].endswith(
         "/region/rheiderland")
     assert client.get("/vokabular/stadt-lingen/thema/verkehr").status_code == 404
+
+
+def test_office_atom_feed_links_the_items_for_ingest(app, demo):
+    from lxml import etree as et
+
+    r = published(embargo=False)
+    client = app.test_client()
+    feed = client.get("/presse/landkreis-leer/feed.atom")
+    assert feed.status_code == 200
+    atom = "{http://www.w3.org/2005/Atom}"
+    [entry] = et.fromstring(feed.data).iter(f"{atom}entry")
+    links = {link.get("type"): link.get("href") for link in entry.iter(f"{atom}link")
+             if link.get("rel") == "alternate"}
+    assert links["application/json"].endswith(f"{permalink_path(r)}/ninjs.json")
+    assert links["application/vnd.iptc.g2.newsitem+xml"].endswith(
+        f"{permalink_path(r)}/newsml.xml")
+    etag = feed.headers["ETag"]
+    assert client.get("/presse/landkreis-leer/feed.atom",
+                      headers={"If-None-Match": etag}).status_code == 304

@@ -133,3 +133,16 @@ def test_private_keys_are_stored_encrypted(app, demo):
         keys.current("landkreis-leer")
         stored = (keys.keys_dir() / "landkreis-leer.json").read_text()
     assert "ENCRYPTED PRIVATE KEY" in stored and "BEGIN PRIVATE KEY" not in stored
+
+
+def test_verify_a_url_online_says_corrected_since(app, demo, live_server):
+    from tests.formats_support import corrected
+
+    r = corrected(published(embargo=False))
+    url = f"{live_server}{permalink_path(r)}/version/1/ninjs.json"
+    out = _verify(app, url)
+    assert out.exit_code == 0, out.output
+    assert "VERIFIED" in out.output and "Version 1" in out.output
+    assert "Since then: version 2" in out.output
+    current = _verify(app, f"{live_server}{permalink_path(r)}")
+    assert current.exit_code == 0 and "Since then" not in current.output

@@ -67,6 +67,8 @@ class FeedEntry:
     author: str
     enclosure: Enclosure | None = None
     tags: tuple[str, ...] = ()
+    # (media type, URL) of the same item in newsroom formats (Atom: more rel="alternate")
+    alternates: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,10 @@ def _atom_fix_entry_links(data: bytes, entries: list[FeedEntry]) -> bytes:
             entry.remove(link)
         entry.insert(at, etree.Element(f"{{{ATOM_NS}}}link", href=e.link, rel="alternate",
                                        type="text/html"))
+        for mime, href in e.alternates:
+            at += 1
+            entry.insert(at, etree.Element(f"{{{ATOM_NS}}}link", href=href, rel="alternate",
+                                           type=mime))
         if e.enclosure:
             entry.insert(at + 1, etree.Element(
                 f"{{{ATOM_NS}}}link", href=e.enclosure.url, rel="enclosure",

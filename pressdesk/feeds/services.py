@@ -25,6 +25,8 @@ from pressdesk.config import settings
 from pressdesk.db import utcnow
 from pressdesk.extensions import db
 from pressdesk.feeds.builder import FORMATS, MIME, Enclosure, FeedEntry, FeedMeta, Paging, build
+from pressdesk.formats import services as newsroom_formats
+from pressdesk.formats.photo import served_size
 from pressdesk.offices.models import Office
 from pressdesk.pagecache import DocumentCache, MicroCache
 from pressdesk.portal import services as portal
@@ -318,9 +320,11 @@ def entry_for(release: Release) -> FeedEntry:
         summary=p.subline or p.lead[:300], content_html=str(lead + p.body_html),  # body_html is Markup
         # the public time (an embargo's end, not the publish click); updated never before it
         published=p.published, updated=p.updated, author=p.office.name,
-        enclosure=Enclosure(url=image.original_url, length=image.size_bytes,
+        # the length of the file as served (with its IPTC metadata)
+        enclosure=Enclosure(url=image.original_url, length=served_size(release.images[0]),
                             type=image.content_type) if image else None,
         tags=tuple(t.name for t in p.topics),
+        alternates=newsroom_formats.feed_alternates(p),
     )
 
 

@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 
 from pressdesk.formats import common
@@ -88,8 +89,7 @@ def tagged(img: ReleaseImage, rendition: str, path: Path) -> Path:
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.stem}-{os.getpid()}{target.suffix}")
-    tmp.unlink(missing_ok=True)
+    tmp = target.with_name(f".{target.stem}-{uuid.uuid4().hex}{target.suffix}")  # per request
     cmd = [exiftool, *_arguments(meta, with_iim=path.suffix.lower() in (".jpg", ".jpeg")),
            "-o", str(tmp), str(path)]
     try:
@@ -100,3 +100,14 @@ def tagged(img: ReleaseImage, rendition: str, path: Path) -> Path:
         tmp.unlink(missing_ok=True)
         return path
     return target
+
+
+def served_size(img: ReleaseImage, rendition: str = "original") -> int:
+    """The size of the file the portal sends for this rendition (with its metadata), for a
+    feed's enclosure length."""
+    from pressdesk.releases.images import image_path
+
+    path = image_path(img, rendition)
+    if not path.exists():
+        return img.size_bytes
+    return tagged(img, rendition, path).stat().st_size

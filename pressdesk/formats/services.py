@@ -101,6 +101,13 @@ def links(p: PublicRelease) -> dict[str, str]:
                               number=p.number, slug=p.slug) for fmt in FORMATS}
 
 
+def feed_alternates(p: PublicRelease) -> tuple[tuple[str, str], ...]:
+    """(media type, URL) of the ninjs and NewsML-G2 items, for an Atom entry's links: an
+    ingest service polls the office's Atom feed (ETag/304) and fetches the items."""
+    found = links(p)
+    return tuple((FORMATS[fmt][0], found[fmt]) for fmt in ("ninjs", "newsml") if fmt in found)
+
+
 def endpoint(fmt: str, versioned: bool = False) -> str:
     name = fmt.replace(".", "_").replace("-", "_")
     return f"formats.{'version' if versioned else 'item'}_{name}"
