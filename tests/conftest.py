@@ -252,6 +252,16 @@ def _quiesce_tasks(flask_app: Flask, timeout: float = 30.0) -> None:
     celery.control.purge()
 
 
+def _clear_process_caches(flask_app: Flask) -> None:
+    """The per-process page, state and micro caches are keyed by the data state, and ids and
+    version numbers restart per test: an earlier test's entry could match. Start empty."""
+    from pressdesk import pagecache
+
+    for value in list(flask_app.extensions.values()):
+        if isinstance(value, pagecache.LocalCache | pagecache.MicroCache | pagecache.StateMemo):
+            value.clear()
+
+
 @pytest.fixture(autouse=True)
 def ctx(request: pytest.FixtureRequest) -> Iterator[None]:
     """Every test starts with no task of an earlier one in flight, empty tables and an app
@@ -264,6 +274,7 @@ def ctx(request: pytest.FixtureRequest) -> Iterator[None]:
         db.session.remove()
         _quiesce_tasks(flask_app)
         _empty_tables()
+        _clear_process_caches(flask_app)
         s = flask_app.extensions["pressdesk.settings"]
         shutil.rmtree(s.outbox_dir, ignore_errors=True)
         yield

@@ -83,3 +83,66 @@ def test_cancelling_asks_first_and_a_complete_delivery_has_no_pause_or_cancel(ap
         page.reload()
         assert page.locator("#pause-button").count() == 0
         assert page.locator("#cancel-button, #cancel-ask").count() == 0
+
+
+SHOTS_DIR = Path("/tmp/shots")
+
+
+def _desk_pages(demo) -> dict[str, str]:
+    """Every desk page once, for a release with an image and a PDF that was sent."""
+    from pressdesk.releases.models import Release, ReleaseVersion
+    from tests.formats_support import PDF
+
+    demo.load_demo()
+    db.session.remove()
+    leer = db.session.scalar(select(Release).where(Release.office.has(slug="landkreis-leer"),
+                                                   Release.status == "published"))
+    assert leer is not None and leer.images
+    if not leer.attachments:
+        from pressdesk.releases import attachments
+
+        attachments.add_attachment(leer, "Lageplan.pdf", PDF)
+        db.commit()
+    version_id = db.session.scalar(select(ReleaseVersion.id).where(
+        ReleaseVersion.release_id == leer.id).order_by(ReleaseVersion.id.desc()).limit(1))
+    rid = leer.id
+    return {
+        "list": "/desk/", "new": "/desk/releases/new", "edit": f"/desk/releases/{rid}/edit",
+        "show": f"/desk/releases/{rid}", "preview": f"/desk/releases/{rid}/preview",
+        "preview-email": f"/desk/releases/{rid}/preview/email",
+        "delivery-report": f"/desk/versions/{version_id}/deliveries",
+        "suppressions": "/desk/suppressions", "media": "/desk/media/",
+        "media-lists": "/desk/media/lists", "media-new-outlet": "/desk/media/outlets/new",
+        "media-import": "/desk/media/import", "members": "/desk/members/",
+        "settings": "/desk/settings/", "audit": "/desk/audit/",
+        "password": "/desk/account/password",
+    }
+
+
+def test_no_desk_page_scrolls_sideways_on_a_phone(app, demo, live_server):
+    pages = _desk_pages(demo)
+    SHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    wide: dict[str, int] = {}
+    for width in (390, 1280):
+        with browser_page(width, 844 if width == 390 else 900) as page:
+            browser_login(page, live_server, ADMIN)
+            for name, path in pages.items():
+                resp = page.goto(live_server + path)
+                assert resp is not None and resp.status == 200, (path, resp and resp.status)
+                page.wait_for_load_state("load")
+                page.screenshot(path=str(SHOTS_DIR / f"{name}-{width}.png"), full_page=True)
+                scroll = page.evaluate("document.documentElement.scrollWidth")
+                if scroll > width:
+                    wide[f"{name}@{width}"] = scroll
+    assert not wide, f"pages wider than the screen: {wide}"
+
+
+def test_the_email_previews_frame_shows_the_whole_mail(app, demo, live_server):
+    pages = _desk_pages(demo)
+    with browser_page(1280, 900) as page:
+        browser_login(page, live_server, ADMIN)
+        page.goto(live_server + pages["preview-email"])
+        page.wait_for_load_state("load")
+        frame = page.locator("iframe").first
+        height = frame.evaluate("f => f.getBoundingClientRect().height")
+        assert height >= 400, height
