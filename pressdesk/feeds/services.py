@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from pressdesk import pagecache, paging
 from pressdesk.config import settings
+from pressdesk.db import utcnow
 from pressdesk.extensions import db
 from pressdesk.feeds.builder import FORMATS, MIME, Enclosure, FeedEntry, FeedMeta, Paging, build
 from pressdesk.formats import services as newsroom_formats
@@ -29,7 +30,7 @@ from pressdesk.formats.photo import served_size
 from pressdesk.offices.models import Office
 from pressdesk.pagecache import DocumentCache, MicroCache
 from pressdesk.portal import services as portal
-from pressdesk.releases.models import Region, Release, ReleaseVersion, Topic
+from pressdesk.releases.models import Region, Release, ReleaseStatus, ReleaseVersion, Topic
 from pressdesk.releases.presenter import present
 from pressdesk.search.params import SearchParams
 from pressdesk.search.services import search_releases
@@ -241,7 +242,12 @@ def compute_state(scope: Scope) -> FeedState:
     newest = (select(ReleaseVersion.created_at)
               .join(Release, ReleaseVersion.release_id == Release.id).where(vis, cond)
               .order_by(ReleaseVersion.created_at.desc()).limit(1).scalar_subquery())
-    embargo = select(func.max(Release.embargo_until)).where(vis, cond).scalar_subquery()
+    # The newest passed embargo end of a published release: the same as the max over visible()
+    # (NULLs never count), written so that the embargo index answers it backwards, one row,
+    # instead of a scan of every visible release.
+    embargo = (select(func.max(Release.embargo_until))
+               .where(Release.status == ReleaseStatus.PUBLISHED.value,
+                      Release.embargo_until <= utcnow(), cond).scalar_subquery())
     withdrawn = select(func.max(Release.withdrawn_at)).where(cond).scalar_subquery()
     newest_raw, embargo_raw, withdrawn_raw = db.session.execute(
         select(newest, embargo, withdrawn)).one()

@@ -35,6 +35,9 @@ class SearchDocument(Base):
 
 # Indexes the portal's listings need (office page, topic and region pages), declared here so
 # the shared release models stay untouched; created in migration 0003_portal.
-Index("ix_releases_office_id_published_at", Release.office_id, Release.published_at)
+# Listings order by (published_at, id) newest first: with the id in the index, the newest page
+# is read backwards from it and stops after a page, instead of sorting every public release.
+Index("ix_releases_office_id_published_at", Release.office_id, Release.published_at, Release.id)
+Index("ix_releases_published_at_id", Release.published_at, Release.id)
 Index("ix_release_topics_topic_id", release_topics.c.topic_id)
 Index("ix_release_regions_region_id", release_regions.c.region_id)
