@@ -163,3 +163,62 @@ def test_check_page_is_valid_html_with_results_and_errors(app, demo, tmp_path):
         "error": _check(client, url="https://evil.example/x").get_data(as_text=True),
     }
     assert nu_check(pages, tmp_path) == {}
+
+
+def _picture(seed: int) -> bytes:
+    """A photo with large-scale structure (a difference hash of a flat image says nothing)."""
+    import random
+
+    from PIL import Image, ImageDraw
+
+    rnd = random.Random(seed)
+    im = Image.new("RGB", (1800, 1200), (128, 128, 128))
+    draw = ImageDraw.Draw(im)
+    for _ in range(14):
+        x, y = rnd.randrange(1500), rnd.randrange(900)
+        draw.rectangle((x, y, x + rnd.randrange(150, 600), y + rnd.randrange(150, 500)),
+                       fill=(rnd.randrange(256), rnd.randrange(256), rnd.randrange(256)))
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def test_photo_check_served_retouched_and_unknown(app, demo, tmp_path):
+    import shutil
+    import subprocess
+
+    import pytest
+    from PIL import Image, ImageDraw
+
+    from pressdesk.releases.images import add_image
+
+    exiftool = shutil.which("exiftool")
+    if exiftool is None:
+        pytest.skip("exiftool (libimage-exiftool-perl) writes the metadata the check reads")
+    r = draft(headline="Hafenfest in Leer")
+    add_image(r, "hafen.jpg", _picture(1), "Das Hafenfest", "Foto: Maria Meyer",
+              "Menschen an der Hafenkante", "")
+    db.session.commit()
+    services.publish_release(r, None)
+    db.session.commit()
+    client = app.test_client()
+    served = client.get(f"/bilder/{r.images[0].public_id}/original.jpg").data
+    html = _check(client, image=(io.BytesIO(served), "foto.jpg")).get_data(as_text=True)
+    assert "Ja – diese Meldung ist echt." in html and "„Das Hafenfest“" in html
+
+    # retouched, its metadata (naming the release) kept
+    im = Image.open(io.BytesIO(served)).convert("RGB")
+    ImageDraw.Draw(im).rectangle((0, 0, 900, 1200), fill=(255, 0, 0))
+    fake = tmp_path / "fake.jpg"
+    im.save(fake, "JPEG")
+    (tmp_path / "served.jpg").write_bytes(served)
+    subprocess.run([exiftool, "-q", "-overwrite_original", "-tagsFromFile",
+                    str(tmp_path / "served.jpg"), "-xmp:all", str(fake)], check=True)
+    html = _check(client, image=(io.BytesIO(fake.read_bytes()), "fake.jpg")
+                  ).get_data(as_text=True)
+    assert "Nein – dieses Foto wurde verändert." in html and "Hafenfest in Leer" in html
+
+    html = _check(client, image=(io.BytesIO(_picture(2)), "anderes.jpg")).get_data(as_text=True)
+    assert "Keine passende Meldung gefunden." in html
+    bad = _check(client, image=(io.BytesIO(b"not an image"), "x.jpg"))
+    assert bad.status_code == 400 and 'id="image-error"' in bad.get_data(as_text=True)

@@ -10,6 +10,7 @@ from wtforms.validators import Length, Optional
 
 MAX_TEXT = 50_000
 MAX_EML_BYTES = 2 * 1024 * 1024
+MAX_IMAGE_BYTES = 40 * 1024 * 1024
 
 
 class CheckForm(FlaskForm):
@@ -20,3 +21,4 @@ class CheckForm(FlaskForm):
         Optional(), Length(max=2000)])
     eml = FileField(_l("E-Mail als .eml-Datei"))
     signed = FileField(_l("Signierte Datei (signed.json)"))
+    image = FileField(_l("Foto (JPG oder PNG)"))

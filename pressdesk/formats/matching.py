@@ -43,6 +43,7 @@ class Finding:
     current: PublicRelease | None = None  # the release's latest version (corrections, withdrawal)
     changes: tuple[Change, ...] = ()
     score: float = 0.0
+    image_caption: str = ""  # for a photo: which of the release's photos it is
 
     @property
     def corrected_since(self) -> bool:

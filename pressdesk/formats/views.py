@@ -12,9 +12,9 @@ from werkzeug.datastructures import FileStorage
 
 from pressdesk.config import settings
 from pressdesk.extensions import db
-from pressdesk.formats import checking, matching, services
+from pressdesk.formats import checking, matching, pictures, services
 from pressdesk.formats import keys as signing_keys
-from pressdesk.formats.forms import MAX_EML_BYTES, CheckForm
+from pressdesk.formats.forms import MAX_EML_BYTES, MAX_IMAGE_BYTES, CheckForm
 from pressdesk.formats.matching import Finding
 from pressdesk.offices.models import Office
 from pressdesk.releases.models import Region, Topic
@@ -101,6 +101,17 @@ def _answer(form: CheckForm) -> Finding | None:
     text = (form.text.data or "").strip()
     url = (form.url.data or "").strip()
     upload, signed = _upload(form.eml.data), _upload(form.signed.data)
+    photo = _upload(form.image.data)
+    if photo is not None:
+        data = photo.read(MAX_IMAGE_BYTES + 1)
+        if len(data) > MAX_IMAGE_BYTES:
+            form.image.errors = [_("Das Foto ist zu groß (höchstens 40 MB).")]
+            return None
+        try:
+            return pictures.check_image(data)
+        except pictures.NotAnImage:
+            form.image.errors = [_("Diese Datei ist kein Foto im Format JPG oder PNG.")]
+            return None
     if signed is not None:
         data = signed.read(MAX_EML_BYTES + 1)
         if len(data) > MAX_EML_BYTES:
