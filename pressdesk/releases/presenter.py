@@ -262,7 +262,10 @@ def _build(v: VersionLike, version_id: int | None, draft: bool, image_endpoint: 
         images=_images(release, image_endpoint),
         attachments=tuple(
             PublicAttachment(id=a.public_id, filename=a.filename, content_type=a.content_type,
-                             size_bytes=a.size_bytes, url=attachment_url(a.public_id, a.filename))
+                             size_bytes=a.size_bytes,
+                             url=(external_url("releases.desk_attachment", public_id=a.public_id)
+                                  if image_endpoint == "releases.desk_image"
+                                  else attachment_url(a.public_id, a.filename)))
             for a in release.attachments),
         history=tuple(VersionEntry(x.version, x.kind, x.headline, x.created_at,
                                    x.change_summary or "")
@@ -304,8 +307,8 @@ def working_text(release: Release) -> _WorkingText:
 def present_draft(release: Release, desk_files: bool = False) -> PublicRelease:
     """The working text presented as it would be published (preview, test mail).
 
-    ``desk_files`` points image URLs at the desk's members-only route, which also serves the
-    images of drafts (the public route answers 404 until the release is public).
+    ``desk_files`` points image and attachment URLs at the desk's members-only routes, which
+    also serve the files of drafts (the public routes answer 404 until the release is public).
     """
     return _build(working_text(release), None, draft=True,
                   image_endpoint="releases.desk_image" if desk_files else "portal.image")

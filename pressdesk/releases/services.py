@@ -114,15 +114,19 @@ def mail_for(version: ReleaseVersion, kind: str | None = None) -> ReleaseMail:
     return mail_from(present(version), kind)
 
 
-def draft_mail(release: Release) -> ReleaseMail:
-    """The newspaper mail of the working text (preview, test mail)."""
-    return mail_from(present_draft(release))
+def draft_mail(release: Release, desk_files: bool = False) -> ReleaseMail:
+    """The newspaper mail of the working text (preview, test mail). ``desk_files``: file links
+    on the desk's members-only routes (a test mail goes to members; a draft's public file
+    links answer 404)."""
+    return mail_from(present_draft(release, desk_files=desk_files))
 
 
 def mail_from(p: PublicRelease, kind: str | None = None) -> ReleaseMail:
     s = settings()
     # While the Sperrfrist runs the public file routes answer 404: outlets get signed links.
     embargoed = p.embargoed_at(p.created_at)
+    # A draft is never served on the outlets' signed routes: its own links stay.
+    signed = embargoed and not p.draft
     return ReleaseMail(
         office_name=p.office.name, sender_name=p.office.sender_name, from_addr=s.mail_from,
         reply_to=p.reply_to, list_id=f"{p.office.slug}.{s.mail_domain}", headline=p.headline,
@@ -135,7 +139,7 @@ def mail_from(p: PublicRelease, kind: str | None = None) -> ReleaseMail:
         images=tuple(
             MailImage(url=(external_url("release_files.outlet_image", rendition="original",
                                         ext=i.extension, token=sign_file_id(i.id))
-                           if embargoed else i.original_url),
+                           if signed else i.original_url),
                       caption=i.caption, credit=i.credit, alt=i.alt, rights=i.rights,
                       width=i.width, height=i.height, format_label=i.format_label)
             for i in p.images
@@ -143,7 +147,7 @@ def mail_from(p: PublicRelease, kind: str | None = None) -> ReleaseMail:
         attachments=tuple(
             MailAttachment(url=(external_url("release_files.outlet_attachment",
                                              token=sign_file_id(a.id), filename=a.filename)
-                                if embargoed else a.url),
+                                if signed else a.url),
                            filename=a.filename, size_bytes=a.size_bytes)
             for a in p.attachments
         ),

@@ -309,7 +309,9 @@ def preview_email(release_id: int) -> ResponseReturnValue:
         "desk/preview_email.html", release=release, subject=str(msg["Subject"]),
         sender=str(msg["From"]), reply_to=str(msg.get("Reply-To", "")),
         text=_part(msg, "plain"), action_form=ActionForm(),
-        can_test="test_mail" in workflow.allowed(release, _user()))
+        can_test="test_mail" in workflow.allowed(release, _user()),
+        colleagues=workflow.test_colleagues(release, _user()),
+        max_colleagues=workflow.MAX_TEST_COLLEAGUES)
 
 
 @bp.route("/releases/<int:release_id>/preview/email.html")
@@ -332,11 +334,12 @@ def test_mail(release_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        to = workflow.send_test(release, _user())
+        to = workflow.send_test(release, _user(), request.form.getlist("colleagues", type=int))
     except services.ReleaseError as exc:
         _refused(exc)
     else:
-        flash(_("Testmail an %(to)s gesendet. Sie zählt nicht als Versand.", to=to), "success")
+        flash(_("Testmail an %(to)s gesendet. Sie zählt nicht als Versand.", to=", ".join(to)),
+              "success")
     return redirect(url_for(".preview_email", release_id=release.id))
 
 

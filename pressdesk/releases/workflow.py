@@ -622,29 +622,58 @@ def withdraw(release: Release, user: User, reason: str) -> ReleaseVersion:
 # --- Test mail ----------------------------------------------------------------------------------
 
 
-def send_test(release: Release, user: User) -> str:
-    """One real email of the working text to the user, through the configured transport.
+# A test mail goes to the sender and at most this many colleagues: never a way round the lists.
+MAX_TEST_COLLEAGUES = 4
+
+
+def test_colleagues(release: Release, user: User) -> list[User]:
+    """Who else may get a test mail: active members of the release's office."""
+    from pressdesk.accounts.models import Membership
+
+    return list(db.session.scalars(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.office_id == release.office_id, Membership.active.is_not(False),
+               User.active.is_(True), User.id != user.id)
+        .order_by(User.name)))
+
+
+def send_test(release: Release, user: User, colleague_ids: list[int] | None = None
+              ) -> list[str]:
+    """One real email of the working text to the user (and the chosen colleagues of this
+    office, at most MAX_TEST_COLLEAGUES), through the configured transport. File links point
+    at the desk's members-only routes: a draft's public links answer 404.
 
     No delivery row: it is not a delivery of the release and never shows in its report.
     """
     check(release, user, "test_mail")
+    wanted = set(colleague_ids or ())
+    colleagues = [u for u in test_colleagues(release, user) if u.id in wanted]
+    if len(wanted) > MAX_TEST_COLLEAGUES or len(colleagues) != len(wanted):
+        raise WorkflowError(_("Eine Testmail geht an Sie und höchstens %(n)d Mitglieder dieser "
+                              "Pressestelle.", n=MAX_TEST_COLLEAGUES))
     s = settings()
-    msg = render_message(draft_mail(release), current_app.jinja_env)
+    msg = render_message(draft_mail(release, desk_files=True), current_app.jinja_env)
     msg.replace_header("Subject", header_text(f"[TEST] {msg['Subject']}"))
-    message_id = f"<test.{release.public_id}.{uuid.uuid4().hex[:12]}@{s.mail_domain}>"
-    data = personalise(shared_bytes(msg), user.name, user.email, message_id)
+    shared = shared_bytes(msg)
     transport = open_transport()
     try:
         transport.open()
     except Exception as exc:  # noqa: BLE001 - any connect failure is reported the same way
         raise WorkflowError(_("Der Mailserver ist nicht erreichbar: %(error)s", error=str(exc))
                             ) from exc
+    sent: list[str] = []
     try:
-        result = transport.send(s.mail_from, user.email, data)
+        for person in (user, *colleagues):
+            message_id = f"<test.{release.public_id}.{uuid.uuid4().hex[:12]}@{s.mail_domain}>"
+            data = personalise(shared, person.name, person.email, message_id)
+            result = transport.send(s.mail_from, person.email, data)
+            if result.outcome is not Outcome.SENT:
+                raise WorkflowError(_("Die Testmail wurde nicht angenommen: %(error)s",
+                                      error=result.detail))
+            sent.append(person.email)
     finally:
         transport.close()
-    if result.outcome is not Outcome.SENT:
-        raise WorkflowError(_("Die Testmail wurde nicht angenommen: %(error)s",
-                              error=result.detail))
-    record(release.office_id, user, "release.test_sent", "release", release.id, user.email)
-    return user.email
+        if sent:
+            record(release.office_id, user, "release.test_sent", "release", release.id,
+                   ", ".join(sent))
+    return sent
