@@ -35,9 +35,9 @@ class SearchDocument(Base):
 
 # Indexes the portal's listings need (office page, topic and region pages), declared here so
 # the shared release models stay untouched; created in migration 0003_portal.
-# Listings order by (published_at, id) newest first: with the id in the index, the newest page
-# is read backwards from it and stops after a page, instead of sorting every public release.
+# Listings order by (published_at, id) newest first: with the id in the index, an office page is
+# read backwards from it and stops after a page (EXPLAIN in docs/portal.md). The home page needs
+# no such index: PostgreSQL reads ix_releases_published_at backwards with an incremental sort.
 Index("ix_releases_office_id_published_at", Release.office_id, Release.published_at, Release.id)
-Index("ix_releases_published_at_id", Release.published_at, Release.id)
 Index("ix_release_topics_topic_id", release_topics.c.topic_id)
 Index("ix_release_regions_region_id", release_regions.c.region_id)
