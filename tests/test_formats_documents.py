@@ -206,3 +206,17 @@ def test_office_atom_feed_links_the_items_for_ingest(app, demo):
     etag = feed.headers["ETag"]
     assert client.get("/presse/landkreis-leer/feed.atom",
                       headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_items_answer_304_until_they_change(app, demo):
+    r = published(embargo=False)
+    client = app.test_client()
+    url = f"{permalink_path(r)}/newsml.xml"
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    from pressdesk.releases.models import Release
+
+    corrected(db.session.get(Release, r.id))
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 200 and again.headers["ETag"] != etag

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
-from flask import Response
+from flask import Response, request
 from sqlalchemy import ColumnElement, and_, or_, select
 
 from pressdesk.extensions import db
@@ -86,10 +87,13 @@ def signature(p: PublicRelease, doc: dict[str, Any] | None = None) -> str:
 
 def response(p: PublicRelease, fmt: str) -> Response:
     """The document of ``fmt`` as an answer (media type, a minute of caching)."""
-    resp = Response(render(p, fmt), mimetype=FORMATS[fmt][0])
+    body = render(p, fmt)
+    resp = Response(body, mimetype=FORMATS[fmt][0])
     resp.headers["Cache-Control"] = "public, max-age=60"
+    resp.set_etag(hashlib.sha256(body).hexdigest()[:32])  # pollers get 304 until it changes
     if fmt == "ninjs":  # the signature travels along; the same is at ninjs.jws
         resp.headers["X-Pressdesk-Signature"] = signature(p)
+    resp.make_conditional(request)
     return resp
 
 
