@@ -11,13 +11,14 @@ from flask_login import current_user
 from pressdesk.heartbeat import workers_missing
 from pressdesk.labels import STATE_LABELS, state_label  # noqa: F401 - the one home of labels
 from pressdesk.paging import page_url
-from pressdesk.text import german_date, german_datetime, iso_utc
+from pressdesk.text import file_size, german_date, german_datetime, iso_utc
 
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["de_date"] = lambda d: german_date(d) if d else ""
     app.jinja_env.filters["de_datetime"] = lambda d: german_datetime(d) if d else ""
     app.jinja_env.filters["iso"] = lambda d: iso_utc(d) if isinstance(d, datetime) else ""
+    app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.globals["page_url"] = page_url
     # Called by the desk's start page only (one small query), not on every render.
     app.jinja_env.globals["workers_missing"] = workers_missing

@@ -67,3 +67,19 @@ def dateline(place: str, when: datetime) -> str:
     """The dateline a German release starts with: "Leer, 23.11.2026"."""
     place = one_line(place)
     return f"{place}, {german_date(when)}" if place else german_date(when)
+
+
+def file_size(n_bytes: int, locale: str | None = None) -> str:
+    """A file size as a reader of the page's language writes it: "10,0 MB", "312 KB".
+
+    ``locale`` None: the current request's language (Flask-Babel); the mails pass "de".
+    """
+    from babel.numbers import format_decimal
+
+    if locale is None:
+        from flask_babel import get_locale
+
+        locale = str(get_locale() or "de")
+    if n_bytes >= 1024 * 1024:
+        return f"{format_decimal(n_bytes / (1024 * 1024), format='#,##0.0', locale=locale)} MB"
+    return f"{format_decimal(max(1, round(n_bytes / 1024)), format='#,##0', locale=locale)} KB"

@@ -15,6 +15,7 @@ import filetype
 from pressdesk.config import settings
 from pressdesk.releases.images import media_dir
 from pressdesk.releases.models import Release, ReleaseAttachment, new_public_id
+from pressdesk.text import file_size
 
 ALLOWED = {
     "application/pdf": "PDF",
@@ -68,7 +69,7 @@ def add_attachment(release: Release, filename: str, data: bytes) -> ReleaseAttac
         raise AttachmentError("Die Datei ist leer.")
     if len(data) > limit_mb * 1024 * 1024:
         raise AttachmentError(
-            f"Die Datei ist zu groß ({len(data) / 1024 / 1024:.1f} MB). "
+            f"Die Datei ist zu groß ({file_size(len(data))}). "
             f"Erlaubt sind höchstens {limit_mb} MB je Anhang.")
     content_type = content_type_of(data)
     att = ReleaseAttachment(public_id=new_public_id(), filename=clean_filename(filename),
