@@ -220,3 +220,12 @@ def test_items_answer_304_until_they_change(app, demo):
     corrected(db.session.get(Release, r.id))
     again = client.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 200 and again.headers["ETag"] != etag
+
+
+def test_openapi_names_the_format_parameter(app, demo):
+    from pressdesk.formats.services import FORMATS
+
+    spec = app.test_client().get("/api/v1/openapi.json").json
+    [param] = [x for x in spec["paths"]["/releases/{id}"]["get"]["parameters"]
+               if x["name"] == "format"]
+    assert set(param["schema"]["enum"]) == set(FORMATS)

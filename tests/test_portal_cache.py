@@ -208,3 +208,20 @@ def test_archive_months_and_vocabularies_are_computed_once_per_data_state(app, d
     assert calls.count("vocab") == 4
     months = client.get("/archiv").get_data(as_text=True)
     assert calls.count("months") == 2 and "2" in months
+
+
+def test_an_office_settings_change_shows_on_the_next_request(app, demo, renders,
+                                                            settings_override):
+    from tests.helpers import office
+
+    settings_override(feed_state_ttl=0)  # the edit below is made without any signal
+    publish()
+    client = app.test_client()
+    first = client.get("/presse/landkreis-leer")
+    assert "Neue Beschreibung der Pressestelle" not in first.get_data(as_text=True)
+    leer = office("landkreis-leer")
+    leer.description = "Neue Beschreibung der Pressestelle"
+    db.session.commit()
+    after = client.get("/presse/landkreis-leer", headers={"If-None-Match": first.headers["ETag"]})
+    assert after.status_code == 200
+    assert "Neue Beschreibung der Pressestelle" in after.get_data(as_text=True)

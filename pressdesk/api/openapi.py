@@ -175,10 +175,20 @@ def spec() -> dict[str, Any]:
             }},
             "/releases/{id}": {"get": {
                 "operationId": "getRelease", "summary": "One public release with images",
-                "parameters": [_param("id", "Release public id", _STR, "path", True)],
+                "parameters": [
+                    _param("id", "Release public id", _STR, "path", True),
+                    # the newsroom formats of pressdesk.formats (docs/formats.md)
+                    _param("format", "A newsroom format instead of this JSON: ninjs (3.1), "
+                           "ninjs-2.2, newsml (NewsML-G2 2.35), nitf (3.6), jws (detached "
+                           "signature of the ninjs), signed (ninjs and signature)",
+                           {"type": "string", "enum": ["ninjs", "ninjs-2.2", "newsml", "nitf",
+                                                       "jws", "signed"]})],
                 "responses": {"200": {"description": "The release", "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/Release"}}}},
-                    "404": _ERROR},
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Release"}},
+                    "application/vnd.iptc.g2.newsitem+xml": {"schema": _STR},
+                    "application/vnd.iptc.nitf+xml": {"schema": _STR},
+                    "application/jose": {"schema": _STR}}},
+                    "400": _ERROR, "404": _ERROR},
             }},
         }),
         "components": {"schemas": SCHEMAS},

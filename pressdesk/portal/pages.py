@@ -1,9 +1,10 @@
 """Rendered portal pages for anonymous readers, from the one document store (``pagecache``).
 
-A page is keyed by the data state the feeds use (``feeds.services.state`` of everything public),
-its URL and its language, so a publish, correction, withdrawal or embargo end is a new key: no
-stale page. Never cached: a logged-in user's page, a page with flashed messages, anything but a
-plain 200 HTML answer, an answer that sets a cookie. The pages carry forms (language switch) with
+A page is keyed by the data state the feeds use (``feeds.services.state`` of everything public)
+with a digest of the offices' settings, its URL and its language, so a publish, correction,
+withdrawal, embargo end or office edit is a new key: no stale page. Never cached: a logged-in
+user's page, a page with flashed messages, anything but a plain 200 HTML answer, an answer that
+sets a cookie. The pages carry forms (language switch) with
 the reader's CSRF token: the stored page holds a placeholder, each answer puts in the reader's own
 token, so no token is ever shared. The ETag includes a digest of the reader's token; answers are
 ``private, no-cache``: the browser revalidates and gets a 304 while nothing changed.
@@ -21,9 +22,11 @@ from flask.sansio.app import App
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy import select
 
 from pressdesk import pagecache
 from pressdesk.config import settings
+from pressdesk.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,12 +58,31 @@ def cacheable() -> bool:
 
 
 def state_signature() -> str:
-    """The data state every portal page depends on (one cheap query, micro-cached like feeds)."""
+    """The data state every portal page depends on: the feeds' release state and the offices'
+    settings (names, descriptions, contacts, imprints are on the pages too); both cheap and
+    micro-cached for ``PRESSDESK_FEED_STATE_TTL`` like the feeds' state."""
     from pressdesk.feeds import services as feeds
 
     scope = feeds.cached_scope("all", feeds.scope_all)
     assert scope is not None  # scope_all always resolves
-    return feeds.state(scope).signature
+    return feeds.state(scope).signature + "|" + offices_digest()
+
+
+def offices_digest() -> str:
+    """A digest of every office row: an office's settings change the pages without any
+    release changing (a few hundred rows at most, read at most once per TTL)."""
+    from pressdesk.offices.models import Office
+
+    ttl = settings().feed_state_ttl
+    cache_ = pagecache.micro_cache("pressdesk.page_offices") if ttl > 0 else None
+    hit = cache_.get("offices") if cache_ is not None else None
+    if isinstance(hit, str):
+        return hit
+    rows = db.session.execute(select(Office.__table__).order_by(Office.id)).all()
+    digest = hashlib.sha256(repr([tuple(r) for r in rows]).encode()).hexdigest()[:16]
+    if cache_ is not None:
+        cache_.set("offices", digest)
+    return digest
 
 
 def page_key(signature: str) -> str:
