@@ -120,11 +120,17 @@ def _desk_pages(demo) -> dict[str, str]:
 
 
 def test_no_desk_page_scrolls_sideways_on_a_phone(app, demo, live_server):
+    """Every desk page at 390 and 1280 px: no sideways scrolling, axe-core clean (a table
+    that scrolls in its own region must be reachable by keyboard), screenshots for people."""
+    from tests.test_a11y import TAGS, _axe_source
+
     pages = _desk_pages(demo)
     SHOTS_DIR.mkdir(parents=True, exist_ok=True)
     wide: dict[str, int] = {}
+    problems: dict[str, list[str]] = {}
     for width in (390, 1280):
         with browser_page(width, 844 if width == 390 else 900) as page:
+            page.context.add_init_script(script=_axe_source())
             browser_login(page, live_server, ADMIN)
             for name, path in pages.items():
                 resp = page.goto(live_server + path)
@@ -134,7 +140,14 @@ def test_no_desk_page_scrolls_sideways_on_a_phone(app, demo, live_server):
                 scroll = page.evaluate("document.documentElement.scrollWidth")
                 if scroll > width:
                     wide[f"{name}@{width}"] = scroll
+                result = page.evaluate(
+                    "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
+                for v in result["violations"]:
+                    targets = [", ".join(n["target"]) for n in v["nodes"]][:3]
+                    problems.setdefault(f"{name}@{width}", []).append(
+                        f"{v['id']}: {v['help']} at {targets}")
     assert not wide, f"pages wider than the screen: {wide}"
+    assert not problems, "\n".join(f"{k}: {v}" for k, v in problems.items())
 
 
 def test_the_email_previews_frame_shows_the_whole_mail(app, demo, live_server):
