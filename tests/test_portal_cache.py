@@ -1,6 +1,7 @@
 """Portal pages from the state-keyed document store: never stale, 304 when unchanged, never a
 shared CSRF token, never for a logged-in user."""
 
+import os
 import re
 from datetime import timedelta
 
@@ -225,3 +226,24 @@ def test_an_office_settings_change_shows_on_the_next_request(app, demo, renders,
     after = client.get("/presse/landkreis-leer", headers={"If-None-Match": first.headers["ETag"]})
     assert after.status_code == 200
     assert "Neue Beschreibung der Pressestelle" in after.get_data(as_text=True)
+
+
+@pytest.mark.skipif(not os.environ.get("PRESSDESK_BROKER_URL", "").startswith("redis"),
+                    reason="needs Redis; the PostgreSQL/Redis run covers it")
+def test_with_redis_configured_every_web_host_shares_the_pages(app, demo, renders,
+                                                               settings_override):
+    settings_override(feed_cache_url=os.environ["PRESSDESK_BROKER_URL"])
+    app.extensions.pop("pressdesk.feed_cache", None)
+    try:
+        assert isinstance(pagecache.store(), pagecache.RedisCache)
+        publish()
+        client = app.test_client()
+        first = client.get("/")
+        assert len(renders) == 1
+        app.extensions.pop("pressdesk.feed_cache")  # another host: nothing of its own
+        again = app.test_client().get("/")
+        assert len(renders) == 1  # served from Redis
+        assert _without_token(again.data) == _without_token(first.data)
+        assert pages.PLACEHOLDER not in again.get_data(as_text=True)
+    finally:
+        app.extensions.pop("pressdesk.feed_cache", None)
