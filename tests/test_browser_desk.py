@@ -17,6 +17,16 @@ from tests.helpers import ADMIN, EDITOR, PUBLISHER, draft
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_wakeups")]
 
 
+def _axe_clean(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_a11y import TAGS, _axe_source
+
+    page.evaluate(_axe_source())
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", TAGS)
+    found = [f"{v['id']}: {v['help']}" for v in result["violations"]]
+    assert not found, (name, found)
+
+
 def _deliveries() -> int:
     db.session.remove()
     return db.session.scalar(select(func.count()).select_from(Delivery)) or 0
@@ -61,6 +71,7 @@ def test_publishing_asks_first_naming_the_lists_and_the_recipient_count(app, dem
         expect(box).to_contain_text("9 E-Mail-Adressen")
         expect(box).to_contain_text("Regionale Medien")
         assert _deliveries() == 0, "nothing is sent before the second click"
+        _axe_clean(page, "confirm publish")
         page.click("#confirm-publish-button")
         page.wait_for_url("**/deliveries")
         assert _deliveries() == 9
@@ -160,3 +171,27 @@ def test_the_email_previews_frame_shows_the_whole_mail(app, demo, live_server):
             frame = page.locator("iframe.mail-frame")
             box = frame.evaluate("f => f.getBoundingClientRect().toJSON()")
             assert box["height"] >= 400 and box["width"] >= 300, (width, box)
+
+
+def test_four_eyes_dead_end_an_admin_of_the_office_approves(app, demo, live_server):
+    from pressdesk.accounts.services import find_user
+    from pressdesk.releases import services
+    from tests.desk_helpers import four_eyes
+    from tests.helpers import office
+
+    four_eyes(True)
+    release = services.create_release(office("landkreis-leer"), find_user(PUBLISHER), {
+        "headline": "Kreishaus am Freitag geschlossen", "lead": "Wegen einer Versammlung.",
+        "body": "Ab Montag wieder geöffnet.", "dateline_place": "Leer"})
+    db.commit()
+    with browser_page() as page:
+        browser_login(page, live_server, PUBLISHER)  # the office's only publisher wrote it
+        page.goto(f"{live_server}/desk/releases/{release.id}")
+        page.click("#submit-button")
+        expect(page.locator("#approvers")).to_have_text("Freigeben können: Demo-Administration")
+        assert page.locator("#approve-button").count() == 0
+        _axe_clean(page, "release in review")
+        browser_login(page, live_server, ADMIN)
+        page.goto(f"{live_server}/desk/releases/{release.id}")
+        page.click("#approve-button")
+        expect(page.locator(".state.big")).to_have_text("Freigegeben")
