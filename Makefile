@@ -6,7 +6,7 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run setup db demo test test-fast lint browser wheel bench bench-portal clean translations
+.PHONY: run setup db demo test test-fast lint tools browser wheel bench bench-portal clean translations
 
 run: demo
 	PORT=$(PORT) $(BIN)/pressdesk dev --port $(PORT)
@@ -26,15 +26,21 @@ db: setup
 demo: db
 	$(BIN)/pressdesk demo
 
-# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser).
-browser:
-	@if [ ! -x $(CHROMIUM) ]; then \
+# Debian packages the suite drives: chromium for the browser tests (Playwright never downloads a
+# browser), exiftool to read back photo metadata, a Java runtime for the Nu Html Checker.
+# Installed when missing and running as root; otherwise the command to run is printed.
+TOOLS := $(CHROMIUM):chromium /usr/bin/exiftool:libimage-exiftool-perl /usr/bin/java:default-jre-headless
+tools:
+	@missing=""; for t in $(TOOLS); do [ -x "$${t%%:*}" ] || missing="$$missing $${t##*:}"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) ; \
-	  else echo "chromium missing: install Debian's chromium (sudo apt-get install chromium)"; fi; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing); \
+	  else echo "missing Debian packages: sudo apt-get install$$missing"; fi; \
 	fi
 
-test: setup browser
+browser: tools
+
+test: setup tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-fast: setup
