@@ -38,6 +38,7 @@ OFFICE_FIELD_LABELS = {
     "description": _l("Beschreibung"), "imprint": _l("Impressum"),
     "require_four_eyes": _l("Vier-Augen-Prinzip"),
     "allow_urgent_corrections": _l("Eilkorrekturen"),
+    "strip_photo_locations": _l("GPS und Seriennummern aus Fotos entfernen"),
 }
 
 DELIVERY_STATE_LABELS = {

@@ -30,6 +30,8 @@ def test_admin_saves_settings_and_the_change_is_logged(app, demo):
     assert o.contact_email == "Presse@landkreis-leer.example"  # normalised domain
     assert o.imprint.count("\n") == 2  # multi-line text stays multi-line
     assert o.require_four_eyes is True
+    # The photo checkbox was not ticked in this post: the office now keeps GPS and serials.
+    assert o.strip_photo_locations is False
     assert audit_actions("landkreis-leer")[-1] == "office.settings"
     page = client.get("/desk/settings/").get_data(as_text=True)
     assert 'value="Dieter Bäumer"' in page

@@ -156,3 +156,48 @@ def test_verp_return_path_names_the_row_and_cannot_be_forged(app, demo):
     forged = senders[rows(version.id)[0].email].replace("bounce+1-", "bounce+2-")
     assert relays.row_for_verp(forged) is None
     assert relays.row_for_verp("presse@pressdesk.example") is None
+
+
+def test_outlets_get_the_newsroom_format_they_ingest_attached(app, demo):
+    """An outlet whose editorial system ingests agency formats gets the NewsML-G2 item (valid
+    against IPTC's schema) or the ninjs document attached to every mail; combined with images
+    as attachments where it wants both; everyone else gets the plain message."""
+    import json
+    from pathlib import Path
+
+    from lxml import etree
+
+    oz, ga, dl = (_outlet("Ostfriesen-Zeitung"), _outlet("General-Anzeiger"),
+                  _outlet("Der Leeraner"))
+    oz.attach_format = "newsml"
+    ga.attach_format, ga.prefers_attachments, ga.max_attachment_kb = "ninjs", True, 5000
+    release = draft(headline="Kreistag beschließt Radwegeplan")
+    img = ReleaseImage(release_id=release.id, position=0, filename="radweg.jpg",
+                       caption="Der neue Radweg", credit="Foto: Landkreis Leer", alt="Radweg")
+    store(img, placeholder_jpeg("Radweg", (1200, 800)))
+    release.images.append(img)
+    db.session.commit()
+    version = services.publish_release(release, None)
+    db.commit()
+    by_name = {r.name: r for r in rows(version.id)}
+    assert by_name["Ostfriesen-Zeitung"].variant == "newsml"
+    assert by_name["General-Anzeiger"].variant == "attachments+ninjs"
+    assert by_name["Der Leeraner"].variant == ""
+
+    with OwnSMTP() as server:
+        drive(version.id, server.transport, lambda: states(version.id) == {"sent": 9})
+        got = {m.rcpt_tos[0]: parse(m.data) for m in server.handler.messages}
+    (item,) = list(got[oz.email].iter_attachments())
+    assert item.get_filename() == "newsml.xml"
+    assert item.get_content_type() == "application/vnd.iptc.g2.newsitem+xml"
+    xsd = Path(__file__).parent / "data" / "iptc" / "NewsML-G2_2.35-spec-All-Power.xsd"
+    schema = etree.XMLSchema(etree.parse(str(xsd)))
+    doc = etree.fromstring(item.get_content() if isinstance(item.get_content(), bytes)
+                           else item.get_content().encode("utf-8"))
+    assert schema.validate(doc), schema.error_log
+    assert b"Kreistag beschlie" in etree.tostring(doc, encoding="utf-8")
+    files = {a.get_filename(): a for a in got[ga.email].iter_attachments()}
+    assert set(files) == {"radweg.jpg", "ninjs.json"}
+    ninjs = json.loads(files["ninjs.json"].get_content())
+    assert [h["value"] for h in ninjs["headlines"]][0] == "Kreistag beschließt Radwegeplan"
+    assert got[dl.email].get_content_type() == "multipart/alternative"

@@ -101,3 +101,24 @@ def test_png_original_carries_xmp(app, demo, tmp_path):
     tags = _read(app.test_client().get(url).data, tmp_path, "plan.png")
     assert tags["XMP-dc:Description"] == "Der Lageplan"
     assert tags["XMP-iptcCore:AltTextAccessibility"] == "Ein Lageplan des Radwegs"
+
+
+def test_an_office_can_keep_gps_and_serial_numbers_on_purpose(app, demo, tmp_path):
+    """The default strips them (above); an office that turns the setting off serves the camera's
+    GPS position and serials, and turning it back on strips them again at once."""
+    r = draft(headline="Luftbild vom Hafen")
+    add_image(r, "hafen.jpg", _camera_jpeg(tmp_path), "Der Hafen von oben", "Foto: Drohne",
+              "Der Hafen", "Abdruck honorarfrei")
+    r.office.strip_photo_locations = False
+    db.session.commit()
+    services.publish_release(r, None)
+    db.session.commit()
+    url = f"/bilder/{r.images[0].public_id}/original.jpg"
+    kept = _read(app.test_client().get(url).data, tmp_path, "kept.jpg")
+    assert any("GPSLatitude" in k for k in kept) and any("SerialNumber" in k for k in kept), kept
+    assert kept["XMP-dc:Description"] == "Der Hafen von oben"
+    office = db.session.get(type(r.office), r.office_id)
+    office.strip_photo_locations = True
+    db.session.commit()
+    stripped = _read(app.test_client().get(url).data, tmp_path, "stripped.jpg")
+    assert not [k for k in stripped if "GPS" in k or "SerialNumber" in k], stripped

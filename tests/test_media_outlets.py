@@ -29,13 +29,19 @@ def test_admin_creates_outlet_with_normalised_addresses(app, demo):
     token = token_of(client, "/desk/media/outlets/new")
     resp = client.post("/desk/media/outlets/new", data=_outlet_form(
         token, extra_emails="lokal@Emder-Zeitung.example\nfoto@emder-zeitung.example",
-        images="attachments", max_attachment_kb="4096"))
+        images="attachments", max_attachment_kb="4096", attach_format="newsml"))
     assert resp.status_code == 302
     o = next(o for o in _outlets("landkreis-leer") if o.name == "Emder Zeitung")
     # Domain lower-cased by email-validator; the local part is kept as typed.
     assert o.email == "Redaktion@emder-zeitung.example"
     assert o.extra_list == ["lokal@emder-zeitung.example", "foto@emder-zeitung.example"]
     assert o.prefers_attachments and o.max_attachment_kb == 4096
+    assert o.attach_format == "newsml"
+    edit = client.get(f"/desk/media/outlets/{o.id}").get_data(as_text=True)
+    assert '<option selected value="newsml">' in edit or '<option value="newsml" selected>' in edit
+    refused = client.post(f"/desk/media/outlets/{o.id}", data=_outlet_form(
+        token_of(client, f"/desk/media/outlets/{o.id}"), attach_format="pdf"))
+    assert refused.status_code == 422 and db.session.get(type(o), o.id).attach_format == "newsml"
     assert "outlet.created" in audit_actions("landkreis-leer")
     page = client.get("/desk/media/").get_data(as_text=True)
     assert "Emder Zeitung" in page and "foto@emder-zeitung.example" in page

@@ -3,7 +3,8 @@ rendition): caption, credit line, creator, copyright notice, usage terms, alt te
 release's permalink, in IPTC IIM (JPEG) and XMP, written with exiftool.
 
 The upload's own metadata is kept, except GPS positions and camera/lens serial numbers, which
-are removed (they tell where a photographer was and which camera they own). The tagged copy is
+are removed (they tell where a photographer was and which camera they own) unless the office
+chose to keep them (``Office.strip_photo_locations``). The tagged copy is
 made once per file and metadata (the name holds a hash of both) beside the stored rendition, so
 a changed caption gives a new copy, and removing the image removes its copies with its folder.
 """
@@ -46,8 +47,8 @@ def metadata(p: PublicRelease, img: PublicImage) -> dict[str, str]:
     }
 
 
-def _arguments(meta: dict[str, str], with_iim: bool) -> list[str]:
-    args = ["-q", "-m", *STRIP,
+def _arguments(meta: dict[str, str], with_iim: bool, strip: bool = True) -> list[str]:
+    args = ["-q", "-m", *(STRIP if strip else ()),
             f"-XMP-dc:Description={meta['description']}",
             f"-XMP-dc:Creator={meta['creator']}",
             f"-XMP-dc:Rights={meta['copyright']}",
@@ -82,15 +83,17 @@ def tagged(img: ReleaseImage, rendition: str, path: Path) -> Path:
     if public is None:
         return path
     meta = metadata(p, public)
+    strip = img.release.office.strip_photo_locations
     stat = path.stat()
-    key = hashlib.sha256(json.dumps([meta, stat.st_size, stat.st_mtime_ns],
+    key = hashlib.sha256(json.dumps([meta, strip, stat.st_size, stat.st_mtime_ns],
                                     sort_keys=True).encode()).hexdigest()[:16]
     target = path.parent / "tagged" / f"{rendition}-{key}{path.suffix}"
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.stem}-{uuid.uuid4().hex}{target.suffix}")  # per request
-    cmd = [exiftool, *_arguments(meta, with_iim=path.suffix.lower() in (".jpg", ".jpeg")),
+    cmd = [exiftool, *_arguments(meta, with_iim=path.suffix.lower() in (".jpg", ".jpeg"),
+                                 strip=strip),
            "-o", str(tmp), str(path)]
     try:
         subprocess.run(cmd, check=True, capture_output=True, timeout=30)

@@ -4,7 +4,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from pressdesk.media.models import OutletKind
+from pressdesk.media.models import ATTACH_FORMATS, OutletKind
 
 KIND_CHOICES = [
     (OutletKind.DAILY.value, _l("Tageszeitung")), (OutletKind.WEEKLY.value, _l("Wochenblatt")),
@@ -25,6 +25,8 @@ class OutletForm(FlaskForm):
                                                 ("attachments", _l("als Anhang"))])
     max_attachment_kb = IntegerField(_l("Größte Anhangsgröße (KB)"), default=10240,
                                      validators=[Optional(), NumberRange(min=1, max=102400)])
+    attach_format = SelectField(_l("Agenturformat anhängen"),
+                                choices=[("", _l("keines")), *ATTACH_FORMATS.items()], default="")
     active = BooleanField(_l("Aktiv (erhält Mitteilungen)"), default=True)
 
 

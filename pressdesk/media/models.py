@@ -30,6 +30,10 @@ list_outlets = Table(
 )
 
 
+# The newsroom formats an outlet can have attached: name -> label.
+ATTACH_FORMATS = {"newsml": "NewsML-G2", "ninjs": "ninjs (JSON)", "nitf": "NITF"}
+
+
 class Outlet(Base):
     __tablename__ = "outlets"
     __table_args__ = (UniqueConstraint("office_id", "email"),)
@@ -45,6 +49,9 @@ class Outlet(Base):
     # Images as links (default) or as attachments up to the cap.
     prefers_attachments: Mapped[bool] = mapped_column(Boolean, default=False)
     max_attachment_kb: Mapped[int] = mapped_column(Integer, default=10240)
+    # A newsroom format attached to every mail for the outlet's editorial system to ingest
+    # ("" none, else a name of ``ATTACH_FORMATS``).
+    attach_format: Mapped[str] = mapped_column(String(20), default="", server_default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

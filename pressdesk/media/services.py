@@ -23,7 +23,7 @@ from pressdesk.db import utcnow
 from pressdesk.delivery.queue import Recipient
 from pressdesk.extensions import db
 from pressdesk.media import csvio
-from pressdesk.media.models import DistributionList, Outlet, OutletKind, list_outlets
+from pressdesk.media.models import ATTACH_FORMATS, DistributionList, Outlet, OutletKind, list_outlets
 from pressdesk.offices.models import Office
 from pressdesk.text import one_line
 
@@ -69,6 +69,7 @@ class OutletData:
     prefers_attachments: bool = False
     max_attachment_kb: int = 10240
     active: bool = True
+    attach_format: str = ""
 
 
 def outlets(office: Office) -> list[Outlet]:
@@ -100,10 +101,13 @@ def _clean(office: Office, data: OutletData, outlet_id: int | None) -> OutletDat
                 address=a, outlet=taken[a.lower()]))
     if not 1 <= data.max_attachment_kb <= 102400:
         raise MediaError(_("Die Anhang-Grenze muss zwischen 1 und 102400 KB liegen."))
+    if data.attach_format and data.attach_format not in ATTACH_FORMATS:
+        raise MediaError(_("Unbekanntes Agenturformat."))
     return OutletData(name=name, kind=data.kind, email=primary, extra=extra,
                       region=one_line(data.region)[:120],
                       prefers_attachments=data.prefers_attachments,
-                      max_attachment_kb=data.max_attachment_kb, active=data.active)
+                      max_attachment_kb=data.max_attachment_kb, active=data.active,
+                      attach_format=data.attach_format)
 
 
 def _apply(outlet: Outlet, data: OutletData) -> None:
@@ -113,6 +117,7 @@ def _apply(outlet: Outlet, data: OutletData) -> None:
     outlet.prefers_attachments = data.prefers_attachments
     outlet.max_attachment_kb = data.max_attachment_kb
     outlet.active = data.active
+    outlet.attach_format = data.attach_format
 
 
 def create_outlet(office: Office, user: User | None, data: OutletData) -> Outlet:

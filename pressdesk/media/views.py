@@ -53,7 +53,8 @@ def _data(form: OutletForm) -> services.OutletData:
         name=form.name.data or "", kind=form.kind.data or "", email=form.email.data or "",
         extra=(form.extra_emails.data or "").replace(",", " ").replace(";", " ").split(),
         region=form.region.data or "", prefers_attachments=form.images.data == "attachments",
-        max_attachment_kb=form.max_attachment_kb.data or 10240, active=bool(form.active.data))
+        max_attachment_kb=form.max_attachment_kb.data or 10240, active=bool(form.active.data),
+        attach_format=form.attach_format.data or "")
 
 
 def _can_edit() -> bool:

@@ -17,6 +17,9 @@ class OfficeSettingsForm(FlaskForm):
     allow_urgent_corrections = BooleanField(
         _l("Eilkorrekturen erlauben: eine Korrektur darf ohne zweite Freigabe sofort versendet "
            "werden (wird protokolliert)"))
+    strip_photo_locations = BooleanField(
+        _l("Aus veröffentlichten Fotos GPS-Position und Seriennummern von Kamera und Objektiv "
+           "entfernen"), default=True)
 
 
 class TermForm(FlaskForm):

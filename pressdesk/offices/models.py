@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, String, Text, false
+from sqlalchemy import Boolean, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pressdesk.db import Base, UTCDateTime, utcnow
@@ -29,6 +29,10 @@ class Office(Base):
     # Under 4-eyes: may a publisher send a correction alone when it cannot wait (audited)?
     allow_urgent_corrections: Mapped[bool] = mapped_column(Boolean, default=False,
                                                            server_default=false())
+    # Served photos lose their GPS position and camera/lens serial numbers (where the
+    # photographer stood, which camera they own) unless the office keeps them on purpose.
+    strip_photo_locations: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                        server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

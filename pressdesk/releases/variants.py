@@ -1,7 +1,11 @@
 """Message variants of a release version, rendered on the release side before queueing.
 
 The delivery engine sends what it finds: the version's shared bytes or a stored
-``MessageVariant``. Which outlet gets which variant is decided here, once per version.
+``MessageVariant``. Which outlet gets which variant is decided here, once per version: images
+attached (for outlets that prefer attachments, within their size cap) and/or a newsroom format
+attached (NewsML-G2, ninjs or NITF, for outlets whose editorial system ingests it). Each
+distinct combination is rendered once and stored under a name such as ``attachments`` or
+``attachments+newsml``.
 """
 
 from __future__ import annotations
@@ -14,39 +18,66 @@ from pressdesk.delivery.models import MessageVariant
 from pressdesk.delivery.queue import Recipient
 from pressdesk.delivery.render import Attachment, with_attachments
 from pressdesk.extensions import db
-from pressdesk.media.models import Outlet
+from pressdesk.media.models import ATTACH_FORMATS, Outlet
 from pressdesk.releases.images import image_path
 from pressdesk.releases.models import ReleaseVersion
 
 ATTACHMENTS = "attachments"  # the variant with the release's images attached
 
 
-def with_variants(version: ReleaseVersion, recipients: list[Recipient]) -> list[Recipient]:
-    """The recipients, each with the variant it gets.
-
-    Outlets that prefer attachments get the images attached (rendered once, stored as the
-    "attachments" variant) when the message fits their size cap; everyone else gets the links.
-    """
-    ids = [r.outlet_id for r in recipients if r.outlet_id is not None]
-    images = list(version.release.images)
-    if not ids or not images or not version.mail_bytes:
-        return recipients
-    wanting = db.session.execute(
-        select(Outlet.id, Outlet.max_attachment_kb)
-        .where(Outlet.id.in_(ids), Outlet.prefers_attachments.is_(True))
-    ).all()
-    if not wanting:
-        return recipients
+def _image_files(version: ReleaseVersion) -> list[Attachment]:
     files = []
-    for img in images:
+    for img in version.release.images:
         path = image_path(img, "original")
         if path.is_file():
             files.append(Attachment(img.filename, img.content_type or "image/jpeg", path.read_bytes()))
-    if not files:
+    return files
+
+
+def _format_file(version: ReleaseVersion, fmt: str) -> Attachment:
+    from pressdesk.formats import services as formats  # formats reads the presenter too
+    from pressdesk.releases.presenter import present
+
+    media_type, filename = formats.FORMATS[fmt]
+    return Attachment(filename, media_type, formats.render(present(version), fmt))
+
+
+def with_variants(version: ReleaseVersion, recipients: list[Recipient]) -> list[Recipient]:
+    """The recipients, each with the variant it gets (everyone else gets the shared message
+    with image links)."""
+    ids = [r.outlet_id for r in recipients if r.outlet_id is not None]
+    if not ids or not version.mail_bytes:
         return recipients
-    data = with_attachments(version.mail_bytes, files)
-    fits = {oid for oid, cap_kb in wanting if len(data) <= cap_kb * 1024}
-    if not fits:
+    wishes = db.session.execute(
+        select(Outlet.id, Outlet.prefers_attachments, Outlet.max_attachment_kb, Outlet.attach_format)
+        .where(Outlet.id.in_(ids),
+               (Outlet.prefers_attachments.is_(True)) | (Outlet.attach_format != ""))
+    ).all()
+    if not wishes:
         return recipients
-    db.session.add(MessageVariant(version_id=version.id, name=ATTACHMENTS, mail_bytes=data))
-    return [replace(r, variant=ATTACHMENTS) if r.outlet_id in fits else r for r in recipients]
+    images = _image_files(version) if any(w.prefers_attachments for w in wishes) else []
+    rendered: dict[str, bytes] = {}  # variant name -> message
+
+    def variant(with_images: bool, fmt: str) -> str:
+        name = "+".join(part for part in (ATTACHMENTS if with_images else "", fmt) if part)
+        if name not in rendered:
+            files = (images if with_images else []) + ([_format_file(version, fmt)] if fmt else [])
+            rendered[name] = with_attachments(version.mail_bytes or b"", files)
+        return name
+
+    chosen: dict[int, str] = {}
+    for w in wishes:
+        fmt = w.attach_format if w.attach_format in ATTACH_FORMATS else ""
+        name = ""
+        if w.prefers_attachments and images:
+            name = variant(True, fmt)
+            if len(rendered[name]) > w.max_attachment_kb * 1024:  # too large: links instead
+                name = ""
+        if not name and fmt:
+            name = variant(False, fmt)
+        if name:
+            chosen[w.id] = name
+    for name in set(chosen.values()):
+        db.session.add(MessageVariant(version_id=version.id, name=name, mail_bytes=rendered[name]))
+    return [replace(r, variant=chosen[r.outlet_id]) if r.outlet_id in chosen else r
+            for r in recipients]

@@ -44,6 +44,7 @@ def upgrade() -> None:
     sa.Column('default_place', sa.String(length=120), nullable=False),
     sa.Column('require_four_eyes', sa.Boolean(), nullable=False),
     sa.Column('allow_urgent_corrections', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('strip_photo_locations', sa.Boolean(), server_default=sa.true(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_offices')),
     sa.UniqueConstraint('slug', name=op.f('uq_offices_slug'))
@@ -136,6 +137,7 @@ def upgrade() -> None:
     sa.Column('region', sa.String(length=120), nullable=False),
     sa.Column('prefers_attachments', sa.Boolean(), nullable=False),
     sa.Column('max_attachment_kb', sa.Integer(), nullable=False),
+    sa.Column('attach_format', sa.String(length=20), server_default='', nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_outlets_office_id_offices'), ondelete='CASCADE'),
