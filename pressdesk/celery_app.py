@@ -49,7 +49,7 @@ def celery_config(s: Settings) -> dict[str, Any]:
     schedule: dict[str, Any] = {"sweep": {"task": SWEEP_TASK, "schedule": s.sweep_seconds}}
     if s.bounce_seconds > 0 and (s.bounce_maildir or s.bounce_imap_url):
         schedule["bounces"] = {"task": BOUNCES_TASK, "schedule": s.bounce_seconds}
-    # Reader alerts (branch feeds): lost wake-ups, and the daily digest at 06:30 Berlin.
+    # Reader alerts: lost wake-ups, and the daily digest at 06:30 Berlin.
     schedule["alerts-sweep"] = {"task": "pressdesk.alerts_sweep", "schedule": s.sweep_seconds}
     schedule["alerts-digest"] = {"task": "pressdesk.alerts_digest",
                                  "schedule": crontab(hour=6, minute=30)}

@@ -45,7 +45,7 @@ class Settings:
     smtp_timeout: float = 30.0
     task_time_limit: int = 600
     visibility_timeout: int = 3600
-    # Delivery engine (issue 4)
+    # Delivery engine
     queue: str = "celery"  # the Celery queue the desk wakes and the workers consume
     fanout_tasks: int = 2  # wake-ups per version at publish, so several processes share a big list
     auto_pause_errors: int = 50  # consecutive errors against one relay pause a version; 0 = off
@@ -79,7 +79,7 @@ class Settings:
     # many hops); 0 = none, the client address is the peer's. The per-client throttles key on it.
     trusted_proxies: int = 0
     testing: bool = False
-    # Feeds (branch feeds): WebSub hub to ping and advertise; Redis URL for the rendered-feed
+    # Feeds: WebSub hub to ping and advertise; Redis URL for the rendered-feed
     # cache (else an in-process LRU); entries per feed document (20-50); Cache-Control max-age.
     websub_hub: str = ""
     feed_cache_url: str = ""
@@ -88,7 +88,7 @@ class Settings:
     # Seconds a process reuses a feed's state (its ETag) without asking the database; a publish,
     # correction or withdrawal in this process clears it at once. 0 = ask on every request.
     feed_state_ttl: float = 1.0
-    # Reader alerts (branch feeds): confirmation link lifetime; subscribe requests per address
+    # Reader alerts: confirmation link lifetime; subscribe requests per address
     # and per client address within the window.
     alert_confirm_max_age: int = 172800
     alert_max_per_address: int = 3

@@ -13,7 +13,7 @@ from tests.conftest import wait_for
 from tests.desk_helpers import default_lists
 from tests.helpers import csrf_token, login
 
-# Publishing needs the publisher role (issue 3): the editor may only write and submit.
+# Publishing needs the publisher role: the editor may only write and submit.
 LEER = "leitung.leer@pressdesk.example"
 
 

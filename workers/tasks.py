@@ -18,7 +18,7 @@ def sweep() -> int:
     return len(engine.sweep())
 
 
-# --- feeds and reader alerts (branch feeds) ----------------------------------------------------
+# --- feeds and reader alerts ----------------------------------------------------
 
 from pressdesk.feeds import websub  # noqa: E402
 

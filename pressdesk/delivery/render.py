@@ -36,7 +36,7 @@ class MailImage:
 
 @dataclass(frozen=True)
 class MailAttachment:
-    """A file sent along as a download link (branch desk)."""
+    """A file sent along as a download link."""
 
     url: str
     filename: str

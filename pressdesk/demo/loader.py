@@ -20,7 +20,7 @@ from pressdesk.media.models import DistributionList, Outlet
 from pressdesk.offices.models import Office
 from pressdesk.releases import services as releases
 from pressdesk.releases.images import placeholder_jpeg, store
-from pressdesk.releases.models import Region, Release, ReleaseImage, Topic  # branch portal
+from pressdesk.releases.models import Region, Release, ReleaseImage, Topic
 
 SEEDS = Path(__file__).parent / "seeds"
 DEMO_PASSWORD = "pressdesk-demo"  # noqa: S105 - demo data, printed by `make run`
@@ -240,7 +240,7 @@ def load_demo() -> str:
     return "\n".join(report)
 
 
-# --- Topics and regions for the portal (branch portal) ----------------------------------------
+# --- Topics and regions for the portal ----------------------------------------
 
 TOPICS = {
     "landkreis-leer": [("wirtschaft", "Wirtschaft"), ("digitalisierung", "Digitalisierung"),

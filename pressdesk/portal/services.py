@@ -52,7 +52,7 @@ def public_release(office: Office, year: int, number: int) -> Release | None:
     )
 
 
-# --- Listings with paging (issue 5) -----------------------------------------------------------
+# --- Listings with paging -----------------------------------------------------------
 
 PER_PAGE = 20
 

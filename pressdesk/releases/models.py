@@ -107,7 +107,7 @@ class Release(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    # desk workflow (branch desk): the press contact of this release (defaults from the office),
+    # desk workflow: the press contact of this release (defaults from the office),
     # who submitted and approved it, and the lists a scheduled publication goes to.
     contact_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
     contact_phone: Mapped[str] = mapped_column(String(80), default="", server_default="")
@@ -183,7 +183,7 @@ class ReleaseVersion(Base):
     mail_bytes: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     # The shared part of the reader alert email (kind "reader" deliveries), when rendered.
     reader_mail_bytes: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
-    # Corrections and withdrawals: what changed, as sent to the outlets (branch desk).
+    # Corrections and withdrawals: what changed, as sent to the outlets.
     change_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Who wrote the text of this version (see ``Release.author_ids``).
     author_ids: Mapped[list[int] | None] = mapped_column(JSON)
