@@ -88,12 +88,11 @@ def store() -> DocumentCache:
     return existing
 
 
-class MicroCache:
-    """A per-process TTL cache (``cachetools.TTLCache`` behind a lock: it is not thread-safe)."""
+class _LockedCache:
+    """A cachetools cache behind a lock (cachetools caches are not thread-safe)."""
 
-    def __init__(self, ttl: float, maxsize: int = 10_000) -> None:
-        self.ttl = ttl
-        self._data: TTLCache[str, Any] = TTLCache(maxsize=maxsize, ttl=ttl)
+    def __init__(self, data: TTLCache[str, Any] | LRUCache[str, Any]) -> None:
+        self._data = data
         self._lock = threading.Lock()
 
     def get(self, key: str) -> Any:
@@ -110,8 +109,17 @@ class MicroCache:
 
     def __len__(self) -> int:
         with self._lock:
-            self._data.expire()
+            if isinstance(self._data, TTLCache):
+                self._data.expire()
             return len(self._data)
+
+
+class MicroCache(_LockedCache):
+    """A per-process TTL cache."""
+
+    def __init__(self, ttl: float, maxsize: int = 10_000) -> None:
+        super().__init__(TTLCache(maxsize=maxsize, ttl=ttl))
+        self.ttl = ttl
 
 
 def micro_cache(name: str) -> MicroCache:
@@ -123,28 +131,12 @@ def micro_cache(name: str) -> MicroCache:
     return cache_
 
 
-class StateMemo:
+class StateMemo(_LockedCache):
     """Values computed from the data (archive months, vocabularies), kept per process under a
     key that includes the data state: a change of state is a new key, never a stale value."""
 
     def __init__(self, maxsize: int = 2048) -> None:
-        self._data: LRUCache[str, Any] = LRUCache(maxsize=maxsize)
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Any:
-        with self._lock:
-            return self._data.get(key)
-
-    def set(self, key: str, value: Any) -> None:
-        with self._lock:
-            self._data[key] = value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-    def __len__(self) -> int:
-        return len(self._data)
+        super().__init__(LRUCache(maxsize=maxsize))
 
 
 def memo() -> StateMemo:
