@@ -47,6 +47,7 @@ def portal_paths(app, demo, live_server):
         "archive": "/archiv",
         "month": f"/archiv/{when.year}/{when.month}",
         "embed": "/einbetten/it-achse",
+        "api-docs": "/api/v1/docs",
     }
 
 
