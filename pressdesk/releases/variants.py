@@ -48,11 +48,14 @@ def with_variants(version: ReleaseVersion, recipients: list[Recipient]) -> list[
     ids = [r.outlet_id for r in recipients if r.outlet_id is not None]
     if not ids or not version.mail_bytes:
         return recipients
-    wishes = db.session.execute(
+    # The office's outlets with a wish (few), matched here: an IN over every recipient's id
+    # would take one bind parameter each (PostgreSQL refuses more than 65,535).
+    wanted = set(ids)
+    wishes = [w for w in db.session.execute(
         select(Outlet.id, Outlet.prefers_attachments, Outlet.max_attachment_kb, Outlet.attach_format)
-        .where(Outlet.id.in_(ids),
+        .where(Outlet.office_id == version.release.office_id,
                (Outlet.prefers_attachments.is_(True)) | (Outlet.attach_format != ""))
-    ).all()
+    ).all() if w.id in wanted]
     if not wishes:
         return recipients
     images = _image_files(version) if any(w.prefers_attachments for w in wishes) else []
