@@ -210,3 +210,19 @@ def test_variants_for_a_national_list_of_70000_outlets(app, demo):
     chosen = with_variants(version, rcpts)
     assert len(chosen) == 70_001
     assert chosen[-1].variant == "ninjs" and {r.variant for r in chosen[:-1]} == {""}
+
+
+def test_the_marking_connections_are_kept_for_the_next_task(app, demo):
+    if db.dialect != "postgresql":
+        pytest.skip("pipelined marks are PostgreSQL's")
+    with OwnSMTP() as server:
+        first = publish_to(recipients(5))
+        tp = server.transport()
+        engine.deliver_version(first.id, transport=tp)
+        kept = dict(engine._kept_marks)
+        assert len(kept) == 1 and next(iter(kept.values())).idle()
+        second = publish_to(recipients(5, "b.example"))
+        engine.deliver_version(second.id, transport=tp)
+        tp.close()
+    assert engine._kept_marks == kept  # the same connections served the second task
+    assert states(first.id) == {"sent": 5} and states(second.id) == {"sent": 5}

@@ -2,7 +2,9 @@
 
 Invariants (docs/delivery.md): a row is claimed by one atomic UPDATE before it is sent (with a
 random claim token, extended every second while its batch is sending); it is marked right after
-the server answered. A lost wake-up costs a sweep interval, never a recipient.
+the server answered (on PostgreSQL the mark is pipelined: on the wire before the next message,
+its answer read later). A lost wake-up costs a sweep interval, never a recipient. Rows of a long
+list still waiting as ``OutboxChunk``s are written out by the senders, a chunk per batch.
 
 The engine only sends what the queue and the release side prepared: the version's shared bytes,
 a stored ``MessageVariant``, or a row's own payload.
@@ -11,6 +13,7 @@ a stored ``MessageVariant``, or a row's own payload.
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 import time
@@ -228,19 +231,26 @@ class PipelinedMarks:
                 if pg.is_busy():
                     return
             res = pg.get_result()
-            if res is None:
+            if pg.status != self.pq.ConnStatus.OK:
+                raise RuntimeError("the marking connection was lost")
+            if res is None:  # the end of one statement's results
                 continue
             if res.status == ok.PIPELINE_SYNC:
                 slot[2] -= 1
             elif res.status == ok.FATAL_ERROR:
                 msg = (res.error_message or b"").decode("utf-8", "replace")
                 raise RuntimeError(f"marking a delivery failed: {msg}")
-            elif pg.status != self.pq.ConnStatus.OK:
-                raise RuntimeError("the marking connection was lost")
 
     def settle(self) -> None:
         for slot in self.slots:
             self._read(slot, block=True)
+
+    def idle(self) -> bool:
+        """Every mark answered and every connection healthy (fit for the next task)."""
+        ok = self.pq.ConnStatus.OK
+        return bool(self.slots) and all(
+            pending == 0 and pg.status == ok and pg.transaction_status == self.pq.TransactionStatus.IDLE
+            for _conn, pg, pending in self.slots)
 
     def close(self) -> None:
         for conn, _pg, _pending in self.slots:
@@ -276,11 +286,35 @@ class DirectMarks:
         self.conn.close()
 
 
+# A process keeps its pipelined marking connections from one task to the next (connecting
+# and preparing again would delay each task's first message).
+_kept_marks: dict[tuple[int, int, bool, int], PipelinedMarks] = {}
+
+
+def _marks_key() -> tuple[int, int, bool, int]:
+    s = settings()
+    return (os.getpid(), id(db.engine), s.durable_marks, s.mark_connections)
+
+
 def open_marks() -> Marks:
     s = settings()
-    if db.dialect == "postgresql":
-        return PipelinedMarks(s.mark_connections, s.durable_marks)
-    return DirectMarks()
+    if db.dialect != "postgresql":
+        return DirectMarks()
+    kept = _kept_marks.pop(_marks_key(), None)
+    if kept is not None and kept.idle():
+        return kept
+    if kept is not None:
+        kept.close()
+    return PipelinedMarks(s.mark_connections, s.durable_marks)
+
+
+def keep_marks(marks: Marks) -> None:
+    """After a task whose marks were all answered: keep the connections for the next task."""
+    key = _marks_key()
+    if isinstance(marks, PipelinedMarks) and marks.idle() and key not in _kept_marks:
+        _kept_marks[key] = marks
+    else:
+        marks.close()
 
 
 _MARK_SENT = (
@@ -444,12 +478,17 @@ def deliver_version(version_id: int | None, transport: Transport | None = None) 
     started = time.monotonic()
     marks = open_marks()
     sender = _Sender(version_id, tp, parts, limiter, run, marks)
+    settled = False
     try:
         with Heartbeat() as heartbeat:
             sender.drive(batch_size, heartbeat, started, budget)
         marks.settle()  # every mark committed before the task reports its count
+        settled = True
     finally:
-        marks.close()
+        if settled:
+            keep_marks(marks)
+        else:
+            marks.close()
         if own:
             tp.close()
     return sender.sent

@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import delete, insert, select
@@ -118,7 +119,8 @@ def enqueue(version: ReleaseVersion | None, recipients: Iterable[Recipient],
 
 
 def _pack(recipients: list[Recipient]) -> bytes:
-    data = {"f": _FIELDS, "r": [[getattr(r, f) for f in _FIELDS] for r in recipients]}
+    values = attrgetter(*_FIELDS)
+    data = {"f": _FIELDS, "r": [values(r) for r in recipients]}
     return zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 1)
 
 
