@@ -226,3 +226,23 @@ def test_the_marking_connections_are_kept_for_the_next_task(app, demo):
         tp.close()
     assert engine._kept_marks == kept  # the same connections served the second task
     assert states(first.id) == {"sent": 5} and states(second.id) == {"sent": 5}
+
+
+def test_first_rows_and_chunked_rows_keep_every_recipient_field(app, demo, small_chunks):
+    """COPY (PostgreSQL) and the chunks carry each recipient's own fields: its name, outlet,
+    link token and unsubscribe URL."""
+    from dataclasses import replace
+
+    rcpts = [replace(r, link_token=f"tok{i:04d}", unsubscribe_url=f"https://x.example/u/{i}")
+             for i, r in enumerate(recipients(400))]
+    version = publish_to(rcpts)
+    from pressdesk.delivery import queue
+
+    while queue.write_chunk(version.id) is not None:
+        pass
+    got = {r.email: r for r in rows(version.id)}
+    assert len(got) == 400
+    for i, r in enumerate(rcpts):
+        row = got[r.email]
+        assert (row.name, row.link_token, row.unsubscribe_url) == (
+            r.name, f"tok{i:04d}", f"https://x.example/u/{i}"), i

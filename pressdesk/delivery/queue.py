@@ -73,7 +73,7 @@ CHUNK_ROWS = 5000
 _FIELDS = tuple(f.name for f in fields(Recipient) if f.name != "payload")
 _COLUMNS = ("office_id", "version_id", "kind", "outlet_id", "email", "name", "state", "attempts",
             "next_attempt_at", "last_error", "message_id", "created_at", "unsubscribe_url",
-            "variant", "claim_token")
+            "variant", "claim_token", "link_token")
 
 
 def enqueue(version: ReleaseVersion | None, recipients: Iterable[Recipient],
