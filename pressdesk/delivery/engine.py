@@ -516,16 +516,15 @@ class _Sender:
         while time.monotonic() - started < budget:
             if version_id is not None and control_state(version_id) != "active":
                 return
-            if chunks and version_id is not None:
-                # A long list still being written out: one chunk of rows per batch sent, so
-                # the rows stay ahead of the sending.
-                chunks = write_chunk(version_id) is not None
             batch = claim_batch(version_id, batch_size)
             if not batch:
                 if version_id is not None and has_chunks(version_id):
-                    chunks = True  # the last chunks are held by another worker right now
-                    db.rollback()
-                    time.sleep(0.05)
+                    # Rows still to be written out: write a chunk (or wait for the worker
+                    # holding the last ones) and claim again.
+                    if write_chunk(version_id) is None:
+                        db.rollback()
+                        time.sleep(0.05)
+                    chunks = True
                     continue
                 return
             heartbeat.hold(batch)
@@ -539,6 +538,10 @@ class _Sender:
                     db.rollback()
                     hand_back(pending, self.hand_back_delay)
                 heartbeat.hold([])
+            if chunks and version_id is not None:
+                # A long list still being written out: one chunk of rows after each batch
+                # sent (never before the first one), so the rows stay ahead of the sending.
+                chunks = write_chunk(version_id) is not None
         wake(version_id)  # time budget used up between batches
 
     def connect_ahead(self) -> None:

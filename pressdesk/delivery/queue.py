@@ -69,7 +69,7 @@ def wake_after_commit(version_id: int | None, times: int = 1) -> None:
 # caller's transaction and the rest as compact chunks of CHUNK_ROWS recipients (one small row
 # each), which the sending tasks turn into delivery rows while the first ones already go out.
 FIRST_ROWS = 1000
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 2000
 _FIELDS = tuple(f.name for f in fields(Recipient) if f.name != "payload")
 _COLUMNS = ("office_id", "version_id", "kind", "outlet_id", "email", "name", "state", "attempts",
             "next_attempt_at", "last_error", "message_id", "created_at", "unsubscribe_url",
@@ -87,7 +87,7 @@ def enqueue(version: ReleaseVersion | None, recipients: Iterable[Recipient],
     its own payload.
 
     A list longer than ``FIRST_ROWS`` gets its first rows now and the rest as ``OutboxChunk``s
-    in the same transaction (a commit of one compressed row per 5,000 recipients instead of
+    in the same transaction (a commit of one compressed row per 2,000 recipients instead of
     100,000 rows); the senders write the chunks out as rows while the first rows are sent.
     """
     kind = Kind(kind).value
