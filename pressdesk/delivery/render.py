@@ -15,6 +15,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr
+from typing import Any
 
 from jinja2 import Environment
 
@@ -68,6 +69,7 @@ class ReleaseMail:
     change_summary: str = ""
     images: tuple[MailImage, ...] = field(default_factory=tuple)
     attachments: tuple[MailAttachment, ...] = field(default_factory=tuple)
+    appointment: Any = None  # an invitation's appointment (templates/email/_invitation.*)
 
 
 def subject_for(m: ReleaseMail) -> str:
@@ -176,6 +178,7 @@ class Attachment:
     filename: str
     content_type: str
     data: bytes
+    params: tuple[tuple[str, str], ...] = ()  # Content-Type parameters (text/calendar: method)
 
 
 _BODY_HEADERS = {b"content-type", b"content-transfer-encoding", b"mime-version"}
@@ -214,7 +217,7 @@ def with_attachments(shared: bytes, files: list[Attachment]) -> bytes:
     for f in files:
         maintype, _, subtype = f.content_type.partition("/")
         outer.add_attachment(f.data, maintype=maintype, subtype=subtype or "octet-stream",
-                             filename=f.filename)
+                             filename=f.filename, params=dict(f.params) or None)
     return b"\r\n".join(kept) + b"\r\n" + outer.as_bytes(policy=SMTP)
 
 

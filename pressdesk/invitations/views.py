@@ -1,0 +1,184 @@
+"""Press invitations on the desk (the appointment page of a release, the replies) and in
+public (the appointment's calendar file, the calendar feeds, the "Termine" page, RSVP).
+
+Thin views: parse, call ``services`` / ``rsvp``, render. Desk views look the release up in the
+current office only; every change goes through the release workflow's checks.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from pressdesk.accounts.models import User
+from pressdesk.accounts.services import current_office, current_role
+from pressdesk.extensions import db
+from pressdesk.invitations import ical, services
+from pressdesk.invitations.forms import AppointmentForm
+from pressdesk.invitations.models import Invitation
+from pressdesk.invitations.values import PublicAppointment
+from pressdesk.releases import services as releases
+from pressdesk.releases import workflow
+from pressdesk.releases.forms import ActionForm
+from pressdesk.releases.models import Release, ReleaseStatus
+from pressdesk.security import public
+from pressdesk.text import BERLIN
+
+bp = Blueprint("invitations", __name__)
+
+
+@bp.app_template_global("rsvp_url")
+def rsvp_url(a: PublicAppointment, answer: str) -> str:
+    """An outlet's one-click reply link, with the per-recipient token mark the delivery fills
+    in ("" while the delivery has no per-recipient token)."""
+    from pressdesk.delivery import render
+
+    mark = getattr(render, "LINK_TOKEN_MARK", "")
+    if not mark:
+        return ""
+    from pressdesk.urls import external_url
+
+    return external_url("invitations.reply", public_id=a.id, token=mark, antwort=answer)
+
+
+def _user() -> User:
+    user = current_user._get_current_object()
+    assert isinstance(user, User)
+    return user
+
+
+def _release_or_404(release_id: int) -> Release:
+    current_role()  # a member of the current office, else 403
+    release = releases.office_release(current_office(), release_id)
+    if release is None:
+        abort(404)
+    return release
+
+
+def _local(dt: datetime | None) -> str:
+    """A UTC time as the datetime-local input shows it (German time)."""
+    return dt.astimezone(BERLIN).strftime("%Y-%m-%dT%H:%M") if dt else ""
+
+
+def _fill(form: AppointmentForm, inv: Invitation) -> None:
+    for name in ("starts_at", "ends_at", "accreditation_until", "rsvp_until"):
+        getattr(form, name).data = _local(getattr(inv, name))
+    for name in ("place_name", "address", "programme", "access_notes", "day_contact_name",
+                 "day_contact_phone"):
+        getattr(form, name).data = getattr(inv, name)
+    form.accreditation_required.data = inv.accreditation_required
+    form.latitude.data = Decimal(str(inv.latitude)) if inv.latitude is not None else None
+    form.longitude.data = Decimal(str(inv.longitude)) if inv.longitude is not None else None
+
+
+def _input(form: AppointmentForm) -> services.AppointmentInput:
+    parse = workflow.parse_berlin
+    return services.AppointmentInput(
+        starts_at=parse(form.starts_at.data), ends_at=parse(form.ends_at.data),
+        place_name=form.place_name.data or "", address=form.address.data or "",
+        latitude=float(form.latitude.data) if form.latitude.data is not None else None,
+        longitude=float(form.longitude.data) if form.longitude.data is not None else None,
+        programme=form.programme.data or "",
+        accreditation_required=bool(form.accreditation_required.data),
+        accreditation_until=parse(form.accreditation_until.data),
+        access_notes=form.access_notes.data or "",
+        day_contact_name=form.day_contact_name.data or "",
+        day_contact_phone=form.day_contact_phone.data or "", rsvp_until=parse(form.rsvp_until.data))
+
+
+def _page(release: Release, form: AppointmentForm, status: int = 200) -> tuple[str, int]:
+    inv = services.invitation_of(release)
+    actions = workflow.allowed(release, _user())
+    published = release.status == ReleaseStatus.PUBLISHED.value
+    can_change = ("correct" if published else "edit") in actions and not (inv and inv.cancelled)
+    from pressdesk.invitations import rsvp
+
+    return render_template(
+        "invitations/desk.html", release=release, inv=inv, form=form, action_form=ActionForm(),
+        published=published, can_change=can_change,
+        can_cancel=inv is not None and not inv.cancelled and (
+            "correct" in actions if published else "edit" in actions),
+        replies=rsvp.replies(inv) if inv is not None else [],
+        counts=rsvp.counts(inv) if inv is not None else {},
+        four_eyes=release.office.require_four_eyes,
+    ), status
+
+
+@bp.route("/desk/releases/<int:release_id>/termin", methods=["GET", "POST"])
+def desk(release_id: int) -> ResponseReturnValue:
+    """The appointment of a release: attach it, change it (after publication: a correction
+    with a calendar update), call it off; the replies."""
+    release = _release_or_404(release_id)
+    inv = services.invitation_of(release)
+    form = AppointmentForm()
+    if not form.is_submitted() and inv is not None:
+        _fill(form, inv)
+    if form.is_submitted():
+        if not form.validate():
+            return _page(release, form, 400)
+        try:
+            version = services.save(release, _user(), _input(form))
+        except releases.ReleaseError as exc:
+            db.rollback()
+            flash(str(exc), "error")
+            return _page(release, form, 400)
+        if version is not None:
+            flash(_("Termin geändert. Die Redaktionen erhalten eine „Korrektur:“-E-Mail mit "
+                    "der Kalender-Aktualisierung."), "success")
+            return redirect(url_for("delivery.report", version_id=version.id))
+        if release.correction_pending_at is not None:
+            flash(_("Die Änderung wartet auf die Freigabe durch eine zweite Person "
+                    "(Vier-Augen-Prinzip)."), "info")
+        else:
+            flash(_("Termin gespeichert."), "success")
+        return redirect(url_for(".desk", release_id=release.id))
+    return _page(release, form)
+
+
+@bp.route("/desk/releases/<int:release_id>/termin/absagen", methods=["POST"])
+def cancel(release_id: int) -> ResponseReturnValue:
+    release = _release_or_404(release_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        version = services.cancel(release, _user())
+    except releases.ReleaseError as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".desk", release_id=release.id))
+    if version is not None:
+        flash(_("Termin abgesagt. Die Redaktionen erhalten die Absage mit der "
+                "Kalender-Absage (CANCEL)."), "success")
+        return redirect(url_for("delivery.report", version_id=version.id))
+    if release.correction_pending_at is not None:
+        flash(_("Die Absage wartet auf die Freigabe durch eine zweite Person "
+                "(Vier-Augen-Prinzip)."), "info")
+    else:
+        flash(_("Termin entfernt."), "success")
+    return redirect(url_for(".desk", release_id=release.id))
+
+
+# --- public ---------------------------------------------------------------------------------
+
+
+def _calendar_response(data: bytes, filename: str) -> Response:
+    resp = Response(data, content_type=f"{ical.CONTENT_TYPE}; charset=utf-8")
+    resp.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return resp
+
+
+@bp.route("/termine/<public_id>.ics")
+@public
+def calendar_file(public_id: str) -> ResponseReturnValue:
+    """One appointment as an .ics file, as the public may see it (a visible release)."""
+    from pressdesk.invitations import listing
+
+    a = listing.public_appointment(public_id)
+    if a is None:
+        abort(404)
+    return _calendar_response(ical.feed([a], a.title), "termin.ics")
