@@ -64,3 +64,40 @@ def parse_both(ics: bytes) -> tuple[Any, Any]:
     import vobject
 
     return icalendar.Calendar.from_ical(ics), vobject.readOne(ics.decode("utf-8"))
+
+
+def add_appointment(release, start: datetime | None = None, **changes: Any):  # type: ignore[no-untyped-def]
+    """An appointment attached to ``release`` directly (no request, no role check), flushed."""
+    from dataclasses import replace
+
+    from pressdesk.extensions import db
+    from pressdesk.invitations import services
+    from pressdesk.invitations.models import Invitation
+
+    start = start or start_in()
+    data = services.AppointmentInput(
+        starts_at=start, ends_at=start + timedelta(hours=1),
+        place_name="Kreishaus Leer, Sitzungssaal", address="Bergmannstraße 37, 26789 Leer",
+        programme="Landrat Matthias Groote stellt das IT-Kompetenzzentrum vor.",
+        rsvp_until=start - timedelta(days=1))
+    inv = Invitation(office_id=release.office_id, release_id=release.id, cancelled=False,
+                     uid=f"termin-{release.public_id}@test.example",
+                     **services.clean(replace(data, **changes)))
+    db.session.add(inv)
+    db.session.flush()
+    return inv
+
+
+def published_invitation(slug: str = "landkreis-leer"):  # type: ignore[no-untyped-def]
+    """An invitation published to the office's default lists, committed (no worker needed)."""
+    from pressdesk.extensions import db
+    from pressdesk.releases import services
+    from tests.helpers import office
+
+    release = services.create_release(office(slug), None, {
+        "headline": HEADLINE, "lead": "Der Landkreis lädt die Medien ein.",
+        "body": "Wir laden Sie herzlich ein."})
+    add_appointment(release, latitude=53.2308, longitude=7.4603)
+    services.publish_release(release, None)
+    db.commit()
+    return release

@@ -117,6 +117,12 @@ def _desk_pages(demo) -> dict[str, str]:
     version_id = db.session.scalar(select(ReleaseVersion.id).where(
         ReleaseVersion.release_id == leer.id).order_by(ReleaseVersion.id.desc()).limit(1))
     rid = leer.id
+    from pressdesk.releases import services
+    from tests.invitation_support import add_appointment
+
+    invitation = services.create_release(leer.office, None, {"headline": "Pressetermin: Kreistag"})
+    add_appointment(invitation)
+    db.commit()
     return {
         "list": "/desk/", "new": "/desk/releases/new", "edit": f"/desk/releases/{rid}/edit",
         "show": f"/desk/releases/{rid}", "preview": f"/desk/releases/{rid}/preview",
@@ -127,6 +133,8 @@ def _desk_pages(demo) -> dict[str, str]:
         "media-import": "/desk/media/import", "members": "/desk/members/",
         "settings": "/desk/settings/", "audit": "/desk/audit/",
         "password": "/desk/account/password",
+        "appointment": f"/desk/releases/{invitation.id}/termin",
+        "appointment-none": f"/desk/releases/{rid}/termin",
     }
 
 

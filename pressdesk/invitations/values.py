@@ -53,6 +53,15 @@ class PublicAppointment:
         return ", ".join(p for p in (self.place_name, self.address) if p)
 
     @property
+    def line(self) -> str:
+        """One line for feeds and listings: "Termin: 10.12.2026, 10:00 Uhr – Kreishaus Leer"."""
+        from pressdesk.text import german_datetime
+
+        when = german_datetime(self.starts_at)
+        head = "Termin abgesagt" if self.cancelled else "Termin"
+        return f"{head}: {when} – {self.location}" if self.location else f"{head}: {when}"
+
+    @property
     def has_coordinates(self) -> bool:
         return self.latitude is not None and self.longitude is not None
 

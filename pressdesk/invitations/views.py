@@ -7,10 +7,11 @@ current office only; every change goes through the release workflow's checks.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from decimal import Decimal
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,15 +19,16 @@ from flask_login import current_user
 from pressdesk.accounts.models import User
 from pressdesk.accounts.services import current_office, current_role
 from pressdesk.extensions import db
-from pressdesk.invitations import ical, services
+from pressdesk.invitations import ical, listing, services
 from pressdesk.invitations.forms import AppointmentForm
 from pressdesk.invitations.models import Invitation
 from pressdesk.invitations.values import PublicAppointment
+from pressdesk.offices.models import Office
 from pressdesk.releases import services as releases
 from pressdesk.releases import workflow
 from pressdesk.releases.forms import ActionForm
 from pressdesk.releases.models import Release, ReleaseStatus
-from pressdesk.security import public
+from pressdesk.security import public, stateless
 from pressdesk.text import BERLIN
 
 bp = Blueprint("invitations", __name__)
@@ -95,7 +97,9 @@ def _page(release: Release, form: AppointmentForm, status: int = 200) -> tuple[s
     inv = services.invitation_of(release)
     actions = workflow.allowed(release, _user())
     published = release.status == ReleaseStatus.PUBLISHED.value
-    can_change = ("correct" if published else "edit") in actions and not (inv and inv.cancelled)
+    # After publication an appointment can be changed, never attached any more.
+    can_change = ("correct" if published else "edit") in actions and (
+        inv is not None and not inv.cancelled if published else True)
     from pressdesk.invitations import rsvp
 
     return render_template(
@@ -176,9 +180,78 @@ def _calendar_response(data: bytes, filename: str) -> Response:
 @public
 def calendar_file(public_id: str) -> ResponseReturnValue:
     """One appointment as an .ics file, as the public may see it (a visible release)."""
-    from pressdesk.invitations import listing
-
     a = listing.public_appointment(public_id)
     if a is None:
         abort(404)
     return _calendar_response(ical.feed([a], a.title), "termin.ics")
+
+
+def _office_or_404(office_slug: str) -> Office:
+    from pressdesk.portal.services import office_by_slug
+
+    office = office_by_slug(office_slug)
+    if office is None:
+        abort(404)
+    return office
+
+
+def _feed(items: list[PublicAppointment], name: str, scope: str) -> Response:
+    """A calendar feed with a strong ETag over what it lists; 304 when it is unchanged."""
+    digest = hashlib.sha256(scope.encode())
+    for a in items:
+        digest.update(f"|{a.uid}|{a.sequence}|{a.cancelled}|{a.stamp.isoformat()}|{a.title}"
+                      .encode())
+    etag = digest.hexdigest()[:32]
+    if request.if_none_match.contains(etag):
+        resp = Response(status=304)
+    else:
+        resp = _calendar_response(ical.feed(items, name), "termine.ics")
+    resp.set_etag(etag)
+    resp.headers["Cache-Control"] = "public, max-age=300"
+    return resp
+
+
+@bp.route("/termine/kalender.ics")
+@public
+@stateless
+def feed_all() -> ResponseReturnValue:
+    """Every office's appointments, for a calendar subscription (``webcal://``)."""
+    return _feed(listing.feed_items(), _("Pressetermine aller Pressestellen"), "all")
+
+
+@bp.route("/termine/<office_slug>/kalender.ics")
+@public
+@stateless
+def feed_office(office_slug: str) -> ResponseReturnValue:
+    office = _office_or_404(office_slug)
+    return _feed(listing.feed_items(office.id), _("Pressetermine: %(office)s", office=office.name),
+                 f"office:{office.id}")
+
+
+def webcal(url: str) -> str:
+    """The ``webcal://`` form of a feed URL (calendar programs subscribe to it)."""
+    return "webcal://" + url.split("://", 1)[1]
+
+
+@bp.route("/termine")
+@public
+def upcoming() -> ResponseReturnValue:
+    """The portal page of upcoming appointments of all offices."""
+    from pressdesk.urls import external_url
+
+    feed = external_url("invitations.feed_all")
+    return render_template("invitations/upcoming.html", office=None,
+                           items=listing.upcoming(limit=200), feed_url=feed,
+                           webcal_url=webcal(feed))
+
+
+@bp.route("/termine/<office_slug>")
+@public
+def office_upcoming(office_slug: str) -> ResponseReturnValue:
+    from pressdesk.urls import external_url
+
+    office = _office_or_404(office_slug)
+    feed = external_url("invitations.feed_office", office_slug=office.slug)
+    return render_template("invitations/upcoming.html", office=office,
+                           items=listing.upcoming(office.id, limit=200), feed_url=feed,
+                           webcal_url=webcal(feed))
