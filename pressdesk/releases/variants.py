@@ -49,6 +49,8 @@ def _calendar_file(version: ReleaseVersion) -> Attachment | None:
     from pressdesk.invitations import ical
     from pressdesk.releases.presenter import present
 
+    if getattr(version, "appointment_snapshot", None) is None:  # not an invitation
+        return None
     appointment = present(version).appointment
     if appointment is None:
         return None
