@@ -13,6 +13,7 @@ from pressdesk.api.views import ApiError, _json, bp
 from pressdesk.invitations import listing
 from pressdesk.portal import services as portal
 from pressdesk.security import public
+from pressdesk.text import strip_controls
 from pressdesk.urls import external_url
 
 
@@ -22,7 +23,8 @@ def appointments() -> Response:
     slug = request.args.get("stelle")
     office_id = None
     if slug is not None:
-        o = portal.office_by_slug(slug)
+        # a control character (NUL: PostgreSQL refuses it in text) names no office
+        o = portal.office_by_slug(slug) if strip_controls(slug) == slug else None
         if o is None:
             raise ApiError(404, "No such office.")
         office_id = o.id
