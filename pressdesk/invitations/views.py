@@ -19,8 +19,8 @@ from flask_login import current_user
 from pressdesk.accounts.models import User
 from pressdesk.accounts.services import current_office, current_role
 from pressdesk.extensions import db
-from pressdesk.invitations import ical, listing, services
-from pressdesk.invitations.forms import AppointmentForm
+from pressdesk.invitations import ical, listing, rsvp, services
+from pressdesk.invitations.forms import AppointmentForm, ReplyForm
 from pressdesk.invitations.models import Invitation
 from pressdesk.invitations.values import PublicAppointment
 from pressdesk.offices.models import Office
@@ -100,8 +100,6 @@ def _page(release: Release, form: AppointmentForm, status: int = 200) -> tuple[s
     # After publication an appointment can be changed, never attached any more.
     can_change = ("correct" if published else "edit") in actions and (
         inv is not None and not inv.cancelled if published else True)
-    from pressdesk.invitations import rsvp
-
     return render_template(
         "invitations/desk.html", release=release, inv=inv, form=form, action_form=ActionForm(),
         published=published, can_change=can_change,
@@ -110,6 +108,8 @@ def _page(release: Release, form: AppointmentForm, status: int = 200) -> tuple[s
         replies=rsvp.replies(inv) if inv is not None else [],
         counts=rsvp.counts(inv) if inv is not None else {},
         four_eyes=release.office.require_four_eyes,
+        follow_up_choices=rsvp.follow_up_choices(inv) if inv is not None and published else [],
+        may_mail="correct" in actions,
     ), status
 
 
@@ -255,3 +255,104 @@ def office_upcoming(office_slug: str) -> ResponseReturnValue:
     return render_template("invitations/upcoming.html", office=office,
                            items=listing.upcoming(office.id, limit=200), feed_url=feed,
                            webcal_url=webcal(feed))
+
+
+# --- RSVP (public, from the outlet's mail) -----------------------------------------------------
+
+
+def _refused_page(exc: rsvp.ReplyRefused) -> tuple[str, int]:
+    return render_template("error.html", code=exc.status, title=exc.title,
+                           message=exc.message), exc.status
+
+
+@bp.route("/termine/<public_id>/antwort/<token>", methods=["GET", "POST"])
+@public
+def reply(public_id: str, token: str) -> ResponseReturnValue:
+    """GET: the confirmation page of a one-click reply (nothing is recorded: mail scanners
+    follow links). POST (with CSRF): record it; changeable until the deadline."""
+    form = ReplyForm()
+    try:
+        ctx = rsvp.check_link(public_id, token)
+        rsvp.check_open(ctx)
+        answer = rsvp.check_answer(request.values.get("antwort"))
+    except rsvp.ReplyRefused as exc:
+        return _refused_page(exc)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return render_template("invitations/reply.html", ctx=ctx, answer=answer, form=form,
+                                   done=False), 400
+        try:
+            rsvp.record(ctx, answer, form.name.data or "")
+        except rsvp.ReplyRefused as exc:
+            db.rollback()
+            return _refused_page(exc)
+        return render_template("invitations/reply.html", ctx=ctx, answer=answer, form=form,
+                               done=True)
+    if ctx.reply is not None and not form.name.data:
+        form.name.data = ctx.reply.name
+    return render_template("invitations/reply.html", ctx=ctx, answer=answer, form=form,
+                           done=False)
+
+
+# --- the office's replies -----------------------------------------------------------------------
+
+
+def _invitation_or_404(release: Release) -> Invitation:
+    inv = services.invitation_of(release)
+    if inv is None:
+        abort(404)
+    return inv
+
+
+@bp.route("/desk/releases/<int:release_id>/termin/antworten.csv")
+def replies_csv(release_id: int) -> ResponseReturnValue:
+    release = _release_or_404(release_id)
+    inv = _invitation_or_404(release)
+    resp = Response(rsvp.csv_export(inv), content_type="text/csv; charset=utf-8")
+    resp.headers["Content-Disposition"] = 'attachment; filename="antworten.csv"'
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+def _publisher_action(release: Release) -> Invitation:
+    """Reminder and follow-up mail speak for the office: a publisher's step."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    workflow.check(release, _user(), "correct")  # publisher+, a published release
+    return _invitation_or_404(release)
+
+
+@bp.route("/desk/releases/<int:release_id>/termin/erinnerung", methods=["POST"])
+def remind(release_id: int) -> ResponseReturnValue:
+    release = _release_or_404(release_id)
+    try:
+        inv = _publisher_action(release)
+    except workflow.WorkflowError as exc:
+        db.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".desk", release_id=release.id))
+    n = rsvp.send_reminders(inv)
+    flash(_("Erinnerung an %(n)d Redaktionen verschickt.", n=n) if n else
+          _("Alle Zusagen wurden schon erinnert; niemand Neues."), "success" if n else "info")
+    return redirect(url_for(".desk", release_id=release.id))
+
+
+@bp.route("/desk/releases/<int:release_id>/termin/nachbericht", methods=["POST"])
+def follow_up(release_id: int) -> ResponseReturnValue:
+    release = _release_or_404(release_id)
+    try:
+        inv = _publisher_action(release)
+        chosen = releases.office_release(current_office(),
+                                         int(request.form.get("release", "0") or 0))
+        if chosen is None:
+            raise rsvp.ReplyRefused(400, "", _("Bitte eine veröffentlichte Mitteilung dieser "
+                                               "Pressestelle wählen."))
+        n = rsvp.send_follow_ups(inv, chosen)
+    except (workflow.WorkflowError, rsvp.ReplyRefused, ValueError) as exc:
+        db.rollback()
+        flash(exc.message if isinstance(exc, rsvp.ReplyRefused) else str(exc), "error")
+        return redirect(url_for(".desk", release_id=release.id))
+    flash(_("Nachbericht an %(n)d Redaktionen verschickt.", n=n) if n else
+          _("Alle Absagen haben den Nachbericht schon erhalten; niemand Neues."),
+          "success" if n else "info")
+    return redirect(url_for(".desk", release_id=release.id))
