@@ -37,15 +37,12 @@ bp = Blueprint("invitations", __name__)
 @bp.app_template_global("rsvp_url")
 def rsvp_url(a: PublicAppointment, answer: str) -> str:
     """An outlet's one-click reply link, with the per-recipient token mark the delivery fills
-    in ("" while the delivery has no per-recipient token)."""
-    from pressdesk.delivery import render
-
-    mark = getattr(render, "LINK_TOKEN_MARK", "")
-    if not mark:
-        return ""
+    in (``personalise``)."""
+    from pressdesk.delivery.render import LINK_TOKEN_MARK
     from pressdesk.urls import external_url
 
-    return external_url("invitations.reply", public_id=a.id, token=mark, antwort=answer)
+    return external_url("invitations.reply", public_id=a.id, token=LINK_TOKEN_MARK,
+                        antwort=answer)
 
 
 def _user() -> User:
