@@ -17,10 +17,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from pressdesk.delivery.models import Delivery
 from pressdesk.extensions import db
 from pressdesk.releases.models import Release, ReleaseVersion
 from tests.desk_helpers import default_lists
 from tests.helpers import ADMIN, EDITOR, draft, logged_in, post
+from tests.invitation_support import published_invitation
 
 VNU = Path(__file__).parent / "js" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -61,12 +63,15 @@ def test_checker_finds_the_errors_it_is_here_for(tmp_path):
 def page_set(app, demo):
     """Every page type once, rendered as a reader, an editor and an admin see it."""
     demo.load_demo()
+    published_invitation()  # the appointment pages with an entry
     leer = db.session.scalar(select(Release).where(Release.office.has(slug="landkreis-leer"),
                                                    Release.status == "published"))
     assert leer is not None
     version_id = db.session.scalar(select(ReleaseVersion.id).where(
         ReleaseVersion.release_id == leer.id).order_by(ReleaseVersion.id.desc()).limit(1))
     permalink = f"/presse/landkreis-leer/{leer.year}/{leer.number}-{leer.slug}"
+    delivery_id = db.session.scalar(select(Delivery.id).where(
+        Delivery.version_id == version_id, Delivery.kind == "outlet").limit(1))
     release_id, year, month = leer.id, leer.year, leer.published_at.month
 
     reader = app.test_client()
@@ -84,6 +89,7 @@ def page_set(app, demo):
         "search_error": "/suche?q=x&von=kaputt", "archive": "/archiv",
         "month": f"/archiv/{year}/{month}", "embed": "/einbetten/landkreis-leer",
         "login": "/login", "subscribe": "/benachrichtigungen",
+        "appointments": "/termine", "office_appointments": "/termine/landkreis-leer",
     }.items():
         grab(reader, name, path)
     grab(reader, "error_404", "/presse/unbekannt", 404)
@@ -95,6 +101,7 @@ def page_set(app, demo):
         "desk_preview": f"/desk/releases/{release_id}/preview",
         "desk_email_preview": f"/desk/releases/{release_id}/preview/email",
         "desk_report": f"/desk/versions/{version_id}/deliveries",
+        "desk_message": f"/desk/deliveries/{delivery_id}",
         "desk_suppressions": "/desk/suppressions",
     }.items():
         grab(editor, name, path)
