@@ -149,7 +149,7 @@ def test_the_newest_matches_come_from_the_first_time_slice_that_holds_enough(
                            .where(SearchDocument.release_id == rel.id).values(published_at=when))
     db.commit()
     monkeypatch.setattr(search, "MATCH_WINDOW", 3)
-    stmt, _rank = search._match(select(SearchDocument.release_id), query.parse("Hafen"), False)
+    stmt, rank = search._match(select(SearchDocument.release_id), query.parse("Hafen"), False)
     statements = []
 
     def seen(conn, cursor, statement, *args):
@@ -157,10 +157,29 @@ def test_the_newest_matches_come_from_the_first_time_slice_that_holds_enough(
 
     event.listen(db.engine, "before_cursor_execute", seen)
     try:
-        sliced = search._window(stmt, sliced=True)
+        sliced = search._window(stmt, rank, sliced=True)
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
-    everything = search._window(stmt, sliced=False)
+    everything = search._window(stmt, rank, sliced=False)
     assert sliced == everything and len(sliced) == 4
     # 2 days: 3 matches (not more than the window); 8 days: 4, enough
     assert len(statements) == 2
+
+
+def test_postgresql_vectors_hold_the_apps_stems(corpus):
+    """PostgreSQL matches on the stems Python wrote (compound heads weight C) and ranks on a
+    small vector of the headline and the text's first words."""
+    if db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's tsvector columns")
+    from sqlalchemy import text
+
+    long = publish(headline="Hafenfest", lead=" ".join(["Anfang"] + ["Wort"] * 60 + ["Ende"]),
+                   body="")
+    rows = dict(db.session.execute(text(
+        "SELECT release_id, fts_vector::text || ' | ' || fts_rank::text FROM search_documents "
+        "WHERE release_id IN (:a, :b)"), {"a": corpus["kreisstrasse"].id, "b": long.id}).all())
+    match, rank = rows[corpus["kreisstrasse"].id].split(" | ")
+    assert "'kreisstrass':1A" in match and "'strass':" in match and "C" in match
+    assert "'strass'" not in rank and "'kreisstrass':1A" in rank
+    long_match, long_rank = rows[long.id].split(" | ")
+    assert "'end'" in long_match and "'end'" not in long_rank and "'anfang'" in long_rank

@@ -131,21 +131,26 @@ def _match(stmt: AnySelect, query: Query, prefix: bool, rank_only: bool = False
     return stmt.join(fts, fts.c.rid == SearchDocument.release_id), -fts.c.score
 
 
-def _window(stmt: AnySelect, sliced: bool) -> list[int]:
-    """The ids of the newest MATCH_WINDOW + 1 documents of ``stmt`` (see SLICES)."""
-    ordered = (stmt.with_only_columns(SearchDocument.release_id)
+Candidate = tuple[int, float, Any]  # release id, rank, the document's published_at
+
+
+def _window(stmt: AnySelect, rank: Any, sliced: bool) -> list[Candidate]:
+    """The newest MATCH_WINDOW + 1 documents of ``stmt`` (see SLICES), each with its rank:
+    the pass reads these rows anyway, so ranking needs no second visit to the window."""
+    ordered = (stmt.with_only_columns(SearchDocument.release_id, rank,
+                                      SearchDocument.published_at)
                .order_by(SearchDocument.published_at.desc(), SearchDocument.release_id.desc())
                .limit(MATCH_WINDOW + 1))
     if not sliced:
-        return list(db.session.scalars(ordered))
+        return [tuple(r) for r in db.session.execute(ordered)]
     now = utcnow()
     for days in SLICES:
         part = ordered if days is None else ordered.where(
             SearchDocument.published_at >= now - timedelta(days=days))
-        ids = list(db.session.scalars(part))
-        if len(ids) > MATCH_WINDOW:
+        found: list[Candidate] = [tuple(r) for r in db.session.execute(part)]
+        if len(found) > MATCH_WINDOW:
             break
-    return ids
+    return found
 
 
 def search_releases(q: str | None, *, office: str | int | None = None, topic: str | None = None,
@@ -177,41 +182,36 @@ def search_releases(q: str | None, *, office: str | int | None = None, topic: st
         return SearchResults(items=[], total=0, page=page, per_page=per_page)
 
     stmt = select(SearchDocument, Release).join(Release, Release.id == SearchDocument.release_id)
+    rank: Any = literal_column("0")
     if query.searches:
-        stmt, _rank = _match(stmt, query, prefix)
+        stmt, rank = _match(stmt, query, prefix)
     stmt = _filters(stmt, office, topic, region, date_from, date_to)
     if since is not None:
         stmt = stmt.where(public_time_column() > since)
 
-    # One cheap pass finds the newest MATCH_WINDOW + 1 matches (ids only): that is the count
-    # (capped, with "more") and the set that relevance ranks. Without words it is the newest
-    # releases (the listing index); with words, the documents' own published_at in widening
-    # time slices (PostgreSQL: a BitmapAnd of the GIN index and that column's index).
+    # One pass finds the newest MATCH_WINDOW + 1 matches (ids, ranks, times): that is the count
+    # (capped, with "more") and the set that relevance ranks, here in Python. Without words it
+    # is the newest releases (the listing index); with words, the documents' own published_at in
+    # widening time slices on PostgreSQL (SLICES). Then only the page's rows are loaded.
     if query.searches:
-        window = _window(stmt, sliced=db.dialect == "postgresql")
+        window = _window(stmt, rank, sliced=db.dialect == "postgresql")
     else:
-        window = list(db.session.scalars(
-            stmt.with_only_columns(SearchDocument.release_id)
+        window = [tuple(r) for r in db.session.execute(
+            stmt.with_only_columns(SearchDocument.release_id, rank, SearchDocument.published_at)
             .order_by(Release.published_at.desc(), SearchDocument.release_id.desc())
-            .limit(MATCH_WINDOW + 1)))
+            .limit(MATCH_WINDOW + 1))]
     more = len(window) > MATCH_WINDOW
     window = window[:MATCH_WINDOW]
     total, offset = len(window), (page - 1) * per_page
-    load = select(SearchDocument, Release).join(Release, Release.id == SearchDocument.release_id)
-    rows: Sequence[Any]  # (document, release, rank)
     if query.searches and sort == "relevance":
-        load, rank = _match(load, query, prefix, rank_only=True)
-        rows = db.session.execute(
-            load.add_columns(rank.label("rank"))
-            .where(SearchDocument.release_id.in_(window))
-            .order_by(rank.desc(), Release.published_at.desc(), Release.id.desc())
-            .options(*LISTING_LOAD).limit(per_page).offset(offset)).all()
-    else:
-        ids = window[offset:offset + per_page]
-        found = {doc.release_id: (doc, rel) for doc, rel in db.session.execute(
-            load.where(SearchDocument.release_id.in_(ids))
-            .options(*LISTING_LOAD)).all()}
-        rows = [(*found[i], 0.0) for i in ids if i in found]
+        # best first; equal ranks newest first (the window is newest first, the sort stable)
+        window = sorted(window, key=lambda c: -float(c[1] or 0))
+    page_rows = window[offset:offset + per_page]
+    load = select(SearchDocument, Release).join(Release, Release.id == SearchDocument.release_id)
+    found = {doc.release_id: (doc, rel) for doc, rel in db.session.execute(
+        load.where(SearchDocument.release_id.in_([c[0] for c in page_rows]))
+        .options(*LISTING_LOAD)).all()}
+    rows: Sequence[Any] = [(*found[c[0]], c[1]) for c in page_rows if c[0] in found]
     items = [SearchHit(release=rel, rank=float(r or 0),
                        headline_html=highlight(doc.headline, terms, prefix),
                        snippet=snippet(doc.content, terms, prefix))
