@@ -126,7 +126,8 @@ def _desk_pages(demo) -> dict[str, str]:
         "media-lists": "/desk/media/lists", "media-new-outlet": "/desk/media/outlets/new",
         "media-import": "/desk/media/import", "members": "/desk/members/",
         "settings": "/desk/settings/", "audit": "/desk/audit/",
-        "password": "/desk/account/password",
+        "password": "/desk/account/password", "account": "/desk/account/",
+        "two-factor": "/desk/account/zweiter-faktor",
     }
 
 

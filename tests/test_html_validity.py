@@ -83,10 +83,16 @@ def page_set(app, demo):
         "search": "/suche?q=Netzwerk&wortanfang=1&sortierung=datum",
         "search_error": "/suche?q=x&von=kaputt", "archive": "/archiv",
         "month": f"/archiv/{year}/{month}", "embed": "/einbetten/landkreis-leer",
-        "login": "/login", "subscribe": "/benachrichtigungen",
+        "login": "/login", "subscribe": "/benachrichtigungen", "forgot": "/passwort-vergessen",
     }.items():
         grab(reader, name, path)
     grab(reader, "error_404", "/presse/unbekannt", 404)
+    from pressdesk import tokens
+    from pressdesk.accounts.services import find_user, password_link_token
+
+    grab(reader, "link_invalid", "/passwort/neu/x.y.z", 404)
+    grab(reader, "set_password",
+         f"/passwort/neu/{password_link_token(tokens.PASSWORD_RESET, find_user(EDITOR))}")
 
     editor = logged_in(app, EDITOR)
     for name, path in {
@@ -95,7 +101,8 @@ def page_set(app, demo):
         "desk_preview": f"/desk/releases/{release_id}/preview",
         "desk_email_preview": f"/desk/releases/{release_id}/preview/email",
         "desk_report": f"/desk/versions/{version_id}/deliveries",
-        "desk_suppressions": "/desk/suppressions",
+        "desk_suppressions": "/desk/suppressions", "account": "/desk/account/",
+        "two_factor": "/desk/account/zweiter-faktor",
     }.items():
         grab(editor, name, path)
     grab(editor, "error_403", "/desk/members/", 403)

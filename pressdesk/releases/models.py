@@ -127,6 +127,8 @@ class Release(Base):
         ForeignKey("users.id", ondelete="SET NULL"))
     # Why the last scheduled publication failed (shown on the desk); "" when it did not.
     publish_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Why a publisher gave the text back, for its author; cleared when it is submitted again.
+    return_comment: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     office: Mapped[Office] = relationship(lazy="joined")
     versions: Mapped[list[ReleaseVersion]] = relationship(
