@@ -46,6 +46,7 @@ from pressdesk.releases.forms import (
     ImageForm,
     PublishForm,
     ReleaseForm,
+    ReturnForm,
     WithdrawForm,
 )
 from pressdesk.releases.markup import render_markdown
@@ -265,6 +266,7 @@ def _render_show(release: Release, status: int = 200, **forms: Any) -> tuple[str
         actions=workflow.allowed(release, _user()), counts=counts, history=history, names=names,
         publish_form=publish_form, action_form=ActionForm(),
         withdraw_form=forms.get("withdraw_form") or WithdrawForm(),
+        return_form=forms.get("return_form") or ReturnForm(),
         image_form=forms.get("image_form") or ImageForm(),
         attachment_form=forms.get("attachment_form") or AttachmentForm(),
         print_min=images.PRINT_MIN, is_print_quality=images.is_print_quality,
@@ -371,7 +373,20 @@ def approve(release_id: int) -> ResponseReturnValue:
 
 @bp.route("/releases/<int:release_id>/reject", methods=["POST"])
 def reject(release_id: int) -> ResponseReturnValue:
-    return _act(release_id, workflow.reject, _("Zurück an die Redaktion gegeben."))
+    """Return for changes, with the comment the author sees (the form keeps a typed comment
+    when the step is refused)."""
+    release = _release_or_404(release_id)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        workflow.reject(release, _user(), form.comment.data or "")
+    except services.ReleaseError as exc:
+        _refused(exc)
+        return _render_show(release, status=400, return_form=form)
+    flash(_("Zurück an die Redaktion gegeben. Sie sieht Ihren Kommentar bei der Mitteilung."),
+          "success")
+    return _back(release)
 
 
 @bp.route("/releases/<int:release_id>/unschedule", methods=["POST"])

@@ -44,7 +44,7 @@ from pressdesk.delivery.render import header_text, personalise, render_message, 
 from pressdesk.delivery.transport import Outcome
 from pressdesk.extensions import db
 from pressdesk.labels import status_label
-from pressdesk.releases import diff
+from pressdesk.releases import diff, notify
 from pressdesk.releases.models import Region, Release, ReleaseStatus, ReleaseVersion, Topic
 from pressdesk.releases.presenter import working_text
 from pressdesk.releases.services import (
@@ -303,18 +303,34 @@ def note_edit(release: Release, user: User) -> bool:
 
 
 def submit(release: Release, user: User) -> None:
+    """Ask for approval; the comment of an earlier return is done with. Everyone who may
+    approve it is told (each may switch that mail off)."""
     check(release, user, "submit")
     _move(release, (S.DRAFT.value,), S.IN_REVIEW.value, submitted_by_id=user.id,
-          submitted_at=utcnow())
+          submitted_at=utcnow(), return_comment="")
     record(release.office_id, user, "release.submitted", "release", release.id, release.headline)
+    notify.send("submitted", release, approvers(release), user)
 
 
-def reject(release: Release, user: User) -> None:
-    """Back to the desk for more work; any approval is void."""
+MAX_RETURN_COMMENT = 2000
+
+
+def reject(release: Release, user: User, comment: str = "") -> None:
+    """Back to the desk for more work, with a comment its author sees on the release and in
+    a mail; any approval is void."""
     check(release, user, "reject")
+    comment = comment.strip().replace("\r\n", "\n")
+    if not comment:
+        raise WorkflowError(_("Bitte kurz sagen, was geändert werden soll: Der Kommentar steht "
+                              "bei der Mitteilung und geht per E-Mail an die Redaktion."))
+    if len(comment) > MAX_RETURN_COMMENT:
+        raise WorkflowError(_("Der Kommentar ist zu lang (höchstens %(n)s Zeichen).",
+                              n=MAX_RETURN_COMMENT))
     _move(release, (S.IN_REVIEW.value, S.APPROVED.value), S.DRAFT.value, approved_by_id=None,
-          approved_at=None)
-    record(release.office_id, user, "release.returned", "release", release.id, release.headline)
+          approved_at=None, return_comment=comment)
+    record(release.office_id, user, "release.returned", "release", release.id,
+           f"{release.headline}: {comment}")
+    notify.send("returned", release, notify.authors(release), user, comment=comment)
 
 
 def approve(release: Release, user: User) -> None:
@@ -322,6 +338,7 @@ def approve(release: Release, user: User) -> None:
     _move(release, (S.IN_REVIEW.value,), S.APPROVED.value, approved_by_id=user.id,
           approved_at=utcnow())
     record(release.office_id, user, "release.approved", "release", release.id, release.headline)
+    notify.send("approved", release, notify.authors(release), user)
 
 
 # --- Publication -------------------------------------------------------------------------------
@@ -379,6 +396,7 @@ def publish_release(release: Release, user: User | None, list_ids: list[int] | N
     if release.embargo_until is None or release.embargo_until <= now:
         release.went_public_at = now
         send_after_commit(release_public, release_id=release.id, version_id=version.id)
+    notify.send("published", release, notify.authors(release), user)
     return version
 
 
