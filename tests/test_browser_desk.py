@@ -117,7 +117,14 @@ def _desk_pages(demo) -> dict[str, str]:
     version_id = db.session.scalar(select(ReleaseVersion.id).where(
         ReleaseVersion.release_id == leer.id).order_by(ReleaseVersion.id.desc()).limit(1))
     rid = leer.id
+    from tests.helpers import draft
+
+    unsent = draft()
+    db.session.commit()
     return {
+        "templates": "/desk/vorlagen/", "new-from-template": "/desk/releases/new?vorlage=b-verkehr",
+        "confirm-delete": f"/desk/releases/{unsent.id}/delete",
+        "draft": f"/desk/releases/{unsent.id}",
         "list": "/desk/", "new": "/desk/releases/new", "edit": f"/desk/releases/{rid}/edit",
         "show": f"/desk/releases/{rid}", "preview": f"/desk/releases/{rid}/preview",
         "preview-email": f"/desk/releases/{rid}/preview/email",

@@ -102,7 +102,8 @@ def page_set(app, demo):
         "desk_email_preview": f"/desk/releases/{release_id}/preview/email",
         "desk_report": f"/desk/versions/{version_id}/deliveries",
         "desk_suppressions": "/desk/suppressions", "account": "/desk/account/",
-        "two_factor": "/desk/account/zweiter-faktor",
+        "two_factor": "/desk/account/zweiter-faktor", "desk_templates": "/desk/vorlagen/",
+        "desk_new_from_template": "/desk/releases/new?vorlage=b-pressetermin",
     }.items():
         grab(editor, name, path)
     grab(editor, "error_403", "/desk/members/", 403)
@@ -124,6 +125,8 @@ def page_set(app, demo):
                    {"lists": default_lists(), "when": "now"}, page=f"/desk/releases/{unsent.id}")
     assert confirm.status_code == 200, confirm.status_code
     pages["desk_confirm_publish"] = confirm.get_data(as_text=True)
+    grab(admin, "desk_confirm_delete", f"/desk/releases/{unsent.id}/delete")
+    grab(admin, "desk_draft", f"/desk/releases/{unsent.id}")
 
     # The 410 page of a release that was public and is withdrawn (set directly: the
     # withdrawal itself is tested with the desk).

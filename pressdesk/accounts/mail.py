@@ -25,11 +25,13 @@ from pressdesk.text import one_line
 
 
 def render_desk_mail(subject: str, text: str, sender_name: str, sender_address: str,
-                     date: datetime) -> bytes:
+                     date: datetime, reply_to: str = "") -> bytes:
     """A plain-text message (quoted-printable, UTF-8) without recipient headers."""
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = header_text(one_line(subject))
     msg["From"] = Address(display_name(sender_name), addr_spec=sender_address)
+    if reply_to:
+        msg["Reply-To"] = reply_to
     msg["Date"] = format_datetime(date)
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(text.replace("\r\n", "\n"), subtype="plain", charset="utf-8",

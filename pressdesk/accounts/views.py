@@ -198,8 +198,9 @@ def _password_link(purpose: tokens.Purpose, token: str, invitation: bool) -> Res
             status = 422
         else:
             for m in user.memberships:
-                record(m.office_id, user, "account.invitation_accepted" if invitation
-                       else "account.password_reset", "user", user.id, user.email)
+                record(m.office_id, user,
+                       "account.invitation_accepted" if invitation else "account.password_reset",
+                       "user", user.id, user.email)
             flash(_("Ihr Passwort ist gespeichert. Melden Sie sich jetzt damit an."), "success")
             return redirect(url_for(".login"))
     elif form.is_submitted():

@@ -39,14 +39,16 @@ from pressdesk.extensions import db
 from pressdesk.labels import action_label, role_label
 from pressdesk.media.models import DistributionList
 from pressdesk.portal.services import visible
-from pressdesk.releases import attachments, images, services, workflow
+from pressdesk.releases import attachments, images, services, templates, workflow
 from pressdesk.releases.forms import (
     ActionForm,
     AttachmentForm,
+    EmbargoForm,
     ImageForm,
     PublishForm,
     ReleaseForm,
     ReturnForm,
+    TemplateForm,
     WithdrawForm,
 )
 from pressdesk.releases.markup import render_markdown
@@ -56,6 +58,7 @@ from pressdesk.releases.models import (
     ReleaseAttachment,
     ReleaseImage,
     ReleaseStatus,
+    ReleaseTemplate,
     Topic,
 )
 from pressdesk.releases.presenter import present_draft
@@ -72,6 +75,20 @@ STATUS_ORDER = ("draft", "in_review", "approved", "scheduled", "published", "wit
 @bp.app_template_filter("release_action_label")
 def release_action_label(action: str) -> str:
     return action_label(action)
+
+
+@bp.app_template_filter("de_input")
+def de_input(value: str | None) -> str:
+    """A date-and-time field's value as the German form shows it ("2026-11-24T09:30" becomes
+    "24.11.2026 09:30"); anything else (what the person typed) stays as it was."""
+    import re
+
+    value = value or ""
+    iso = re.fullmatch(r"\s*(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::\d{2})?\s*", value)
+    if iso:
+        y, mo, d, h, mi = iso.groups()
+        return f"{d}.{mo}.{y} {h}:{mi}"
+    return value
 
 
 # One name per role everywhere (banner, members page, errors): the labels' own.
@@ -174,11 +191,15 @@ def new() -> ResponseReturnValue:
     current_role()
     form = ReleaseForm()
     _vocabulary_choices(form, office.id)
+    chosen = templates.find(office, request.args.get("vorlage", ""))
     if not form.is_submitted():
         form.dateline_place.data = office.default_place
         form.contact_name.data = office.contact_name
         form.contact_phone.data = office.contact_phone
         form.contact_email.data = office.contact_email
+        if chosen is not None:
+            for key in ("headline", "subline", "lead", "body"):
+                getattr(form, key).data = getattr(chosen, key)
     if form.validate_on_submit():
         try:
             release = services.create_release(office, _user(), _form_data(form))
@@ -189,7 +210,9 @@ def new() -> ResponseReturnValue:
             flash(_("Entwurf gespeichert."), "success")
             return redirect(url_for(".show", release_id=release.id))
     return render_template("desk/edit.html", form=form, release=None, office=office,
-                           correction=False, today=german_date(utcnow())), 400 if form.is_submitted() else 200
+                           correction=False, today=german_date(utcnow()),
+                           templates=templates.available(office), chosen=chosen), \
+        400 if form.is_submitted() else 200
 
 
 @bp.route("/releases/<int:release_id>/edit", methods=["GET", "POST"])
@@ -234,6 +257,9 @@ def edit(release_id: int) -> ResponseReturnValue:
                         "Redaktionen erhalten keine E-Mail."), "success")
                 return _back(release)
             flash(_("Gespeichert."), "success")
+            if release.status == ReleaseStatus.SCHEDULED.value and release.scheduled_at:
+                flash(_("Bleibt geplant: wird am %(at)s mit diesem Text veröffentlicht.",
+                        at=german_datetime(release.scheduled_at)), "info")
             if voided:
                 flash(_("Die Freigabe wurde aufgehoben: Der geänderte Text muss erneut "
                         "geprüft werden."), "info")
@@ -266,6 +292,8 @@ def _render_show(release: Release, status: int = 200, **forms: Any) -> tuple[str
         actions=workflow.allowed(release, _user()), counts=counts, history=history, names=names,
         publish_form=publish_form, action_form=ActionForm(),
         withdraw_form=forms.get("withdraw_form") or WithdrawForm(),
+        template_form=forms.get("template_form") or TemplateForm(),
+        embargo_form=forms.get("embargo_form") or EmbargoForm(),
         return_form=forms.get("return_form") or ReturnForm(),
         image_form=forms.get("image_form") or ImageForm(),
         attachment_form=forms.get("attachment_form") or AttachmentForm(),
@@ -491,6 +519,116 @@ def withdraw(release_id: int) -> ResponseReturnValue:
     flash(_("Zurückgezogen. Die Redaktionen erhalten eine „Zurückgezogen:“-E-Mail; im Portal "
             "ist die Mitteilung nicht mehr abrufbar."), "success")
     return redirect(url_for("delivery.report", version_id=version.id))
+
+
+# --- Copies, templates, deleting a draft, moving the Sperrfrist ---------------------------------
+
+
+@bp.route("/releases/<int:release_id>/duplicate", methods=["POST"])
+def duplicate(release_id: int) -> ResponseReturnValue:
+    release = _release_or_404(release_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    workflow.check(release, _user(), "duplicate")
+    try:
+        copy = services.duplicate_release(release, _user())
+    except (services.ReleaseError, images.ImageError, attachments.AttachmentError) as exc:
+        _refused(exc)
+        return _back(release)
+    flash(_("Kopie als neuer Entwurf angelegt. Das Original bleibt unverändert."), "success")
+    return redirect(url_for(".edit", release_id=copy.id))
+
+
+@bp.route("/releases/<int:release_id>/delete", methods=["GET", "POST"])
+def delete(release_id: int) -> ResponseReturnValue:
+    """A draft that was never published: a page asks first (no JavaScript needed), its form
+    deletes."""
+    release = _release_or_404(release_id)
+    try:
+        workflow.check(release, _user(), "delete")
+    except workflow.WorkflowError as exc:
+        flash(str(exc), "error")
+        return _back(release)
+    form = ActionForm()
+    if request.method == "GET":
+        return render_template("desk/confirm_delete.html", release=release, form=form)
+    if not form.validate_on_submit():
+        abort(400)
+    headline = release.headline
+    try:
+        services.delete_draft(release, _user())
+    except services.ReleaseError as exc:
+        _refused(exc)
+        return redirect(url_for(".index"))
+    flash(_("Entwurf „%(headline)s“ gelöscht.", headline=headline), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/releases/<int:release_id>/as-template", methods=["POST"])
+def save_template(release_id: int) -> ResponseReturnValue:
+    release = _release_or_404(release_id)
+    form = TemplateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        row = templates.save_from(release, _user(), form.name.data or "")
+    except services.ReleaseError as exc:
+        _refused(exc)
+        return _render_show(release, status=400, template_form=form)
+    flash(_("Vorlage „%(name)s“ gespeichert. Sie steht unter „Neue Mitteilung“ zur Wahl.",
+            name=row.name), "success")
+    return _back(release)
+
+
+@bp.route("/vorlagen/")
+def template_list() -> ResponseReturnValue:
+    office = current_office()
+    current_role()
+    return render_template("desk/templates.html", office=office, builtin=templates.BUILTIN,
+                           rows=templates.office_rows(office), form=ActionForm())
+
+
+@bp.route("/vorlagen/<int:template_id>/delete", methods=["POST"])
+def delete_template(template_id: int) -> ResponseReturnValue:
+    office = current_office()
+    current_role()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    row = db.session.scalar(select(ReleaseTemplate).where(ReleaseTemplate.office_id == office.id,
+                                                          ReleaseTemplate.id == template_id))
+    if row is None:
+        abort(404)
+    name = row.name
+    templates.delete(office, _user(), row)
+    flash(_("Vorlage „%(name)s“ gelöscht.", name=name), "success")
+    return redirect(url_for(".template_list"))
+
+
+@bp.route("/releases/<int:release_id>/embargo", methods=["POST"])
+def change_embargo(release_id: int) -> ResponseReturnValue:
+    """Move the Sperrfrist of a sent release (the new time in the form) or lift it
+    (``lift=1``); the outlets get a notice."""
+    release = _release_or_404(release_id)
+    form = EmbargoForm()
+    if not form.validate_on_submit():
+        abort(400)
+    lift = request.form.get("lift") == "1"
+    try:
+        until = None if lift else workflow.parse_berlin(form.embargo_until.data)
+        if not lift and until is None:
+            raise workflow.WorkflowError(_("Bitte die neue Sperrfrist angeben."))
+        notices = workflow.change_embargo(release, _user(), until)
+    except services.ReleaseError as exc:
+        _refused(exc)
+        return _render_show(release, status=400, embargo_form=form)
+    if lift:
+        flash(_("Sperrfrist aufgehoben: Die Mitteilung ist jetzt öffentlich. %(n)s Redaktionen "
+                "erhalten einen Hinweis.", n=notices), "success")
+    else:
+        assert until is not None
+        flash(_("Sperrfrist verschoben auf %(at)s. %(n)s Redaktionen erhalten einen Hinweis.",
+                at=german_datetime(until), n=notices), "success")
+    return _back(release)
 
 
 # --- Images and attachments --------------------------------------------------------------------

@@ -262,6 +262,22 @@ def upgrade() -> None:
     sa.UniqueConstraint('public_id', name=op.f('uq_release_attachments_public_id'))
     )
     op.create_index(op.f('ix_release_attachments_release_id'), 'release_attachments', ['release_id'], unique=False)
+    op.create_table('release_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('headline', sa.String(length=300), nullable=False),
+    sa.Column('subline', sa.String(length=300), nullable=False),
+    sa.Column('lead', sa.Text(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_release_templates_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_release_templates_office_id_offices'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_release_templates')),
+    sa.UniqueConstraint('office_id', 'name', name=op.f('uq_release_templates_office_id_name'))
+    )
+    op.create_index(op.f('ix_release_templates_office_id'), 'release_templates', ['office_id'], unique=False)
     op.create_table('release_images',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('release_id', sa.Integer(), nullable=False),
@@ -486,6 +502,8 @@ def downgrade() -> None:
     op.drop_table('release_regions')
     op.drop_index(op.f('ix_release_images_release_id'), table_name='release_images')
     op.drop_table('release_images')
+    op.drop_index(op.f('ix_release_templates_office_id'), table_name='release_templates')
+    op.drop_table('release_templates')
     op.drop_index(op.f('ix_release_attachments_release_id'), table_name='release_attachments')
     op.drop_table('release_attachments')
     op.drop_table('list_outlets')
