@@ -25,6 +25,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -201,13 +202,31 @@ def new() -> ResponseReturnValue:
             for key in ("headline", "subline", "lead", "body"):
                 getattr(form, key).data = getattr(chosen, key)
     if form.validate_on_submit():
+        # Photos may come with the first save (several at once, the same texts for each).
+        photos = [f for f in request.files.getlist("images") if f.filename]
+        notes: list[str] = []
         try:
             release = services.create_release(office, _user(), _form_data(form))
             workflow.set_vocabulary(release, form.topics.data or [], form.regions.data or [])
-        except services.ReleaseError as exc:
+            for photo in photos:
+                _img, warning = images.add_image(
+                    release, photo.filename or "", photo.read(),
+                    request.form.get("image_caption", ""), request.form.get("image_credit", ""),
+                    request.form.get("image_alt", ""), images.DEFAULT_RIGHTS)
+                if warning:
+                    notes.append(f"{photo.filename}: {warning}")
+        except (services.ReleaseError, images.ImageError) as exc:
             _refused(exc)
+            if photos:
+                flash(_("Nichts wurde gespeichert. Ihr Text steht noch da; bitte die Bilder "
+                        "erneut auswählen."), "info")
         else:
             flash(_("Entwurf gespeichert."), "success")
+            if photos:
+                flash(ngettext("%(num)d Bild gespeichert.", "%(num)d Bilder gespeichert.",
+                               len(photos)), "success")
+            for note in notes:
+                flash(note, "info")
             return redirect(url_for(".show", release_id=release.id))
     return render_template("desk/edit.html", form=form, release=None, office=office,
                            correction=False, today=german_date(utcnow()),
@@ -310,6 +329,20 @@ def show(release_id: int) -> ResponseReturnValue:
     image_form = ImageForm()
     image_form.rights.data = images.DEFAULT_RIGHTS
     return _render_show(release, image_form=image_form)
+
+
+@bp.route("/markup-preview", methods=["POST"])
+def markup_preview() -> ResponseReturnValue:
+    """The body's Markdown as the desk, the portal and the mail render it (the editor's live
+    preview; CSRF-checked like every POST)."""
+    current_role()
+    text = request.form.get("body", "")
+    if len(text) > services.LIMITS["body"]:
+        abort(413)
+    resp = make_response(str(render_markdown(text)))
+    resp.headers["Content-Type"] = "text/html; charset=utf-8"
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 @bp.route("/releases/<int:release_id>/preview")
@@ -685,10 +718,20 @@ def _remove(release_id: int, kind: str, item_id: int, ok: str) -> ResponseReturn
 
 
 def _store_image(release: Release, filename: str, data: bytes, form: ImageForm) -> list[str]:
-    _img, warning = images.add_image(release, filename, data, form.caption.data or "",
-                                     form.credit.data or "", form.alt.data or "",
-                                     form.rights.data or "")
-    return [warning] if warning else []
+    """One or several photos at once (the same texts for each; every one can be changed
+    afterwards)."""
+    files = [f for f in request.files.getlist("file") if f.filename] or None
+    for f in files or ():
+        f.stream.seek(0)  # the one upload path read the first file already
+    notes: list[str] = []
+    for name, content in ([(f.filename or "", f.read()) for f in files] if files
+                          else [(filename, data)]):
+        _img, warning = images.add_image(release, name, content, form.caption.data or "",
+                                         form.credit.data or "", form.alt.data or "",
+                                         form.rights.data or "")
+        if warning:
+            notes.append(f"{name}: {warning}" if files and len(files) > 1 else warning)
+    return notes
 
 
 def _store_attachment(release: Release, filename: str, data: bytes, _form: Any) -> list[str]:
@@ -704,6 +747,51 @@ def upload_image(release_id: int) -> ResponseReturnValue:
 @bp.route("/releases/<int:release_id>/images/<int:image_id>/delete", methods=["POST"])
 def delete_image(release_id: int, image_id: int) -> ResponseReturnValue:
     return _remove(release_id, "image", image_id, _("Bild entfernt."))
+
+
+def _image_or_404(release: Release, image_id: int) -> ReleaseImage:
+    img = next((i for i in release.images if i.id == image_id), None)
+    if img is None:
+        abort(404)
+    return img
+
+
+@bp.route("/releases/<int:release_id>/images/<int:image_id>", methods=["POST"])
+def edit_image(release_id: int, image_id: int) -> ResponseReturnValue:
+    """Caption, credit, alt text and rights after the upload."""
+    release = _release_or_404(release_id)
+    if (refused := _check_upload(release)) is not None:
+        return refused
+    form = ImageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    img = _image_or_404(release, image_id)
+    try:
+        images.update_texts(img, form.caption.data or "", form.credit.data or "",
+                            form.alt.data or "", form.rights.data or "")
+        workflow.note_edit(release, _user())
+    except images.ImageError as exc:
+        _refused(exc)
+        return _back(release)
+    flash(_("Bildangaben gespeichert."), "success")
+    return redirect(url_for(".show", release_id=release.id, _anchor=f"bild-{img.id}"))
+
+
+@bp.route("/releases/<int:release_id>/images/<int:image_id>/<any(up, down, lead):where>",
+          methods=["POST"])
+def move_image(release_id: int, image_id: int, where: str) -> ResponseReturnValue:
+    """One place up or down, or first ("Titelbild": first in the portal and the mail)."""
+    release = _release_or_404(release_id)
+    if (refused := _check_upload(release)) is not None:
+        return refused
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    img = _image_or_404(release, image_id)
+    images.move(release, img, {"up": img.position - 1, "down": img.position + 1, "lead": 0}[where])
+    workflow.note_edit(release, _user())
+    flash(_("Titelbild gewählt.") if where == "lead" else _("Reihenfolge gespeichert."),
+          "success")
+    return redirect(url_for(".show", release_id=release.id, _anchor="bilder"))
 
 
 @bp.route("/releases/<int:release_id>/attachments", methods=["POST"])

@@ -420,7 +420,6 @@ def publish_release(release: Release, user: User | None, list_ids: list[int] | N
     if release.embargo_until is None or release.embargo_until <= now:
         release.went_public_at = now
         send_after_commit(release_public, release_id=release.id, version_id=version.id)
-    notify.send("published", release, notify.authors(release), user)
     return version
 
 
@@ -435,7 +434,9 @@ def publish(release: Release, user: User, list_ids: list[int] | None,
     release.embargo_until = embargo_until
     if release.approved_by_id is None:  # no 4-eyes: the publisher approves by publishing
         release.approved_by_id, release.approved_at = user.id, now
-    return publish_release(release, user, list_ids)
+    version = publish_release(release, user, list_ids)
+    notify.send("published", release, notify.authors(release), user)
+    return version
 
 
 def schedule(release: Release, user: User, at: datetime, list_ids: list[int] | None,
@@ -484,6 +485,7 @@ def publish_due(now: datetime | None = None) -> list[int]:
             continue
         try:
             publish_release(release, None, release.publish_list_ids or None)
+            notify.send("published", release, notify.authors(release), None)
             db.commit()  # deliberate: this release is out, whatever happens to the next one
         except WorkflowError:  # another beat run was quicker; the version counter said so
             db.rollback()
