@@ -82,6 +82,7 @@ AUDIT_ACTION_LABELS = {
     "suppression.lifted": _l("Sperre aufgehoben"),
     "outlet.created": _l("Medium angelegt"), "outlet.updated": _l("Medium geändert"),
     "outlet.deleted": _l("Medium gelöscht"), "outlets.imported": _l("Medien importiert"),
+    "outlet.left": _l("Medium hat sich ausgetragen"),
     "list.created": _l("Verteiler angelegt"), "list.updated": _l("Verteiler geändert"),
     "list.deleted": _l("Verteiler gelöscht"),
     "member.created": _l("Konto angelegt"), "member.added": _l("Mitglied hinzugefügt"),

@@ -74,6 +74,7 @@ class Claimed:
     variant: str
     token: str
     office_id: int | None
+    link_token: str = ""
 
 
 def _of_version(version_id: int | None) -> ColumnElement[bool]:
@@ -107,13 +108,14 @@ def claim_batch(version_id: int | None, limit: int) -> list[Claimed]:
                 claim_token=token, attempts=Delivery.attempts + 1, updated_at=now)
         .returning(Delivery.id, Delivery.email, Delivery.name, Delivery.message_id,
                    Delivery.attempts, Delivery.kind, Delivery.unsubscribe_url, Delivery.variant,
-                   Delivery.office_id)
+                   Delivery.office_id, Delivery.link_token)
         .execution_options(synchronize_session=False)
     )
     rows = db.session.execute(stmt).all()
     db.commit()  # deliberate: the claim must be visible to other workers before we send
     return [Claimed(r.id, r.email, r.name, r.message_id, r.attempts, r.kind, r.unsubscribe_url,
-                    r.variant, token, r.office_id) for r in sorted(rows, key=lambda r: r.id)]
+                    r.variant, token, r.office_id, r.link_token)
+            for r in sorted(rows, key=lambda r: r.id)]
 
 
 def extend_claims(rows: list[Claimed]) -> set[int]:
@@ -433,10 +435,16 @@ class _Sender:
 
 def _send_one(tp: Transport, row: Claimed, parts: SharedParts) -> SendResult:
     try:
-        data = _personalised(row, parts.get(row.kind, row.variant))
         if row.kind in READER_KINDS:
             # Reader mail: dated when sent, and signed over its own headers (List-Unsubscribe).
-            data = sign_message(with_date(data, utcnow()))
+            data = sign_message(with_date(_personalised(row, parts.get(row.kind, row.variant)),
+                                          utcnow()))
+        elif row.link_token:
+            # Its own body (the outlet's link token): signed per message, over its own
+            # List-Unsubscribe too; the shared signature would not fit the body.
+            data = sign_message(_personalised(row, parts.unsigned(row.kind, row.variant)))
+        else:
+            data = _personalised(row, parts.get(row.kind, row.variant))
     except Exception as exc:  # noqa: BLE001 - a row that cannot be built must not block the rest
         log.exception("cannot build message for delivery %s", row.id)
         return SendResult(Outcome.PERMANENT, f"cannot build message: {exc}", suppress=False)
@@ -447,7 +455,7 @@ def _personalised(row: Claimed | Delivery, shared: bytes | None) -> bytes:
     if shared is None:  # rendered for this row alone (e.g. a reader digest)
         shared = db.session.scalar(select(Delivery.payload).where(Delivery.id == row.id)) or b""
     return personalise(shared, row.name, row.email, row.message_id, row.unsubscribe_url,
-                       unsubscribe_mailto_for(row))
+                       unsubscribe_mailto_for(row), row.link_token)
 
 
 def message_bytes(row: Delivery | Claimed, shared_by_kind: dict[str, bytes]) -> bytes:

@@ -96,6 +96,9 @@ class Delivery(Base):
     variant: Mapped[str] = mapped_column(String(40), default="", server_default="")
     # Random per claim: a worker only extends or marks rows it still holds.
     claim_token: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # Outlet mail: the signed per-outlet link token put into the body where the shared mail
+    # has ``render.LINK_TOKEN_MARK`` ("" = none).
+    link_token: Mapped[str] = mapped_column(String(200), default="", server_default="")
     # When the last attempt ended (sent, failed, retry scheduled, bounced).
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -36,6 +36,9 @@ class Recipient:
     variant: str = ""
     # A message rendered for this recipient alone (a digest); else the version's shared bytes.
     payload: bytes | None = None
+    # Outlet mail: the signed per-outlet link token (tokens.OUTLET_LINK) that ``personalise``
+    # puts where the shared mail has ``render.LINK_TOKEN_MARK``; "" = no per-recipient link.
+    link_token: str = ""
 
 
 def new_message_id(version: ReleaseVersion | None, kind: str = Kind.OUTLET.value) -> str:
@@ -89,7 +92,7 @@ def enqueue(version: ReleaseVersion | None, recipients: Iterable[Recipient],
             "last_error": SUPPRESSED_NOTE if is_blocked else "",
             "message_id": new_message_id(version, kind), "created_at": now,
             "unsubscribe_url": r.unsubscribe_url, "variant": r.variant, "claim_token": "",
-            "payload": r.payload,
+            "payload": r.payload, "link_token": r.link_token,
         })
     if rows:
         db.session.execute(insert(Delivery), rows)

@@ -143,12 +143,40 @@ def shared_bytes(msg: EmailMessage) -> bytes:
     return head + rest
 
 
+# Where the per-recipient link token goes in the shared outlet mail (the preference link,
+# the RSVP links). Printable ASCII without "=": quoted-printable leaves it as it is.
+LINK_TOKEN_MARK = "PDLINKTOKENMARK0"  # noqa: S105 - a placeholder, not a secret
+_LINK_TOKEN_MARK = LINK_TOKEN_MARK.encode("ascii")
+
+
+def qp_fill(message: bytes, mark: bytes, value: str) -> bytes:
+    """Put ``value`` where a quoted-printable message has ``mark``.
+
+    The value is written quoted-printable too, with soft line breaks (``=`` CRLF) around and
+    inside it: no line grows past 76 characters, and decoding gives the value back whole."""
+    pieces = [c if " " < c < "~" and c != "=" else "".join(f"={b:02X}" for b in c.encode())
+              for c in one_line(value)]
+    lines, line = [], ""
+    for piece in pieces:
+        if len(line) + len(piece) > 70:
+            lines.append(line)
+            line = ""
+        line += piece
+    lines.append(line)
+    encoded = "=\r\n" + "=\r\n".join(lines) + "=\r\n"
+    return message.replace(mark, encoded.encode("ascii"))
+
+
 def personalise(shared: bytes, to_name: str, to_email: str, message_id: str,
-                unsubscribe_url: str = "", unsubscribe_mailto: str = "") -> bytes:
+                unsubscribe_url: str = "", unsubscribe_mailto: str = "",
+                link_token: str = "") -> bytes:
     """Prepend the recipient's own headers to the shared serialised message.
 
-    Reader mail also gets List-Unsubscribe (https and mailto) with List-Unsubscribe-Post
-    (RFC 8058 one-click).
+    Mail with an ``unsubscribe_url`` also gets List-Unsubscribe (https and mailto) with
+    List-Unsubscribe-Post (RFC 8058 one-click): a reader's unsubscribe link, or an outlet's
+    one-click leave URL. An outlet row's ``link_token`` replaces :data:`LINK_TOKEN_MARK` in
+    the body (only then is the body touched: rows without a token are two header lines and
+    the shared bytes, as fast as before).
     """
     to_email = one_line(to_email)
     if to_email.isascii():
@@ -163,10 +191,13 @@ def personalise(shared: bytes, to_name: str, to_email: str, message_id: str,
             targets.append(f"<{one_line(unsubscribe_mailto)}>")
         head += f"List-Unsubscribe: {', '.join(targets)}\r\n"
         head += "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
-        # The reader's own link in the body too (a reader alert's shared body has a mark).
-        from pressdesk.subscriptions.render import fill_unsubscribe
+        if not link_token:
+            # The reader's own link in the body too (a reader alert's shared body has a mark).
+            from pressdesk.subscriptions.render import fill_unsubscribe
 
-        shared = fill_unsubscribe(shared, unsubscribe_url)
+            shared = fill_unsubscribe(shared, unsubscribe_url)
+    if link_token:
+        shared = qp_fill(shared, _LINK_TOKEN_MARK, link_token)
     # A non-ASCII address (sent only with SMTPUTF8) is written as UTF-8 (RFC 6532).
     return head.encode("ascii" if head.isascii() else "utf-8") + shared
 

@@ -54,6 +54,7 @@ class SharedParts:
         self.version = version
         self.sign = sign
         self.cache: dict[tuple[str, str], bytes | None] = {}
+        self.unsigned_cache: dict[tuple[str, str], bytes | None] = {}
 
     def base(self, kind: str, variant: str) -> bytes | None:
         if self.version is None:
@@ -70,6 +71,16 @@ class SharedParts:
                                       .where(ReleaseVersion.id == self.version.id))
             return fresh or self.version.mail_bytes
         return None  # rendered per row (Delivery.payload)
+
+    def unsigned(self, kind: str, variant: str) -> bytes | None:
+        """The shared bytes without the shared signature: for rows whose body is their own
+        (an outlet's link token), signed per message."""
+        if not settings().dkim_key_file:
+            return self.get(kind, variant)
+        key = (kind, variant)
+        if key not in self.unsigned_cache:
+            self.unsigned_cache[key] = self.base(kind, variant)
+        return self.unsigned_cache[key]
 
     def get(self, kind: str, variant: str) -> bytes | None:
         key = (kind, variant)

@@ -54,6 +54,9 @@ class Outlet(Base):
     attach_format: Mapped[str] = mapped_column(String(20), default="", server_default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the outlet left the list itself (preference page or one-click): nothing more is
+    # sent, follow-ups (corrections, withdrawals) included.
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def extra_list(self) -> list[str]:

@@ -9,7 +9,7 @@ import json
 import re
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -22,7 +22,7 @@ from pressdesk.config import settings
 from pressdesk.db import utcnow
 from pressdesk.delivery.queue import Recipient
 from pressdesk.extensions import db
-from pressdesk.media import csvio
+from pressdesk.media import csvio, links
 from pressdesk.media.models import ATTACH_FORMATS, DistributionList, Outlet, OutletKind, list_outlets
 from pressdesk.offices.models import Office
 from pressdesk.text import one_line
@@ -239,12 +239,36 @@ def recipients(office: Office, list_ids: list[int] | None) -> list[Recipient]:
         .where(list_outlets.c.list_id.in_(lists.scalar_subquery()),
                Outlet.active.is_(True), Outlet.office_id == office.id)
     ).all()
+    tokens = links.link_tokens([r.id for r in rows])
+    head, tail = links.leave_url_maker()
     seen: dict[str, Recipient] = {}
     for outlet_id, name, email, extra in rows:
+        token = tokens[outlet_id]
         for address in (email, *(extra or "").split()):
-            seen.setdefault(address.lower(), Recipient(email=address, name=name,
-                                                       outlet_id=outlet_id))
+            seen.setdefault(address.lower(), Recipient(
+                email=address, name=name, outlet_id=outlet_id, link_token=token,
+                unsubscribe_url=f"{head}{token}{tail}"))
     return sorted(seen.values(), key=lambda r: (r.name.lower(), r.email))
+
+
+def with_links(recipients: list[Recipient]) -> list[Recipient]:
+    """Follow-up recipients (corrections, withdrawals) with their outlet's link token and
+    one-click leave URL; outlets that left the list are dropped."""
+    ids = {r.outlet_id for r in recipients if r.outlet_id is not None}
+    if not ids:
+        return recipients
+    left = set(db.session.scalars(select(Outlet.id).where(Outlet.id.in_(ids),
+                                                          Outlet.left_at.is_not(None))))
+    tokens = links.link_tokens(sorted(ids - left))
+    head, tail = links.leave_url_maker()
+    kept = []
+    for r in recipients:
+        if r.outlet_id is None:
+            kept.append(r)
+        elif r.outlet_id not in left:
+            token = tokens[r.outlet_id]
+            kept.append(replace(r, link_token=token, unsubscribe_url=f"{head}{token}{tail}"))
+    return kept
 
 
 # --- CSV import --------------------------------------------------------------------------------

@@ -109,6 +109,13 @@ def recipients_for(office: Office, list_ids: list[int] | None) -> list[Recipient
     return recipients(office, list_ids)
 
 
+def with_outlet_links(recipients: list[Recipient]) -> list[Recipient]:
+    """Follow-up recipients with their per-outlet links; outlets that left are dropped."""
+    from pressdesk.media.services import with_links
+
+    return with_links(recipients)
+
+
 def mail_for(version: ReleaseVersion, kind: str | None = None) -> ReleaseMail:
     """The newspaper mail of a saved version, built from its one presentation."""
     return mail_from(present(version), kind)

@@ -54,6 +54,7 @@ from pressdesk.releases.services import (
     draft_mail,
     mail_for,
     recipients_for,
+    with_outlet_links,
 )
 from pressdesk.releases.variants import with_variants
 from pressdesk.signals import release_changed, release_public, send_after_commit
@@ -608,7 +609,7 @@ def _follow_up(release: Release, user: User, kind: str, summary: str) -> Release
     """Freeze the current text as a new version of ``kind`` and queue its mail to the outlets
     that got the release."""
     version: ReleaseVersion = freeze_version(release, kind, user, summary)
-    enqueue(version, with_variants(version, previous_recipients(release)))
+    enqueue(version, with_variants(version, with_outlet_links(previous_recipients(release))))
     return version
 
 

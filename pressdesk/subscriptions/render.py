@@ -18,7 +18,7 @@ from email.utils import format_datetime
 from jinja2 import Environment
 
 from pressdesk.addresses import display_name
-from pressdesk.delivery.render import header_text, shared_bytes
+from pressdesk.delivery.render import header_text, qp_fill, shared_bytes
 from pressdesk.releases.presenter import PublicRelease
 from pressdesk.text import german_date, german_datetime, one_line
 
@@ -35,22 +35,9 @@ UNSUBSCRIBE_MARK = "@@ABBESTELLEN@@"
 
 
 def fill_unsubscribe(message: bytes, url: str) -> bytes:
-    """Put a reader's unsubscribe URL where the shared alert has :data:`UNSUBSCRIBE_MARK`.
-
-    The alert's parts are quoted-printable, so the URL is written quoted-printable too, with
-    soft line breaks (``=`` CRLF) around and inside it: no line grows past 76 characters, and
-    decoding gives the URL back whole."""
-    pieces = [c if " " < c < "~" and c != "=" else "".join(f"={b:02X}" for b in c.encode())
-              for c in one_line(url)]
-    lines, line = [], ""
-    for piece in pieces:
-        if len(line) + len(piece) > 70:
-            lines.append(line)
-            line = ""
-        line += piece
-    lines.append(line)
-    encoded = "=\r\n" + "=\r\n".join(lines) + "=\r\n"
-    return message.replace(UNSUBSCRIBE_MARK.encode(), encoded.encode("ascii"))
+    """Put a reader's unsubscribe URL where the shared alert has :data:`UNSUBSCRIBE_MARK`
+    (quoted-printable, with soft line breaks: ``render.qp_fill``)."""
+    return qp_fill(message, UNSUBSCRIBE_MARK.encode(), url)
 
 
 @dataclass(frozen=True)

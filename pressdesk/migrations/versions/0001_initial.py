@@ -147,6 +147,7 @@ def upgrade() -> None:
     sa.Column('attach_format', sa.String(length=20), server_default='', nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('left_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_outlets_office_id_offices'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outlets')),
     sa.UniqueConstraint('office_id', 'email', name=op.f('uq_outlets_office_id_email'))
@@ -383,6 +384,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('variant', sa.String(length=40), server_default='', nullable=False),
     sa.Column('claim_token', sa.String(length=32), server_default='', nullable=False),
+    sa.Column('link_token', sa.String(length=200), server_default='', nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_deliveries_office_id_offices'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['outlet_id'], ['outlets.id'], name=op.f('fk_deliveries_outlet_id_outlets'), ondelete='SET NULL'),
