@@ -56,6 +56,9 @@ def celery_config(s: Settings) -> dict[str, Any]:
     # desk: scheduled publications and ended embargoes, checked by beat (no ETA tasks)
     schedule["publish-due"] = {"task": PUBLISH_DUE_TASK, "schedule": 30.0}
     schedule["embargo-ended"] = {"task": EMBARGO_ENDED_TASK, "schedule": 30.0}
+    # invitations: the reminder the day before, to those who said they come
+    schedule["invitation-reminders"] = {"task": "pressdesk.invitation_reminders",
+                                        "schedule": 900.0}
     return {
         "broker_url": s.broker_url,
         "task_default_queue": s.queue,

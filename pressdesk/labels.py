@@ -75,6 +75,7 @@ AUDIT_ACTION_LABELS = {
     "release.embargo_moved": _l("Sperrfrist verschoben"),
     "release.embargo_lifted": _l("Sperrfrist aufgehoben"),
     "template.created": _l("Vorlage gespeichert"), "template.deleted": _l("Vorlage gelöscht"),
+    "invitation.created": _l("Pressetermin angehängt"),
     "delivery.pause": _l("Versand angehalten"),
     "delivery.resume": _l("Versand fortgesetzt"),
     "delivery.cancel": _l("Versand abgebrochen"),

@@ -15,6 +15,7 @@ import pytest
 from pressdesk.releases.models import Release
 from tests.browser import browser_login, browser_page
 from tests.helpers import EDITOR
+from tests.invitation_support import published_invitation
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +32,7 @@ def portal_paths(app, demo, live_server):
     from pressdesk.extensions import db
 
     demo.load_demo()
+    published_invitation()  # the appointment pages with an entry
     leer = db.session.scalar(select(Release).where(Release.office.has(slug="landkreis-leer")))
     # Corrected once: the release page carries the correction notice at its top.
     from tests.formats_support import corrected
@@ -47,6 +49,7 @@ def portal_paths(app, demo, live_server):
         "archive": "/archiv",
         "month": f"/archiv/{when.year}/{when.month}",
         "embed": "/einbetten/it-achse",
+        "appointments": "/termine",
     }
 
 

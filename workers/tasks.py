@@ -82,3 +82,15 @@ def bounces() -> int:
     if s.bounce_imap_url:
         n += process_imap(s.bounce_imap_url).bounced
     return n
+
+
+# --- invitations: the reminder the day before (beat) -------------------------------------------
+
+from pressdesk.invitations.rsvp import REMINDER_TASK  # noqa: E402
+
+
+@shared_task(name=REMINDER_TASK)
+def invitation_reminders() -> int:
+    from pressdesk.invitations import rsvp
+
+    return rsvp.due_reminders()
