@@ -1,7 +1,7 @@
 """The initial schema: every table, plus the dialect-specific full-text search objects.
 
-PostgreSQL: a stored generated tsvector column on search_documents (German config, umlauts
-folded as pressdesk.search.text.fold does, headline weighted A) with a GIN index. SQLite: an FTS5
+PostgreSQL: tsvector columns on search_documents written by the application from its own
+German stems (matching, with a GIN index; ranking, small). SQLite: an FTS5
 table with stemmed text (rowid = release id), emptied by a trigger when a document goes. Both are
 named fts_* and left out of the autogenerate comparison (env.py).
 
@@ -45,6 +45,7 @@ def upgrade() -> None:
     sa.Column('require_four_eyes', sa.Boolean(), nullable=False),
     sa.Column('allow_urgent_corrections', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('strip_photo_locations', sa.Boolean(), server_default=sa.true(), nullable=False),
+    sa.Column('require_two_factor', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_offices')),
     sa.UniqueConstraint('slug', name=op.f('uq_offices_slug'))
@@ -78,6 +79,12 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('totp_secret', sa.String(length=64), server_default='', nullable=False),
+    sa.Column('totp_last_step', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('notify_submitted', sa.Boolean(), server_default=sa.true(), nullable=False),
+    sa.Column('notify_returned', sa.Boolean(), server_default=sa.true(), nullable=False),
+    sa.Column('notify_approved', sa.Boolean(), server_default=sa.true(), nullable=False),
+    sa.Column('notify_published', sa.Boolean(), server_default=sa.true(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
@@ -190,6 +197,7 @@ def upgrade() -> None:
     sa.Column('correction_pending_at', sa.DateTime(), nullable=True),
     sa.Column('correction_requested_by_id', sa.Integer(), nullable=True),
     sa.Column('publish_error', sa.Text(), server_default='', nullable=False),
+    sa.Column('return_comment', sa.Text(), server_default='', nullable=False),
     sa.ForeignKeyConstraint(['approved_by_id'], ['users.id'], name=op.f('fk_releases_approved_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['correction_requested_by_id'], ['users.id'], name=op.f('fk_releases_correction_requested_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_releases_created_by_id_users'), ondelete='SET NULL'),
@@ -255,6 +263,22 @@ def upgrade() -> None:
     sa.UniqueConstraint('public_id', name=op.f('uq_release_attachments_public_id'))
     )
     op.create_index(op.f('ix_release_attachments_release_id'), 'release_attachments', ['release_id'], unique=False)
+    op.create_table('release_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('headline', sa.String(length=300), nullable=False),
+    sa.Column('subline', sa.String(length=300), nullable=False),
+    sa.Column('lead', sa.Text(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_release_templates_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_release_templates_office_id_offices'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_release_templates')),
+    sa.UniqueConstraint('office_id', 'name', name=op.f('uq_release_templates_office_id_name'))
+    )
+    op.create_index(op.f('ix_release_templates_office_id'), 'release_templates', ['office_id'], unique=False)
     op.create_table('release_images',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('release_id', sa.Integer(), nullable=False),
@@ -319,11 +343,13 @@ def upgrade() -> None:
     sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('headline', sa.String(length=300), nullable=False),
     sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('parts', sa.Text(), server_default='', nullable=False),
     sa.Column('published_at', sa.DateTime(), nullable=True),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['release_id'], ['releases.id'], name=op.f('fk_search_documents_release_id_releases'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('release_id', name=op.f('pk_search_documents'))
     )
+    op.create_index('ix_search_documents_published_at', 'search_documents', ['published_at'], unique=False)
     op.create_table('subscriber_topics',
     sa.Column('subscriber_id', sa.Integer(), nullable=False),
     sa.Column('topic_id', sa.Integer(), nullable=False),
@@ -520,28 +546,22 @@ def upgrade() -> None:
     _create_full_text()
 
 
-# The SQL twin of pressdesk.search.text.fold() (lower() first, then the umlauts, then other
-# accents dropped); a test keeps the two in step. Written out here because migrations import no
-# application code.
-FOLD_SQL = (
-    "translate(replace(replace(replace(replace(lower({col}), 'ä', 'ae'), 'ö', 'oe'), 'ü', 'ue'), "
-    "'ß', 'ss'), 'àáâãåçèéêëìíîïñòóôõùúûýÿāăąćĉċčďēĕėęěĝğġģĥĩīĭįĵķĺļľńņňōŏőŕŗřśŝşšţťũūŭůűųŵŷźżžſ', "
-    "'aaaaaceeeeiiiinoooouuuyyaaaccccdeeeeegggghiiiijklllnnnooorrrssssttuuuuuuwyzzzs')")
-
-
 def _create_full_text() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
-        headline, content = FOLD_SQL.format(col="headline"), FOLD_SQL.format(col="content")
-        op.execute(
-            "ALTER TABLE search_documents ADD COLUMN fts_vector tsvector GENERATED ALWAYS AS ("
-            f"setweight(to_tsvector('german'::regconfig, {headline}), 'A') || "
-            f"setweight(to_tsvector('german'::regconfig, {content}), 'B')) STORED")
+        # Both vectors are written by the application (pressdesk.search.index.tsvectors) from
+        # the same stems as SQLite's FTS5 rows. fts_vector (headline A, text B, compound heads
+        # C) is matched through GIN; fts_rank (headline and the text's first words) ranks a
+        # bounded window and is small enough to stay in the row.
+        op.execute("ALTER TABLE search_documents ADD COLUMN fts_vector tsvector "
+                   "NOT NULL DEFAULT ''")
+        op.execute("ALTER TABLE search_documents ADD COLUMN fts_rank tsvector "
+                   "NOT NULL DEFAULT ''")
         op.execute("CREATE INDEX fts_search_documents_vector ON search_documents "
                    "USING gin (fts_vector)")
     elif dialect == "sqlite":
         op.execute("CREATE VIRTUAL TABLE fts_releases USING fts5("
-                   "headline, content, tokenize = 'unicode61 remove_diacritics 2')")
+                   "headline, content, parts, tokenize = 'unicode61 remove_diacritics 2')")
         # A document that goes (its release deleted, cascade) takes its FTS5 row with it.
         op.execute("CREATE TRIGGER fts_releases_cleanup AFTER DELETE ON search_documents "
                    "BEGIN DELETE FROM fts_releases WHERE rowid = old.release_id; END")
@@ -575,6 +595,7 @@ def downgrade() -> None:
     op.drop_table('alert_runs')
     op.drop_table('subscriber_regions')
     op.drop_table('subscriber_topics')
+    op.drop_index('ix_search_documents_published_at', table_name='search_documents')
     op.drop_table('search_documents')
     op.drop_index(op.f('ix_release_versions_release_id'), table_name='release_versions')
     op.drop_index('ix_release_versions_created_at', table_name='release_versions')
@@ -585,6 +606,8 @@ def downgrade() -> None:
     op.drop_table('release_regions')
     op.drop_index(op.f('ix_release_images_release_id'), table_name='release_images')
     op.drop_table('release_images')
+    op.drop_index(op.f('ix_release_templates_office_id'), table_name='release_templates')
+    op.drop_table('release_templates')
     op.drop_index(op.f('ix_release_attachments_release_id'), table_name='release_attachments')
     op.drop_table('release_attachments')
     op.drop_table('list_outlets')
