@@ -188,13 +188,28 @@ def shared_bytes(msg: EmailMessage) -> bytes:
         rest = msg.as_bytes(policy=SMTP)
     finally:
         msg["Subject"], msg["From"] = subject, sender
-    return head + rest
+    return join_split_marks(head + rest)
 
 
 # Where the per-recipient link token goes in the shared outlet mail (the preference link,
 # the RSVP links). Printable ASCII without "=": quoted-printable leaves it as it is.
 LINK_TOKEN_MARK = "PDLINKTOKENMARK0"  # noqa: S105 - a placeholder, not a secret
 _LINK_TOKEN_MARK = LINK_TOKEN_MARK.encode("ascii")
+# The mark with a quoted-printable soft line break (``=`` CRLF) anywhere inside it.
+_LINK_TOKEN_MARK_SPLIT = re.compile(b"(?:=\r\n)?".join(
+    re.escape(_LINK_TOKEN_MARK[i:i + 1]) for i in range(len(_LINK_TOKEN_MARK))))
+
+
+def join_split_marks(message: bytes) -> bytes:
+    """The message with every :data:`LINK_TOKEN_MARK` whole again.
+
+    The quoted-printable encoder breaks lines at 76 characters wherever they fall, also inside
+    a mark (a long base URL before it is enough). Done once per shared message, so that the
+    per-recipient fill stays one ``bytes.replace``; the soft break is simply dropped, since the
+    fill writes its own soft breaks around the value."""
+    if _LINK_TOKEN_MARK_SPLIT.search(message) is None:
+        return message
+    return _LINK_TOKEN_MARK_SPLIT.sub(_LINK_TOKEN_MARK, message)
 
 
 def qp_fill(message: bytes, mark: bytes, value: str) -> bytes:
