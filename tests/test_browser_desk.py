@@ -124,7 +124,9 @@ def _desk_pages(demo) -> dict[str, str]:
         "delivery-report": f"/desk/versions/{version_id}/deliveries",
         "suppressions": "/desk/suppressions", "media": "/desk/media/",
         "media-lists": "/desk/media/lists", "media-new-outlet": "/desk/media/outlets/new",
-        "media-import": "/desk/media/import", "members": "/desk/members/",
+        "media-import": "/desk/media/import", "media-signups": "/desk/media/signups",
+        "media-review": "/desk/media/review", "media-self-service": "/desk/media/self-service",
+        "members": "/desk/members/",
         "settings": "/desk/settings/", "audit": "/desk/audit/",
         "password": "/desk/account/password",
     }

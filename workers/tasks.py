@@ -82,3 +82,20 @@ def bounces() -> int:
     if s.bounce_imap_url:
         n += process_imap(s.bounce_imap_url).bounced
     return n
+
+
+# --- outlets: digests and the yearly check (beat) ------------------------------------------------
+
+
+@shared_task(name="pressdesk.outlet_digests")
+def outlet_digests() -> int:
+    from pressdesk.media.digest import send_due
+
+    return send_due()
+
+
+@shared_task(name="pressdesk.outlet_yearly")
+def outlet_yearly() -> int:
+    from pressdesk.media.selfservice import yearly_checks
+
+    return yearly_checks()
