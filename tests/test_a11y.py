@@ -29,6 +29,8 @@ def portal_paths(app, demo, live_server):
     from sqlalchemy import select
 
     from pressdesk.extensions import db
+    from pressdesk.media.links import outlet_link_token
+    from pressdesk.media.models import Outlet
 
     demo.load_demo()
     leer = db.session.scalar(select(Release).where(Release.office.has(slug="landkreis-leer")))
@@ -43,6 +45,9 @@ def portal_paths(app, demo, live_server):
         "archive": "/archiv",
         "month": f"/archiv/{when.year}/{when.month}",
         "embed": "/einbetten/it-achse",
+        "outlet-signup": "/verteiler/anmelden/landkreis-leer",
+        "outlet-preferences": "/verteiler/" + outlet_link_token(
+            db.session.scalar(select(Outlet).order_by(Outlet.id))),
     }
 
 

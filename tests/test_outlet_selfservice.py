@@ -116,7 +116,10 @@ def test_double_sign_up_makes_one_request_and_reveals_nothing(app, demo):
     resp = _sign_up(client, email=known.email)
     assert resp.status_code == 200 and "Postfach" in resp.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Signup)) == 1
-    assert "Ihre Anmeldung" in _service_mails()[-1]["Subject"]
+    known_mail = _service_mails()[-1]
+    assert "Ihre Anmeldung" in known_mail["Subject"]
+    link = next(w for w in known_mail.get_content().split() if "/verteiler/" in w)
+    assert links.outlet_id_for(link.rsplit("/", 1)[1]) == known.id  # its own settings link
     # More than three requests for the same address within a day are throttled.
     assert _sign_up(client).status_code == 200
     resp = _sign_up(client)

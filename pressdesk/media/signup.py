@@ -118,7 +118,9 @@ def request_signup(office: Office, data: SignupData, shown_text: str, client: st
     SIGNUP_MAILBOX.hit(addresses.key(email))
     outlet = _outlet_with(office, email)
     if outlet is not None and outlet.left_at is None and outlet.active:
-        mails.send("known", office, email, preferences_url="")
+        # The mail goes to the address itself: its own settings link is safe to send.
+        mails.send("known", office, email,
+                   preferences_url=links.preferences_url(links.outlet_link_token(outlet)))
         return
     open_one = db.session.scalar(select(Signup).where(
         Signup.office_id == office.id, Signup.email == email,
