@@ -34,6 +34,10 @@ def portal_paths(app, demo, live_server):
 
     demo.load_demo()
     leer = db.session.scalar(select(Release).where(Release.office.has(slug="landkreis-leer")))
+    # Corrected once: the release page carries the correction notice at its top.
+    from tests.formats_support import corrected
+
+    corrected(leer, body=leer.body + "\n\nErgänzung: Der Termin ist öffentlich.")
     when = leer.published_at
     return {
         "home": "/",

@@ -117,11 +117,16 @@ def _desk_pages(demo) -> dict[str, str]:
     version_id = db.session.scalar(select(ReleaseVersion.id).where(
         ReleaseVersion.release_id == leer.id).order_by(ReleaseVersion.id.desc()).limit(1))
     rid = leer.id
+    from pressdesk.delivery.models import Delivery
+
+    delivery_id = db.session.scalar(select(Delivery.id).where(
+        Delivery.version_id == version_id, Delivery.kind == "outlet").limit(1))
     return {
         "list": "/desk/", "new": "/desk/releases/new", "edit": f"/desk/releases/{rid}/edit",
         "show": f"/desk/releases/{rid}", "preview": f"/desk/releases/{rid}/preview",
         "preview-email": f"/desk/releases/{rid}/preview/email",
         "delivery-report": f"/desk/versions/{version_id}/deliveries",
+        "delivery-message": f"/desk/deliveries/{delivery_id}",
         "suppressions": "/desk/suppressions", "media": "/desk/media/",
         "media-lists": "/desk/media/lists", "media-new-outlet": "/desk/media/outlets/new",
         "media-import": "/desk/media/import", "media-signups": "/desk/media/signups",

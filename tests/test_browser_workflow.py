@@ -156,7 +156,9 @@ def test_write_submit_approve_embargo_and_release_in_chromium(app, demo, smtp, c
         page.wait_for_url("**/deliveries")
         wait_for(lambda: len(smtp.messages) == 9, timeout=30)
         assert all(parsed(m)["Subject"].startswith("Korrektur: ") for m in smtp.messages)
-        assert "+Die Fähre fährt **täglich** um 9, 12 und 15 Uhr." in text_part(smtp.messages[0])
+        text = text_part(smtp.messages[0]).replace("\r\n", "\n")
+        assert "\nvorher: Die Fähre fährt täglich um 9 und 15 Uhr." in text
+        assert "\nnachher: Die Fähre fährt täglich um 9, 12 und 15 Uhr." in text
         page.goto(f"{base}/desk/releases/{release.id}/preview")
         expect(page.locator(".release .body")).to_contain_text("9, 12 und 15 Uhr")
         shot("10-preview-web")

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from pressdesk.delivery.models import Delivery
 from pressdesk.extensions import db
 from pressdesk.releases.models import Release, ReleaseVersion
 from tests.desk_helpers import default_lists
@@ -67,6 +68,8 @@ def page_set(app, demo):
     version_id = db.session.scalar(select(ReleaseVersion.id).where(
         ReleaseVersion.release_id == leer.id).order_by(ReleaseVersion.id.desc()).limit(1))
     permalink = f"/presse/landkreis-leer/{leer.year}/{leer.number}-{leer.slug}"
+    delivery_id = db.session.scalar(select(Delivery.id).where(
+        Delivery.version_id == version_id, Delivery.kind == "outlet").limit(1))
     release_id, year, month = leer.id, leer.year, leer.published_at.month
 
     reader = app.test_client()
@@ -102,6 +105,7 @@ def page_set(app, demo):
         "desk_preview": f"/desk/releases/{release_id}/preview",
         "desk_email_preview": f"/desk/releases/{release_id}/preview/email",
         "desk_report": f"/desk/versions/{version_id}/deliveries",
+        "desk_message": f"/desk/deliveries/{delivery_id}",
         "desk_suppressions": "/desk/suppressions",
     }.items():
         grab(editor, name, path)

@@ -32,8 +32,13 @@ def _published(app, smtp):  # type: ignore[no-untyped-def]
     v1 = fresh(rid).versions[0].id
     wait_for(lambda: len(sent_rows(v1)) == 8, timeout=30)
     wait_for(lambda: len(smtp.messages) == 8, timeout=30)
+    originals.clear()
+    originals.update({m.rcpt_tos[0]: parsed(m) for m in smtp.messages})
     smtp.messages.clear()
     return publisher, rid
+
+
+originals: dict = {}  # recipient -> the original mail as received (by _published)
 
 
 def _permalink(release) -> str:  # type: ignore[no-untyped-def]
@@ -63,11 +68,25 @@ def test_correction_mails_what_changed_to_the_outlets_that_got_it(app, demo, smt
         text = text_part(m)
         assert text.startswith("KORREKTUR dieser Mitteilung.")
         assert "Geändert: Überschrift, Text." in text
-        assert "Überschrift bisher: Kreisstraße 12 ab Montag gesperrt" in text
-        assert "-Die Umleitung führt über **Boen**." in text
-        assert "+Die Umleitung führt über **Bunde**." in text
-        assert "Die Arbeiten dauern" not in text.split("Pressemitteilung")[0]  # unchanged: no diff
-        assert "+Die Umleitung" in html_part(m)
+        text = text.replace("\r\n", "\n")
+        # Readable before/after paragraphs, no diff notation and no Markdown markers.
+        assert ("Überschrift\nvorher: Kreisstraße 12 ab Montag gesperrt\n"
+                "nachher: Kreisstraße 12 ab Dienstag gesperrt") in text
+        assert ("Text, 1. Absatz\nvorher: Die Umleitung führt über Boen.\n"
+                "nachher: Die Umleitung führt über Bunde.") in text
+        head = text.split("Pressemitteilung")[0]
+        assert "Die Arbeiten dauern" not in head  # unchanged: not repeated
+        assert "@@" not in head and "\n+" not in head and "\n-" not in head and "**" not in head
+        html = html_part(m)
+        assert "<strong>vorher:</strong> Die Umleitung führt über Boen." in html
+        assert "<strong>nachher:</strong> Die Umleitung führt über Bunde." in html
+        assert "<pre" not in html
+        # The correction threads with the original this outlet received.
+        original, msg = originals[m.rcpt_tos[0]], parsed(m)
+        assert original["References"] and original["In-Reply-To"] is None
+        assert msg["In-Reply-To"] == original["References"]
+        assert original["References"] in msg["References"].split()
+        assert msg["Message-ID"] != original["Message-ID"]
     assert v2.change_summary.startswith("Geändert: Überschrift, Text.")
     assert "release.corrected" in actions_logged(rid)
 

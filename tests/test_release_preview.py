@@ -1,5 +1,7 @@
 """Previews (web page, email text and HTML) and "send a test to me"."""
 
+import re
+
 from sqlalchemy import func, select
 
 from pressdesk.delivery.models import Delivery
@@ -21,7 +23,8 @@ def test_email_preview_shows_subject_text_and_html_of_the_draft(app, demo):
 
     frame = editor.get(f"/desk/releases/{rid}/preview/email.html")
     html = frame.get_data(as_text=True)
-    assert frame.status_code == 200 and "<strong>Boen</strong>" in html and "<td>Bunde</td>" in html
+    assert frame.status_code == 200 and "<strong>Boen</strong>" in html
+    assert re.search(r'<td style="border:1px solid [^"]*text-align:left;">Bunde</td>', html)
     csp = frame.headers["Content-Security-Policy"]
     assert "script-src" not in csp and "default-src 'none'" in csp and "frame-ancestors 'self'" in csp
     assert frame.headers["X-Frame-Options"] == "SAMEORIGIN"

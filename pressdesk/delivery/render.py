@@ -7,6 +7,7 @@ gets two header lines prepended, which keeps the send loop close to the raw SMTP
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes
@@ -17,6 +18,7 @@ from email.policy import SMTP
 from email.utils import format_datetime, formataddr
 
 from jinja2 import Environment
+from markupsafe import Markup, escape
 
 from pressdesk.addresses import display_name
 from pressdesk.text import german_datetime, one_line
@@ -32,6 +34,7 @@ class MailImage:
     width: int = 0
     height: int = 0
     format_label: str = "JPG"  # of the original the link points to
+    thumb_url: str = ""  # the hosted web rendition, shown small in the HTML part
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,44 @@ class ReleaseMail:
     change_summary: str = ""
     images: tuple[MailImage, ...] = field(default_factory=tuple)
     attachments: tuple[MailAttachment, ...] = field(default_factory=tuple)
+    # Every mail of one release names this in References (a follow-up also in In-Reply-To),
+    # so mail clients thread a correction with the original; "" for a draft (no thread).
+    thread_id: str = ""
+
+
+THUMB_WIDTH = 160
+_CELL = "border:1px solid #8c959f;padding:5px 9px;vertical-align:top;"
+_CELL_STYLES = {"th": _CELL + "background:#eef1f5;font-weight:bold;", "td": _CELL}
+_TABLE_TAG = re.compile(r"<(table|th|td)(?: class=\"align-(left|right|center)\")?>")
+
+
+def email_html(body_html: str) -> Markup:
+    """The sanitised body HTML for a mail client: tables get inline borders, padding and the
+    Markdown column alignment (many clients drop ``<style>`` and know no classes of ours)."""
+    def styled(match: re.Match[str]) -> str:
+        tag, align = match.group(1), match.group(2)
+        if tag == "table":
+            return '<table style="border-collapse:collapse;margin:12px 0;font-size:14px;">'
+        return f'<{tag} style="{_CELL_STYLES[tag]}text-align:{align or "left"};">'
+
+    return Markup(_TABLE_TAG.sub(styled, str(body_html)))  # noqa: S704 - our own attributes
+
+
+_SUMMARY_LABEL = re.compile(r"^(vorher|nachher|entfernt|neu):", re.M)
+
+
+def summary_html(summary: str) -> Markup:
+    """The plain-text change summary (``releases.diff``) as HTML paragraphs, labels in bold."""
+    out = []
+    for block in summary.strip().split("\n\n"):
+        lines = [str(escape(line)) for line in block.split("\n")]
+        lines = [_SUMMARY_LABEL.sub(r"<strong>\1:</strong>", line) for line in lines]
+        out.append('<p style="margin:0 0 8px;">' + "<br>".join(lines) + "</p>")
+    return Markup("\n".join(out))  # noqa: S704 - escaped above
+
+
+def thumb_height(img: MailImage, width: int = THUMB_WIDTH) -> int:
+    return round(width * img.height / img.width) if img.width and img.height else 0
 
 
 def subject_for(m: ReleaseMail) -> str:
@@ -95,8 +136,9 @@ def render_message(m: ReleaseMail, env: Environment) -> EmailMessage:
     from pressdesk.releases.markup import plain_text, render_markdown
 
     ctx = {"m": m, "body_text": plain_text(m.body_markdown),
-           "body_html": render_markdown(m.body_markdown), "subject": subject_for(m),
-           "german_datetime": german_datetime}
+           "body_html": email_html(render_markdown(m.body_markdown)), "subject": subject_for(m),
+           "german_datetime": german_datetime, "summary_html": summary_html(m.change_summary),
+           "thumb_width": THUMB_WIDTH, "thumb_height": thumb_height}
     text = env.get_template("email/release.txt").render(ctx)
     html = env.get_template("email/release.html").render(ctx)
 
@@ -108,6 +150,10 @@ def render_message(m: ReleaseMail, env: Environment) -> EmailMessage:
     msg["Date"] = format_datetime(m.date)
     msg["List-Id"] = f"{display_name(m.office_name)} <{m.list_id}>"
     msg["X-Pressdesk-Release"] = m.reference or "draft"
+    if m.thread_id:
+        msg["References"] = m.thread_id
+        if m.kind != "publish":
+            msg["In-Reply-To"] = m.thread_id
     # Normalise line ends: the SMTP policy writes CRLF, templates may hold bare LF.
     msg.set_content(text.replace("\r\n", "\n"), subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(html.replace("\r\n", "\n"), subtype="html", charset="utf-8",

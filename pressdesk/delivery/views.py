@@ -10,6 +10,7 @@ from flask import (
     abort,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -153,15 +154,43 @@ def retry_failed(version_id: int) -> ResponseReturnValue:
     return _control(version_id, "retry")
 
 
-@bp.route("/deliveries/<int:delivery_id>.eml")
-def message(delivery_id: int) -> ResponseReturnValue:
+def _outlet_row_or_404(delivery_id: int) -> Delivery:
     row = db.session.scalar(
         select(Delivery).where(Delivery.id == delivery_id, Delivery.kind == Kind.OUTLET.value,
                                Delivery.office_id == current_office().id)
     )
     if row is None:
         abort(404)
+    return row
+
+
+@bp.route("/deliveries/<int:delivery_id>.eml")
+def message(delivery_id: int) -> ResponseReturnValue:
+    """The raw source, byte for byte as it went (or goes) to the outlet."""
+    row = _outlet_row_or_404(delivery_id)
     return Response(engine.message_as_sent(row), mimetype="text/plain; charset=utf-8")
+
+
+@bp.route("/deliveries/<int:delivery_id>")
+def message_view(delivery_id: int) -> ResponseReturnValue:
+    """The message as the outlet reads it: headers, decoded text part, the HTML part framed."""
+    row = _outlet_row_or_404(delivery_id)
+    shown = delivery_report.decoded(engine.message_as_sent(row))
+    return render_template("delivery/message.html", row=row, version=row.version, m=shown,
+                           release=row.version.release if row.version else None)
+
+
+@bp.route("/deliveries/<int:delivery_id>/html")
+def message_html(delivery_id: int) -> ResponseReturnValue:
+    """The HTML part alone, for the message view's sandboxed frame: inline styles yes (mail
+    HTML needs them), scripts never, the hosted images shown."""
+    row = _outlet_row_or_404(delivery_id)
+    resp = make_response(delivery_report.decoded(engine.message_as_sent(row)).html)
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self' data: http: https:; style-src 'unsafe-inline'; "
+        "frame-ancestors 'self'; base-uri 'none'; form-action 'none'; sandbox")
+    resp.headers["X-Frame-Options"] = "SAMEORIGIN"
+    return resp
 
 
 @bp.route("/suppressions")

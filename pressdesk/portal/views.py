@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
@@ -14,11 +23,12 @@ from pressdesk import paging
 from pressdesk.extensions import db
 from pressdesk.feeds import services as feed_services
 from pressdesk.offices.models import Office
-from pressdesk.portal import pages, services
+from pressdesk.portal import meta, pages, services
+from pressdesk.portal.thumbs import lead_images
 from pressdesk.releases.images import send_image
 from pressdesk.releases.models import Region, Release, ReleaseImage, Topic
 from pressdesk.releases.presenter import present, public_time
-from pressdesk.security import frameable, public
+from pressdesk.security import frameable, public, stateless
 from pressdesk.text import strip_controls
 from pressdesk.urls import external_url
 
@@ -28,6 +38,7 @@ bp = Blueprint("portal", __name__)
 @bp.record_once
 def _install(state: BlueprintSetupState) -> None:
     pages.install_csrf_placeholder(state.app)
+    state.app.jinja_env.globals["release_meta"] = meta  # the release page and its preview
 
 
 @bp.url_value_preprocessor
@@ -75,7 +86,8 @@ def home() -> ResponseReturnValue:
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
     page = services.page_of(services.public_releases(), paging.page_number(request.args))
     return render_template("portal/home.html", releases=page.items, page=page,
-                           versions=services.current_versions(page.items), offices=offices,
+                           versions=services.current_versions(page.items),
+                           thumbs=lead_images(page.items), offices=offices,
                            topics=services.vocabulary(Topic), regions=services.vocabulary(Region),
                            feed_links=feed_links())
 
@@ -88,6 +100,7 @@ def office(office_slug: str) -> ResponseReturnValue:
     page = services.page_of(services.public_releases(office.id), paging.page_number(request.args))
     return render_template("portal/office.html", office=office, releases=page.items, page=page,
                            versions=services.current_versions(page.items),
+                           thumbs=lead_images(page.items),
                            topics=services.vocabulary(Topic, office.id),
                            regions=services.vocabulary(Region, office.id),
                            embed_url=external_url("portal.embed", office_slug=office.slug),
@@ -105,6 +118,7 @@ def topic(slug: str) -> ResponseReturnValue:
     return render_template("portal/listing.html", kind="topic", slug=slug, name=name,
                            heading=f"Thema: {name}", releases=page.items, page=page,
                            versions=services.current_versions(page.items),
+                           thumbs=lead_images(page.items),
                            feed_links=feed_links(own=own))
 
 
@@ -119,6 +133,7 @@ def region(slug: str) -> ResponseReturnValue:
     return render_template("portal/listing.html", kind="region", slug=slug, name=name,
                            heading=f"Region: {name}", releases=page.items, page=page,
                            versions=services.current_versions(page.items),
+                           thumbs=lead_images(page.items),
                            feed_links=feed_links(own=own))
 
 
@@ -140,6 +155,7 @@ def archive_month(year: int, month: int) -> ResponseReturnValue:
     return render_template("portal/listing.html", kind="month", year=year, month=month,
                            heading=f"Archiv {MONTHS[month - 1]} {year}", releases=page.items,
                            versions=services.current_versions(page.items),
+                           thumbs=lead_images(page.items),
                            page=page, feed_links=feed_links())
 
 
@@ -185,6 +201,16 @@ def release(office_slug: str, year: int, number: int, slug: str) -> ResponseRetu
                                 slug=rel.slug), 301)
     return render_template("portal/release.html", p=present(rel.versions[-1]), preview=False,
                            feed_links=feed_links(office))
+
+
+@bp.route("/favicon.ico")
+@public
+@stateless
+def favicon() -> ResponseReturnValue:
+    """Where browsers and feed readers look for the icon without reading the page."""
+    resp = send_from_directory(current_app.static_folder or "static", "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=86400)
+    return resp
 
 
 @bp.route("/bilder/<public_id>/<rendition>.png", defaults={"ext": "png"})

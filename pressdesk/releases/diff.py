@@ -1,6 +1,9 @@
 """What changed between two texts of a release: a readable summary for the "Korrektur:" email.
 
-Pure functions over plain mappings, so they are easy to test and never touch the database.
+The summary is plain German text in paragraphs a newspaper editor reads without knowing diff
+notation: the changed fields, then for each changed field (and each changed paragraph of the
+body) a "vorher:" and a "nachher:" line. Pure functions over plain mappings, so they are easy to
+test and never touch the database.
 """
 
 from __future__ import annotations
@@ -8,10 +11,15 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 
+from pressdesk.releases.markup import plain_text
+
 # The fields a correction can change, in reading order, with the names editors know.
 FIELDS = (("headline", "Überschrift"), ("subline", "Unterzeile"), ("dateline", "Ortszeile"),
           ("lead", "Vorspann"), ("body", "Text"))
-MAX_DIFF_LINES = 120
+MAX_BODY_CHANGES = 12
+EMPTY = "(leer)"
+CUT = "[… weitere Änderungen gekürzt]"
+LABELS = ("vorher:", "nachher:", "entfernt:", "neu:")
 
 
 def changed_fields(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
@@ -19,18 +27,43 @@ def changed_fields(old: Mapping[str, str], new: Mapping[str, str]) -> list[str]:
     return [key for key, _label in FIELDS if _norm(old.get(key, "")) != _norm(new.get(key, ""))]
 
 
-def body_diff(old: str, new: str) -> str:
-    """A unified diff of the body, paragraph lines only (no file headers), capped in length."""
-    lines = list(difflib.unified_diff(_norm(old).splitlines(), _norm(new).splitlines(),
-                                      lineterm="", n=1))
-    lines = [ln for ln in lines if not ln.startswith(("---", "+++"))]
-    if len(lines) > MAX_DIFF_LINES:
-        lines = lines[:MAX_DIFF_LINES] + ["[… weitere Änderungen gekürzt]"]
-    return "\n".join(lines)
+def paragraphs(text: str) -> list[str]:
+    """The body's paragraphs (blank-line separated) as plain one-line text."""
+    out = []
+    for block in _norm(text).split("\n\n"):
+        flat = " ".join(plain_text(block).split())
+        if flat:
+            out.append(flat)
+    return out
+
+
+def body_changes(old: str, new: str) -> list[str]:
+    """One block per changed stretch of the body: which paragraph, then vorher/nachher lines
+    (or "entfernt:"/"neu:" for a paragraph that went or came). Capped in number."""
+    a, b = paragraphs(old), paragraphs(new)
+    blocks: list[str] = []
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        gone, came = a[i1:i2], b[j1:j2]
+        for k in range(max(len(gone), len(came))):
+            before = gone[k] if k < len(gone) else None
+            after = came[k] if k < len(came) else None
+            where = f"{j1 + k + 1}. Absatz" if after is not None else f"{i1 + k + 1}. Absatz (alt)"
+            if before is not None and after is not None:
+                blocks.append(f"Text, {where}\nvorher: {before}\nnachher: {after}")
+            elif before is not None:
+                blocks.append(f"Text, {where}\nentfernt: {before}")
+            else:
+                blocks.append(f"Text, {where}\nneu: {after}")
+    if len(blocks) > MAX_BODY_CHANGES:
+        blocks = blocks[:MAX_BODY_CHANGES] + [CUT]
+    return blocks
 
 
 def summary(old: Mapping[str, str], new: Mapping[str, str]) -> str:
-    """German, plain text: which fields changed, short fields as before/after, the body as a diff."""
+    """German, plain text: which fields changed, then each change as vorher/nachher paragraphs."""
     keys = changed_fields(old, new)
     if not keys:
         return ""
@@ -38,13 +71,12 @@ def summary(old: Mapping[str, str], new: Mapping[str, str]) -> str:
     out = ["Geändert: " + ", ".join(labels[k] for k in keys) + "."]
     for key in keys:
         if key == "body":
+            out.extend(body_changes(old.get("body", ""), new.get("body", "")))
             continue
-        out.append(f"\n{labels[key]} bisher: {_norm(old.get(key, '')) or '(leer)'}")
-        out.append(f"{labels[key]} neu: {_norm(new.get(key, '')) or '(leer)'}")
-    if "body" in keys:
-        out.append("\nÄnderungen im Text (- entfernt, + neu):")
-        out.append(body_diff(old.get("body", ""), new.get("body", "")))
-    return "\n".join(out).strip()
+        before = " ".join(_norm(old.get(key, "")).split()) or EMPTY
+        after = " ".join(_norm(new.get(key, "")).split()) or EMPTY
+        out.append(f"{labels[key]}\nvorher: {before}\nnachher: {after}")
+    return "\n\n".join(out).strip()
 
 
 def _norm(text: str) -> str:

@@ -52,7 +52,10 @@ def send_image(img: ReleaseImage | None, rendition: str, cache_control: str) -> 
     from pressdesk.formats.photo import tagged  # IPTC metadata in what is served
 
     path = tagged(img, rendition, path)
-    resp = send_file(path, conditional=True,
+    from flask import request
+
+    # ``?download=1`` (the mail's print-original links): saved as a file, not shown inline.
+    resp = send_file(path, conditional=True, as_attachment=request.args.get("download") == "1",
                      download_name=f"{img.release.slug or 'bild'}-{img.position + 1}{path.suffix}")
     resp.headers["Cache-Control"] = cache_control
     return resp

@@ -148,12 +148,16 @@ def mail_from(p: PublicRelease, kind: str | None = None) -> ReleaseMail:
         contact_email=p.contact.email, change_summary=p.change_summary,
         images=tuple(
             MailImage(url=(external_url("release_files.outlet_image", rendition="original",
-                                        ext=i.extension, token=sign_file_id(i.id))
-                           if signed else i.original_url),
+                                        ext=i.extension, token=sign_file_id(i.id), download=1)
+                           if signed else f"{i.original_url}?download=1"),
+                      thumb_url=(external_url("release_files.outlet_image", rendition="web",
+                                              ext="jpg", token=sign_file_id(i.id))
+                                 if signed else i.url),
                       caption=i.caption, credit=i.credit, alt=i.alt, rights=i.rights,
                       width=i.width, height=i.height, format_label=i.format_label)
             for i in p.images
         ),
+        thread_id="" if p.draft else f"<pm.{p.id}@{s.mail_domain}>",
         attachments=tuple(
             MailAttachment(url=(external_url("release_files.outlet_attachment",
                                              token=sign_file_id(a.id), filename=a.filename)

@@ -9,6 +9,7 @@ class ChoiceFields(FlaskForm):
     # Choices are checked by the service (they depend on the database), not by WTForms.
     offices = SelectMultipleField(_l("Pressestellen"), coerce=int, validate_choice=False)
     topics = SelectMultipleField(_l("Themen"), coerce=int, validate_choice=False)
+    regions = SelectMultipleField(_l("Regionen"), coerce=int, validate_choice=False)
     query = StringField(_l("Suchbegriff"), validators=[Length(max=200)])
     frequency = RadioField(_l("Wie oft möchten Sie Nachricht erhalten?"), choices=[
         SelectChoice("instant", _l("Sofort bei jeder neuen Mitteilung")),

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pressdesk.db import Base, UTCDateTime, utcnow
 from pressdesk.offices.models import Office
-from pressdesk.releases.models import Topic
+from pressdesk.releases.models import Region, Topic
 
 
 class SubscriberStatus(enum.StrEnum):
@@ -38,10 +38,18 @@ subscriber_topics = Table(
            primary_key=True),
     Column("topic_id", Integer, ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
 )
+subscriber_regions = Table(
+    "subscriber_regions",
+    Base.metadata,
+    Column("subscriber_id", Integer, ForeignKey("subscribers.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("region_id", Integer, ForeignKey("regions.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class Subscriber(Base):
-    """One reader address with what it follows: offices and/or topics and/or a saved search."""
+    """One reader address with what it follows: offices, topics, regions and/or a saved
+    search."""
 
     __tablename__ = "subscribers"
 
@@ -62,6 +70,8 @@ class Subscriber(Base):
                                                  order_by="Office.name")
     topics: Mapped[list[Topic]] = relationship(secondary=subscriber_topics, lazy="selectin",
                                                order_by="Topic.name")
+    regions: Mapped[list[Region]] = relationship(secondary=subscriber_regions, lazy="selectin",
+                                                 order_by="Region.name")
 
 
 class ConsentRecord(Base):

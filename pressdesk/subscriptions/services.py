@@ -11,7 +11,7 @@ import hashlib
 import logging
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context
@@ -29,7 +29,7 @@ from pressdesk.delivery.suppressions import suppressed_readers
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
 from pressdesk.portal import services as portal
-from pressdesk.releases.models import Release, ReleaseVersion, Topic
+from pressdesk.releases.models import Region, Release, ReleaseVersion, Topic
 from pressdesk.releases.presenter import present, public_time_column
 from pressdesk.search.matching import query_matches
 from pressdesk.subscriptions import render
@@ -40,6 +40,7 @@ from pressdesk.subscriptions.models import (
     Subscriber,
     SubscriberStatus,
     subscriber_offices,
+    subscriber_regions,
     subscriber_topics,
 )
 from pressdesk.text import has_line_break, one_line
@@ -169,10 +170,11 @@ class Choice:
     topics: list[Topic]
     query: str
     frequency: str
+    regions: list[Region] = field(default_factory=list)
 
 
-def clean_choice(office_ids: list[int], topic_ids: list[int], query: str, frequency: str
-                 ) -> Choice:
+def clean_choice(office_ids: list[int], topic_ids: list[int], query: str, frequency: str,
+                 region_ids: list[int] | None = None) -> Choice:
     query = (query or "").strip()
     if has_line_break(query) or len(query) > MAX_QUERY:
         raise SubscriptionError(gettext("Der Suchbegriff ist zu lang oder mehrzeilig."))
@@ -181,17 +183,23 @@ def clean_choice(office_ids: list[int], topic_ids: list[int], query: str, freque
         raise SubscriptionError(gettext("Bitte wählen Sie, wie oft Sie Nachricht erhalten."))
     offices = list(db.session.scalars(select(Office).where(Office.id.in_(office_ids or [0]))))
     topics = list(db.session.scalars(select(Topic).where(Topic.id.in_(topic_ids or [0]))))
-    if len(offices) != len(set(office_ids)) or len(topics) != len(set(topic_ids)):
-        raise SubscriptionError(gettext("Eine gewählte Pressestelle oder ein Thema gibt es nicht."))
-    if not offices and not topics and not query:
+    region_ids = region_ids or []
+    regions = list(db.session.scalars(select(Region).where(Region.id.in_(region_ids or [0]))))
+    if (len(offices) != len(set(office_ids)) or len(topics) != len(set(topic_ids))
+            or len(regions) != len(set(region_ids))):
         raise SubscriptionError(gettext(
-            "Bitte wählen Sie mindestens eine Pressestelle, ein Thema oder einen Suchbegriff."))
-    return Choice(offices, topics, query, frequency)
+            "Eine gewählte Pressestelle, ein Thema oder eine Region gibt es nicht."))
+    if not offices and not topics and not regions and not query:
+        raise SubscriptionError(gettext(
+            "Bitte wählen Sie mindestens eine Pressestelle, ein Thema, eine Region oder einen "
+            "Suchbegriff."))
+    return Choice(offices, topics, query, frequency, regions)
 
 
 def _apply(sub: Subscriber, choice: Choice) -> None:
     sub.offices = choice.offices
     sub.topics = choice.topics
+    sub.regions = choice.regions
     sub.query = choice.query
     sub.frequency = choice.frequency
 
@@ -199,6 +207,7 @@ def _apply(sub: Subscriber, choice: Choice) -> None:
 def describe(sub: Subscriber) -> list[str]:
     lines = [f"Pressestelle: {o.name}" for o in sub.offices]
     lines += [f"Thema: {t.name}" for t in sub.topics]
+    lines += [f"Region: {g.name}" for g in sub.regions]
     if sub.query:
         lines.append(f"Suche: {sub.query}")
     lines.append("Häufigkeit: " + ("sofort" if sub.frequency == Frequency.INSTANT.value
@@ -335,16 +344,19 @@ def send_service_mail(sub_id: int, nonce: str, kind: str) -> bool:
 
 def _wants(sub: Subscriber, release: Release) -> bool:
     topic_ids = {t.id for t in release.topics}
+    region_ids = {g.id for g in release.regions}
     return (any(o.id == release.office_id for o in sub.offices)
             or any(t.id in topic_ids for t in sub.topics)
+            or any(g.id in region_ids for g in sub.regions)
             # exactly when the search page would show the release for the saved words
             or bool(sub.query and query_matches(sub.query, release)))
 
 
 def subscribers_for(release: Release, frequency: str) -> list[Subscriber]:
-    """Active subscribers of this frequency who follow the release's office, one of its topics,
-    or whose saved search matches it."""
+    """Active subscribers of this frequency who follow the release's office, one of its topics
+    or regions, or whose saved search matches it."""
     topic_ids = [t.id for t in release.topics] or [0]
+    region_ids = [g.id for g in release.regions] or [0]
     candidates = db.session.scalars(
         select(Subscriber).where(
             Subscriber.status == SubscriberStatus.ACTIVE.value, Subscriber.frequency == frequency,
@@ -352,6 +364,8 @@ def subscribers_for(release: Release, frequency: str) -> list[Subscriber]:
                                   .where(subscriber_offices.c.office_id == release.office_id)),
                 Subscriber.id.in_(select(subscriber_topics.c.subscriber_id)
                                   .where(subscriber_topics.c.topic_id.in_(topic_ids))),
+                Subscriber.id.in_(select(subscriber_regions.c.subscriber_id)
+                                  .where(subscriber_regions.c.region_id.in_(region_ids))),
                 Subscriber.query != ""))
         .order_by(Subscriber.id))
     return [s for s in candidates if _wants(s, release)]

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from pressdesk.extensions import csrf, db
 from pressdesk.offices.models import Office
-from pressdesk.releases.models import Topic
+from pressdesk.releases.models import Region, Topic
 from pressdesk.security import public
 from pressdesk.subscriptions import services
 from pressdesk.subscriptions.forms import ConfirmForm, PreferencesForm, SubscribeForm
@@ -33,15 +33,33 @@ def _client() -> str:
     return request.remote_addr or "unknown"
 
 
-def _catalogue() -> list[tuple[Office, list[Topic]]]:
+def _catalogue() -> list[tuple[Office, list[Topic], list[Region]]]:
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
     topics = db.session.scalars(select(Topic).order_by(Topic.name)).all()
-    return [(o, [t for t in topics if t.office_id == o.id]) for o in offices]
+    regions = db.session.scalars(select(Region).order_by(Region.name)).all()
+    return [(o, [t for t in topics if t.office_id == o.id],
+             [g for g in regions if g.office_id == o.id]) for o in offices]
 
 
 def _choice(form: Any) -> services.Choice:
     return services.clean_choice(form.offices.data or [], form.topics.data or [],
-                                 form.query.data or "", form.frequency.data or "")
+                                 form.query.data or "", form.frequency.data or "",
+                                 form.regions.data or [])
+
+
+def _prefill(form: Any) -> None:
+    """A subscribe link from an office, topic or region page (``?office=``, ``?thema=``,
+    ``?region=``, slugs) ticks that choice: a topic or region of every office that has one of
+    that name, as its portal page lists them all."""
+    slug = request.args.get("office", "")
+    office = db.session.scalar(select(Office).where(Office.slug == slug)) if slug else None
+    form.offices.data = [office.id] if office else []
+    topic, region = request.args.get("thema", ""), request.args.get("region", "")
+    form.topics.data = list(db.session.scalars(
+        select(Topic.id).where(Topic.slug == topic))) if topic else []
+    form.regions.data = list(db.session.scalars(
+        select(Region.id).where(Region.slug == region))) if region else []
+    form.query.data = request.args.get("q", "")[:200]
 
 
 def _page(template: str, status: int = 200, **ctx: Any) -> ResponseReturnValue:
@@ -54,10 +72,7 @@ def subscribe() -> ResponseReturnValue:
     form = SubscribeForm()
     shown = services.consent_text()
     if request.method == "GET":
-        slug = request.args.get("office", "")
-        office = db.session.scalar(select(Office).where(Office.slug == slug)) if slug else None
-        form.offices.data = [office.id] if office else []
-        form.query.data = request.args.get("q", "")[:200]
+        _prefill(form)
         return _page("subscribe.html", form=form, consent=shown)
     if not form.validate():
         return _page("subscribe.html", 400, form=form, consent=shown)
@@ -116,6 +131,7 @@ def preferences(token: str) -> ResponseReturnValue:
                      unsubscribe_url=services.unsubscribe_url(sub))
     form.offices.data = [o.id for o in sub.offices]
     form.topics.data = [t.id for t in sub.topics]
+    form.regions.data = [g.id for g in sub.regions]
     form.query.data = sub.query
     form.frequency.data = sub.frequency
     return _page("preferences.html", form=form, sub=sub, token=token,

@@ -344,6 +344,13 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['topic_id'], ['topics.id'], name=op.f('fk_subscriber_topics_topic_id_topics'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('subscriber_id', 'topic_id', name=op.f('pk_subscriber_topics'))
     )
+    op.create_table('subscriber_regions',
+    sa.Column('subscriber_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_subscriber_regions_region_id_regions'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['subscriber_id'], ['subscribers.id'], name=op.f('fk_subscriber_regions_subscriber_id_subscribers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('subscriber_id', 'region_id', name=op.f('pk_subscriber_regions'))
+    )
     op.create_table('alert_runs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
@@ -546,6 +553,7 @@ def downgrade() -> None:
     op.drop_index('ix_deliveries_due', table_name='deliveries')
     op.drop_table('deliveries')
     op.drop_table('alert_runs')
+    op.drop_table('subscriber_regions')
     op.drop_table('subscriber_topics')
     op.drop_table('search_documents')
     op.drop_index(op.f('ix_release_versions_release_id'), table_name='release_versions')
