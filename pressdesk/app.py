@@ -68,6 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from pressdesk.delivery.views import bp as delivery_bp
     from pressdesk.feeds.views import bp as feeds_bp
     from pressdesk.formats.views import bp as formats_bp
+    from pressdesk.invitations.views import bp as invitations_bp
     from pressdesk.media.public import bp as outlet_links_bp
     from pressdesk.media.views import bp as media_bp
     from pressdesk.offices.views import bp as offices_bp
@@ -79,7 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     for bp in (accounts_bp, releases_bp, delivery_bp, portal_bp, feeds_bp, media_bp, offices_bp,
                members_bp, audit_bp, search_bp, api_bp, subscriptions_bp, release_files_bp,
-               formats_bp, outlet_links_bp):
+               formats_bp, invitations_bp, outlet_links_bp):
         app.register_blueprint(bp)
 
     from pressdesk import templating

@@ -60,6 +60,9 @@ def celery_config(s: Settings) -> dict[str, Any]:
     schedule["outlet-digests"] = {"task": "pressdesk.outlet_digests", "schedule": 300.0}
     schedule["outlet-yearly"] = {"task": "pressdesk.outlet_yearly",
                                  "schedule": crontab(hour=9, minute=15)}
+    # invitations: the reminder the day before, to those who said they come
+    schedule["invitation-reminders"] = {"task": "pressdesk.invitation_reminders",
+                                        "schedule": 900.0}
     return {
         "broker_url": s.broker_url,
         "task_default_queue": s.queue,

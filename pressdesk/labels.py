@@ -69,6 +69,7 @@ AUDIT_ACTION_LABELS = {
     "release.corrected_urgent": _l("Eilkorrektur ohne zweite Freigabe"),
     "release.withdrawn": _l("Zurückgezogen"),
     "release.test_sent": _l("Testmail gesendet"),
+    "invitation.created": _l("Pressetermin angehängt"),
     "delivery.pause": _l("Versand angehalten"),
     "delivery.resume": _l("Versand fortgesetzt"),
     "delivery.cancel": _l("Versand abgebrochen"),

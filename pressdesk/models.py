@@ -5,6 +5,7 @@ from pressdesk.audit.models import AuditEntry
 from pressdesk.delivery.models import Delivery
 from pressdesk.feeds import models as _feed_indexes  # noqa: F401  (indexes on release tables)
 from pressdesk.heartbeat import WorkerHeartbeat
+from pressdesk.invitations.models import Invitation, InvitationReply, InvitationVersion
 from pressdesk.media.models import DistributionList, Outlet
 from pressdesk.offices.models import Office
 from pressdesk.releases.models import Region, Release, ReleaseImage, ReleaseVersion, Topic
@@ -17,3 +18,4 @@ __all__ = ["AuditEntry", "Delivery", "DistributionList", "Membership", "Office",
            "Region", "Release", "ReleaseImage", "ReleaseVersion", "Topic", "User"]
 __all__ += ["SearchDocument", "WorkerHeartbeat"]
 __all__ += ["AlertRun", "ConsentRecord", "Subscriber", "ThrottleHit"]
+__all__ += ["Invitation", "InvitationReply", "InvitationVersion"]

@@ -15,6 +15,7 @@ import pytest
 from pressdesk.releases.models import Release
 from tests.browser import browser_login, browser_page
 from tests.helpers import EDITOR
+from tests.invitation_support import published_invitation
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +34,7 @@ def portal_paths(app, demo, live_server):
     from pressdesk.media.models import Outlet
 
     demo.load_demo()
+    published_invitation()  # the appointment pages with an entry
     leer = db.session.scalar(select(Release).where(Release.office.has(slug="landkreis-leer")))
     # Corrected once: the release page carries the correction notice at its top.
     from tests.formats_support import corrected
@@ -52,6 +54,7 @@ def portal_paths(app, demo, live_server):
         "outlet-signup": "/verteiler/anmelden/landkreis-leer",
         "outlet-preferences": "/verteiler/" + outlet_link_token(
             db.session.scalar(select(Outlet).order_by(Outlet.id))),
+        "appointments": "/termine",
     }
 
 

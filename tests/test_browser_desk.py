@@ -117,6 +117,12 @@ def _desk_pages(demo) -> dict[str, str]:
     version_id = db.session.scalar(select(ReleaseVersion.id).where(
         ReleaseVersion.release_id == leer.id).order_by(ReleaseVersion.id.desc()).limit(1))
     rid = leer.id
+    from pressdesk.releases import services
+    from tests.invitation_support import add_appointment
+
+    invitation = services.create_release(leer.office, None, {"headline": "Pressetermin: Kreistag"})
+    add_appointment(invitation)
+    db.commit()
     from pressdesk.delivery.models import Delivery
 
     delivery_id = db.session.scalar(select(Delivery.id).where(
@@ -134,6 +140,8 @@ def _desk_pages(demo) -> dict[str, str]:
         "members": "/desk/members/",
         "settings": "/desk/settings/", "audit": "/desk/audit/",
         "password": "/desk/account/password",
+        "appointment": f"/desk/releases/{invitation.id}/termin",
+        "appointment-none": f"/desk/releases/{rid}/termin",
     }
 
 

@@ -22,6 +22,7 @@ from pressdesk.extensions import db
 from pressdesk.releases.models import Release, ReleaseVersion
 from tests.desk_helpers import default_lists
 from tests.helpers import ADMIN, EDITOR, draft, logged_in, post
+from tests.invitation_support import published_invitation
 
 VNU = Path(__file__).parent / "js" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -62,6 +63,7 @@ def test_checker_finds_the_errors_it_is_here_for(tmp_path):
 def page_set(app, demo):
     """Every page type once, rendered as a reader, an editor and an admin see it."""
     demo.load_demo()
+    published_invitation()  # the appointment pages with an entry
     leer = db.session.scalar(select(Release).where(Release.office.has(slug="landkreis-leer"),
                                                    Release.status == "published"))
     assert leer is not None
@@ -94,6 +96,7 @@ def page_set(app, demo):
         "outlet_signup": "/verteiler/anmelden/landkreis-leer",
         "outlet_preferences": f"/verteiler/{outlet_token}",
         "outlet_leave": f"/verteiler/{outlet_token}/abmelden",
+        "appointments": "/termine", "office_appointments": "/termine/landkreis-leer",
     }.items():
         grab(reader, name, path)
     grab(reader, "error_404", "/presse/unbekannt", 404)

@@ -99,3 +99,13 @@ def outlet_yearly() -> int:
     from pressdesk.media.selfservice import yearly_checks
 
     return yearly_checks()
+# --- invitations: the reminder the day before (beat) -------------------------------------------
+
+from pressdesk.invitations.rsvp import REMINDER_TASK  # noqa: E402
+
+
+@shared_task(name=REMINDER_TASK)
+def invitation_reminders() -> int:
+    from pressdesk.invitations import rsvp
+
+    return rsvp.due_reminders()

@@ -85,8 +85,36 @@ SCHEMAS: dict[str, Any] = {
                     "version": {"type": "integer"},
                     "kind": {"type": "string", "enum": ["publish", "correction", "withdrawal"]},
                     "headline": _STR, "created_at": _DT}}},
+                "appointment": {"description": "The press appointment of an invitation, "
+                                               "else null.",
+                                "oneOf": [{"$ref": "#/components/schemas/Appointment"},
+                                          {"type": "null"}]},
             },
         }],
+    },
+    "Appointment": {
+        "type": "object",
+        "required": ["id", "uid", "sequence", "title", "office", "starts_at", "ends_at", "place",
+                     "cancelled", "links"],
+        "properties": {
+            "id": {"type": "string", "description": "Stable public id (32 hex digits)."},
+            "uid": {"type": "string", "description": "The iCalendar UID of the event."},
+            "sequence": {"type": "integer", "description": "iCalendar SEQUENCE: raised with "
+                                                           "every change that was sent."},
+            "title": _STR, "office": _TAG,
+            "starts_at": {"type": "string", "format": "date-time"},
+            "ends_at": {"type": "string", "format": "date-time"},
+            "place": {"type": "object", "properties": {
+                "name": _STR, "address": _STR, "latitude": {"type": ["number", "null"]},
+                "longitude": {"type": ["number", "null"]}}},
+            "programme": {"type": "string", "description": "What happens, who attends."},
+            "accreditation": {"type": "object", "properties": {
+                "required": {"type": "boolean"}, "until": _DT}},
+            "access_notes": _STR,
+            "contact_on_the_day": {"type": "object",
+                                   "properties": {"name": _STR, "phone": _STR}},
+            "rsvp_until": _DT, "cancelled": {"type": "boolean"}, "links": _LINKS,
+        },
     },
     "ReleasePage": {
         "type": "object", "required": ["items", "total", "page", "per_page", "pages", "links"],
@@ -189,6 +217,28 @@ def spec() -> dict[str, Any]:
                     "application/vnd.iptc.nitf+xml": {"schema": _STR},
                     "application/jose": {"schema": _STR}}},
                     "400": _ERROR, "404": _ERROR},
+            }},
+            "/appointments": {"get": {
+                "operationId": "listAppointments",
+                "summary": "Upcoming press appointments of public invitations, soonest first",
+                "parameters": [_param("stelle", "Office id (slug)", _STR)],
+                "responses": {"200": {"description": "The appointments (at most 200)",
+                                      "content": {"application/json": {"schema": {
+                                          "type": "object", "required": ["items", "total"],
+                                          "properties": {
+                                              "items": {"type": "array", "items": {
+                                                  "$ref": "#/components/schemas/Appointment"}},
+                                              "total": {"type": "integer"},
+                                              "links": _LINKS}}}}},
+                              "404": _ERROR},
+            }},
+            "/appointments/{id}": {"get": {
+                "operationId": "getAppointment", "summary": "One press appointment",
+                "parameters": [_param("id", "Appointment public id", _STR, "path", True)],
+                "responses": {"200": {"description": "The appointment", "content": {
+                    "application/json": {"schema": {
+                        "$ref": "#/components/schemas/Appointment"}}}},
+                    "404": _ERROR},
             }},
         }),
         "components": {"schemas": SCHEMAS},

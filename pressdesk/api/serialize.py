@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pressdesk.invitations.values import PublicAppointment
 from pressdesk.offices.models import Office
 from pressdesk.releases.presenter import PublicRelease
 from pressdesk.text import iso_utc
@@ -67,5 +68,26 @@ def release(p: PublicRelease) -> dict[str, Any]:
         "contact": {"name": p.contact.name, "phone": p.contact.phone, "email": p.contact.email},
         "versions": [{"version": x.version, "kind": x.kind, "headline": x.headline,
                       "created_at": iso(x.created_at)} for x in p.history],
+        "appointment": appointment(p.appointment),
     })
     return data
+
+
+def appointment(a: PublicAppointment | None) -> dict[str, Any] | None:
+    if a is None:
+        return None
+    return {
+        "id": a.id, "uid": a.uid, "sequence": a.sequence, "title": a.title,
+        "office": {"id": a.office_slug, "name": a.office_name},
+        "starts_at": iso(a.starts_at), "ends_at": iso(a.ends_at),
+        "place": {"name": a.place_name, "address": a.address,
+                  "latitude": a.latitude, "longitude": a.longitude},
+        "programme": a.programme,
+        "accreditation": {"required": a.accreditation_required,
+                          "until": iso(a.accreditation_until)},
+        "access_notes": a.access_notes,
+        "contact_on_the_day": {"name": a.day_contact_name, "phone": a.day_contact_phone},
+        "rsvp_until": iso(a.rsvp_until), "cancelled": a.cancelled,
+        "links": {"self": external_url("api.appointment", public_id=a.id),
+                  "html": a.permalink, "ical": a.calendar_url},
+    }

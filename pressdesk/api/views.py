@@ -190,3 +190,6 @@ def release(public_id: str) -> Response:
             raise ApiError(400, f"format must be one of {', '.join(formats.FORMATS)}.")
         return formats.response(present(r.versions[-1]), fmt)
     return _json(serialize.release(present(r.versions[-1])))
+
+
+from pressdesk.api import appointments as _appointments  # noqa: E402,F401  (its routes on bp)

@@ -16,6 +16,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr
+from typing import Any
 
 from jinja2 import Environment
 from markupsafe import Markup, escape
@@ -71,6 +72,7 @@ class ReleaseMail:
     change_summary: str = ""
     images: tuple[MailImage, ...] = field(default_factory=tuple)
     attachments: tuple[MailAttachment, ...] = field(default_factory=tuple)
+    appointment: Any = None  # an invitation's appointment (templates/email/_invitation.*)
     # Every mail of one release names this in References (a follow-up also in In-Reply-To),
     # so mail clients thread a correction with the original; "" for a draft (no thread).
     thread_id: str = ""
@@ -253,6 +255,7 @@ class Attachment:
     filename: str
     content_type: str
     data: bytes
+    params: tuple[tuple[str, str], ...] = ()  # Content-Type parameters (text/calendar: method)
 
 
 _BODY_HEADERS = {b"content-type", b"content-transfer-encoding", b"mime-version"}
@@ -291,7 +294,7 @@ def with_attachments(shared: bytes, files: list[Attachment]) -> bytes:
     for f in files:
         maintype, _, subtype = f.content_type.partition("/")
         outer.add_attachment(f.data, maintype=maintype, subtype=subtype or "octet-stream",
-                             filename=f.filename)
+                             filename=f.filename, params=dict(f.params) or None)
     return b"\r\n".join(kept) + b"\r\n" + outer.as_bytes(policy=SMTP)
 
 

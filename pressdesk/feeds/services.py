@@ -314,6 +314,8 @@ def entry_for(release: Release) -> FeedEntry:
     p = present(release.versions[-1])
     lead = Markup("<p><strong>%s</strong> – %s</p>") % (p.dateline, p.lead) if p.dateline \
         else Markup("<p>%s</p>") % p.lead
+    if p.appointment is not None:  # an invitation: its appointment first
+        lead = Markup("<p><strong>%s</strong></p>") % p.appointment.line + lead
     image = p.images[0] if p.images else None
     return FeedEntry(
         id=tag_uri(release), title=p.headline, link=p.permalink,

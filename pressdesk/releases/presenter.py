@@ -18,6 +18,7 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, func
 
 from pressdesk.db import utcnow
+from pressdesk.invitations.values import PublicAppointment, appointment_for
 from pressdesk.releases.markup import render_markdown
 from pressdesk.releases.models import Release, ReleaseVersion
 from pressdesk.text import dateline, one_line
@@ -141,6 +142,8 @@ class PublicRelease:
     attachments: tuple[PublicAttachment, ...] = ()
     history: tuple[VersionEntry, ...] = field(default_factory=tuple)
     draft: bool = False
+    # The press appointment of an invitation (``invitations.values.PublicAppointment``).
+    appointment: PublicAppointment | None = None
 
     def embargoed_at(self, when: datetime | None = None) -> bool:
         """Whether the Sperrfrist still runs at ``when`` (default: now)."""
@@ -271,6 +274,7 @@ def _build(v: VersionLike, version_id: int | None, draft: bool, image_endpoint: 
                                    x.change_summary or "")
                       for x in release.versions),
         draft=draft,
+        appointment=appointment_for(v, version_id, v.headline, permalink(release)),
     )
 
 

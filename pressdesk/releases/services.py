@@ -165,6 +165,7 @@ def mail_from(p: PublicRelease, kind: str | None = None) -> ReleaseMail:
                            filename=a.filename, size_bytes=a.size_bytes)
             for a in p.attachments
         ),
+        appointment=p.appointment,
     )
 
 

@@ -3,9 +3,10 @@
 The delivery engine sends what it finds: the version's shared bytes or a stored
 ``MessageVariant``. Which outlet gets which variant is decided here, once per version: images
 attached (for outlets that prefer attachments, within their size cap) and/or a newsroom format
-attached (NewsML-G2, ninjs or NITF, for outlets whose editorial system ingests it). Each
-distinct combination is rendered once and stored under a name such as ``attachments`` or
-``attachments+newsml``.
+attached (NewsML-G2, ninjs or NITF, for outlets whose editorial system ingests it), and for
+an invitation its iCalendar file for every outlet (``ical``). Each distinct combination is
+rendered once and stored under a name such as ``attachments``, ``attachments+newsml`` or
+``ical``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def text_only(shared: bytes) -> bytes:
     if plain is None:
         return shared
     return b"\r\n".join(kept) + b"\r\n" + plain.as_bytes(policy=SMTP)
+CALENDAR = "ical"  # an invitation's calendar file attached
 
 
 def _image_files(version: ReleaseVersion) -> list[Attachment]:
@@ -59,33 +61,53 @@ def _format_file(version: ReleaseVersion, fmt: str) -> Attachment:
     return Attachment(filename, media_type, formats.render(present(version), fmt))
 
 
+def _calendar_file(version: ReleaseVersion) -> Attachment | None:
+    """The invitation's iCalendar (REQUEST, or CANCEL once called off) for this version."""
+    from pressdesk.invitations import ical
+    from pressdesk.releases.presenter import present
+
+    if getattr(version, "appointment_snapshot", None) is None:  # not an invitation
+        return None
+    appointment = present(version).appointment
+    if appointment is None:
+        return None
+    return Attachment(ical.FILENAME, ical.CONTENT_TYPE, ical.invitation(appointment),
+                      params=(("method", ical.method_for(appointment)), ("charset", "utf-8")))
+
+
 def with_variants(version: ReleaseVersion, recipients: list[Recipient]) -> list[Recipient]:
     """The recipients, each with the variant it gets (everyone else gets the shared message
-    with image links)."""
+    with image links). An invitation's calendar file goes to every outlet, in every variant."""
     ids = [r.outlet_id for r in recipients if r.outlet_id is not None]
-    if not ids or not version.mail_bytes:
+    if not recipients or not version.mail_bytes:
         return recipients
-    wishes = db.session.execute(
+    calendar = _calendar_file(version)
+    # The office's outlets with a wish (few), matched here: an IN over every recipient's id
+    # would take one bind parameter each (PostgreSQL refuses more than 65,535).
+    wanted = set(ids)
+    wishes = [w for w in db.session.execute(
         select(Outlet.id, Outlet.prefers_attachments, Outlet.max_attachment_kb, Outlet.attach_format,
                Outlet.text_only)
-        .where(Outlet.id.in_(ids),
+        .where(Outlet.office_id == version.release.office_id,
                (Outlet.prefers_attachments.is_(True)) | (Outlet.attach_format != "")
                | Outlet.text_only.is_(True))
-    ).all()
-    if not wishes:
+    ).all() if w.id in wanted] if ids else []
+    if not wishes and calendar is None:
         return recipients
     images = _image_files(version) if any(w.prefers_attachments for w in wishes) else []
     rendered: dict[str, bytes] = {}  # variant name -> message
 
     def variant(with_images: bool, fmt: str, text: bool = False) -> str:
         name = "+".join(part for part in (TEXT if text else "", ATTACHMENTS if with_images else "",
-                                          fmt) if part)
+                                          fmt, CALENDAR if calendar else "") if part)
         if name not in rendered:
-            files = (images if with_images else []) + ([_format_file(version, fmt)] if fmt else [])
+            files = ((images if with_images else []) + ([_format_file(version, fmt)] if fmt else [])
+                     + ([calendar] if calendar else []))
             base = text_only(version.mail_bytes or b"") if text else version.mail_bytes or b""
             rendered[name] = with_attachments(base, files) if files else base
         return name
 
+    default = variant(False, "") if calendar else ""
     chosen: dict[int, str] = {}
     for w in wishes:
         fmt = w.attach_format if w.attach_format in ATTACH_FORMATS else ""
@@ -99,7 +121,8 @@ def with_variants(version: ReleaseVersion, recipients: list[Recipient]) -> list[
             name = variant(False, fmt, text)
         if name:
             chosen[w.id] = name
-    for name in set(chosen.values()):
+    for name in set(chosen.values()) | ({default} if default else set()):
         db.session.add(MessageVariant(version_id=version.id, name=name, mail_bytes=rendered[name]))
-    return [replace(r, variant=chosen[r.outlet_id]) if r.outlet_id in chosen else r
+    return [replace(r, variant=chosen[r.outlet_id]) if r.outlet_id in chosen
+            else replace(r, variant=default) if default else r
             for r in recipients]

@@ -43,6 +43,7 @@ from pressdesk.delivery.relays import open_transport
 from pressdesk.delivery.render import header_text, personalise, render_message, shared_bytes
 from pressdesk.delivery.transport import Outcome
 from pressdesk.extensions import db
+from pressdesk.invitations import services as invitations
 from pressdesk.labels import status_label
 from pressdesk.releases import diff
 from pressdesk.releases.models import Region, Release, ReleaseStatus, ReleaseVersion, Topic
@@ -283,6 +284,7 @@ def freeze_version(release: Release, kind: str, user: User | None, summary: str 
         db.session.flush()
     except IntegrityError as exc:  # the same version number taken at the same moment
         raise WorkflowError(_("Diese Mitteilung wurde gerade schon veröffentlicht.")) from exc
+    invitations.freeze(version)  # the appointment, if any, frozen with it (its mail shows it)
     version.mail_bytes = shared_bytes(render_message(mail_for(version), current_app.jinja_env))
     send_after_commit(release_changed, release_id=release.id, office_id=release.office_id)
     return version
@@ -524,6 +526,8 @@ def _correction_summary(release: Release, fields: dict[str, str]) -> str:
     if any(getattr(release, k) != fields[k]
            for k in ("contact_name", "contact_phone", "contact_email")):
         summary = (summary + "\n\n" if summary else "") + "Pressekontakt geändert."
+    if appointment := invitations.change_summary(release):
+        summary = (summary + "\n\n" if summary else "") + appointment
     return summary
 
 
@@ -601,6 +605,7 @@ def discard_correction(release: Release, user: User) -> None:
     release.headline, release.subline, release.lead, release.body = (
         last.headline, last.subline, last.lead, last.body)
     release.author_ids = list(last.author_ids or [])
+    invitations.discard_change(release)
     release.correction_pending_at = None
     release.correction_requested_by_id = None
     record(release.office_id, user, "release.correction_discarded", "release", release.id,

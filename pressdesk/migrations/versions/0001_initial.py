@@ -499,6 +499,81 @@ def upgrade() -> None:
     sa.Column('seen_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('hostname', name=op.f('pk_worker_heartbeats'))
     )
+    op.create_table('invitations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('release_id', sa.Integer(), nullable=False),
+    sa.Column('public_id', sa.String(length=32), nullable=False),
+    sa.Column('uid', sa.String(length=200), nullable=False),
+    sa.Column('current_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('starts_at', sa.DateTime(), nullable=False),
+    sa.Column('ends_at', sa.DateTime(), nullable=False),
+    sa.Column('place_name', sa.String(length=200), nullable=False),
+    sa.Column('address', sa.String(length=300), nullable=False),
+    sa.Column('latitude', sa.Float(), nullable=True),
+    sa.Column('longitude', sa.Float(), nullable=True),
+    sa.Column('programme', sa.Text(), nullable=False),
+    sa.Column('accreditation_required', sa.Boolean(), nullable=False),
+    sa.Column('accreditation_until', sa.DateTime(), nullable=True),
+    sa.Column('access_notes', sa.Text(), nullable=False),
+    sa.Column('day_contact_name', sa.String(length=200), nullable=False),
+    sa.Column('day_contact_phone', sa.String(length=80), nullable=False),
+    sa.Column('rsvp_until', sa.DateTime(), nullable=True),
+    sa.Column('cancelled', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_invitations_office_id_offices'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['release_id'], ['releases.id'], name=op.f('fk_invitations_release_id_releases'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invitations')),
+    sa.UniqueConstraint('public_id', name=op.f('uq_invitations_public_id')),
+    sa.UniqueConstraint('release_id', name=op.f('uq_invitations_release_id')),
+    sa.UniqueConstraint('uid', name=op.f('uq_invitations_uid'))
+    )
+    op.create_index(op.f('ix_invitations_office_id'), 'invitations', ['office_id'], unique=False)
+    op.create_index(op.f('ix_invitations_starts_at'), 'invitations', ['starts_at'], unique=False)
+    op.create_table('invitation_replies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('invitation_id', sa.Integer(), nullable=False),
+    sa.Column('outlet_id', sa.Integer(), nullable=False),
+    sa.Column('answer', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('answered_at', sa.DateTime(), nullable=False),
+    sa.Column('reminded_at', sa.DateTime(), nullable=True),
+    sa.Column('followed_up_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['invitation_id'], ['invitations.id'], name=op.f('fk_invitation_replies_invitation_id_invitations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['outlet_id'], ['outlets.id'], name=op.f('fk_invitation_replies_outlet_id_outlets'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invitation_replies')),
+    sa.UniqueConstraint('invitation_id', 'outlet_id', name=op.f('uq_invitation_replies_invitation_id_outlet_id'))
+    )
+    op.create_index(op.f('ix_invitation_replies_invitation_id'), 'invitation_replies', ['invitation_id'], unique=False)
+    op.create_table('invitation_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('invitation_id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('withdrawn', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('starts_at', sa.DateTime(), nullable=False),
+    sa.Column('ends_at', sa.DateTime(), nullable=False),
+    sa.Column('place_name', sa.String(length=200), nullable=False),
+    sa.Column('address', sa.String(length=300), nullable=False),
+    sa.Column('latitude', sa.Float(), nullable=True),
+    sa.Column('longitude', sa.Float(), nullable=True),
+    sa.Column('programme', sa.Text(), nullable=False),
+    sa.Column('accreditation_required', sa.Boolean(), nullable=False),
+    sa.Column('accreditation_until', sa.DateTime(), nullable=True),
+    sa.Column('access_notes', sa.Text(), nullable=False),
+    sa.Column('day_contact_name', sa.String(length=200), nullable=False),
+    sa.Column('day_contact_phone', sa.String(length=80), nullable=False),
+    sa.Column('rsvp_until', sa.DateTime(), nullable=True),
+    sa.Column('cancelled', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['invitation_id'], ['invitations.id'], name=op.f('fk_invitation_versions_invitation_id_invitations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['version_id'], ['release_versions.id'], name=op.f('fk_invitation_versions_version_id_release_versions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invitation_versions')),
+    sa.UniqueConstraint('version_id', name=op.f('uq_invitation_versions_version_id'))
+    )
+    op.create_index(op.f('ix_invitation_versions_invitation_id'), 'invitation_versions', ['invitation_id'], unique=False)
+    op.create_index(op.f('ix_invitation_versions_starts_at'), 'invitation_versions', ['starts_at'], unique=False)
     # ### end Alembic commands ###
     _create_full_text()
 
@@ -535,6 +610,14 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS fts_releases_cleanup")
         op.execute("DROP TABLE IF EXISTS fts_releases")
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_index(op.f('ix_invitation_versions_starts_at'), table_name='invitation_versions')
+    op.drop_index(op.f('ix_invitation_versions_invitation_id'), table_name='invitation_versions')
+    op.drop_table('invitation_versions')
+    op.drop_index(op.f('ix_invitation_replies_invitation_id'), table_name='invitation_replies')
+    op.drop_table('invitation_replies')
+    op.drop_index(op.f('ix_invitations_starts_at'), table_name='invitations')
+    op.drop_index(op.f('ix_invitations_office_id'), table_name='invitations')
+    op.drop_table('invitations')
     op.drop_table('worker_heartbeats')
     op.drop_table('outlet_settings')
     op.drop_index(op.f('ix_outlet_signups_office_id'), table_name='outlet_signups')

@@ -1,0 +1,1 @@
+"""Press invitations: an appointment attached to a release, its iCalendar, feeds and RSVP."""
