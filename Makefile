@@ -6,7 +6,7 @@ PORT ?= 5000
 STAMP := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run setup db demo test test-fast lint tools browser wheel bench bench-portal clean translations
+.PHONY: run setup db demo test test-fast lint tools browser wheel bench bench-tools bench-portal clean translations
 
 run: demo
 	PORT=$(PORT) $(BIN)/pressdesk dev --port $(PORT)
@@ -54,8 +54,19 @@ lint: setup
 wheel: setup
 	$(BIN)/python -m pip wheel --no-deps -w dist .
 
-bench: setup
-	$(BIN)/python bench/fanout.py
+# Fan-out benchmark (bench/fanout.py --help): Postfix's smtp-sink is the relay. Installed when
+# missing and running as root ("No configuration": no mail system is set up or started).
+SMTP_SINK ?= /usr/sbin/smtp-sink
+bench-tools:
+	@if [ ! -x $(SMTP_SINK) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix); \
+	  else echo "smtp-sink missing: sudo apt-get install postfix (choose 'No configuration')"; exit 1; fi; \
+	fi
+
+bench: setup bench-tools
+	$(BIN)/python bench/fanout.py $(BENCH_ARGS)
 
 # Portal benchmark: 100,000 releases in PostgreSQL (PRESSDESK_BENCH_DB), gunicorn + wrk on loopback.
 bench-portal: setup

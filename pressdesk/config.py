@@ -54,6 +54,8 @@ class Settings:
     # then re-sends at most one message per worker process. False is faster but may re-send the
     # last fraction of a second of marks after a database crash (docs/delivery.md).
     durable_marks: bool = True
+    # PostgreSQL: pipelined connections per task that carry the marks (several share WAL flushes).
+    mark_connections: int = 2
     verp: bool = True  # return path bounce+<row token>@mail_domain, so a bounce maps to its row
     bounce_maildir: str = ""  # Maildir folder where DSN bounces arrive
     bounce_imap_url: str = ""  # imaps://user:password@host/INBOX
@@ -201,9 +203,10 @@ def validate(s: Settings) -> None:
         raise ConfigError(f"{PREFIX}FEED_PAGE_SIZE must be between 20 and 50")
     if s.websub_hub and urlsplit(s.websub_hub).scheme not in {"http", "https"}:
         raise ConfigError(f"{PREFIX}WEBSUB_HUB must be an http(s) URL: {s.websub_hub!r}")
-    if s.rate_limit_per_second < 0 or s.auto_pause_errors < 0 or s.fanout_tasks < 1:
+    if (s.rate_limit_per_second < 0 or s.auto_pause_errors < 0 or s.fanout_tasks < 1
+            or s.mark_connections < 1):
         raise ConfigError("rate_limit_per_second and auto_pause_errors must not be negative, "
-                          "fanout_tasks must be positive")
+                          "fanout_tasks and mark_connections must be positive")
     if s.dkim_key_file and not Path(s.dkim_key_file).is_file():
         raise ConfigError(f"{PREFIX}DKIM_KEY_FILE does not exist: {s.dkim_key_file!r}")
     if s.bounce_imap_url and urlsplit(s.bounce_imap_url).scheme not in {"imap", "imaps"}:

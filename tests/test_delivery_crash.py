@@ -48,12 +48,13 @@ class Workers:
         })
         self.procs: list[subprocess.Popen] = []
 
-    def start(self, name: str) -> subprocess.Popen:
+    def start(self, name: str, beat: bool = True, loglevel: str = "WARNING") -> subprocess.Popen:
         log = open(self.tmp / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
+        with_beat = ["-B", "--schedule", str(self.tmp / f"{name}-beat")] if beat else []
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-B",
-             "--schedule", str(self.tmp / f"{name}-beat"), "-Q", QUEUE, "--concurrency", "2",
-             "--pool", "prefork", "--hostname", f"{name}@%h", "--loglevel", "WARNING",
+            [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", *with_beat,
+             "-Q", QUEUE, "--concurrency", "2",
+             "--pool", "prefork", "--hostname", f"{name}@%h", "--loglevel", loglevel,
              "--without-mingle", "--without-gossip"],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.procs.append(proc)
@@ -118,15 +119,24 @@ def test_sigkill_in_the_middle_of_2000_recipients(app, demo, smtp, workers):
     _check_exactly_once(smtp, {r.email for r in rcpts}, processes_killed=2)
 
 
+def _redis_port() -> str:
+    """The broker's port: the machine's Redis (6379) in CI, or a private one of the test run."""
+    from urllib.parse import urlsplit
+
+    return str(urlsplit(settings().broker_url).port or 6379)
+
+
 def _redis_up() -> bool:
-    return subprocess.run(["redis-cli", "-p", "6379", "ping"], capture_output=True,
+    return subprocess.run(["redis-cli", "-p", _redis_port(), "ping"], capture_output=True,
                           text=True).stdout.strip() == "PONG"
 
 
 def _start_redis() -> None:
+    port = _redis_port()
+    log = "/var/log/redis/ci.log" if port == "6379" else f"/tmp/redis-{port}.log"
     subprocess.run(["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1",
-                    "--port", "6379", "--save", "", "--appendonly", "no", "--dir",
-                    "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"], check=True)
+                    "--port", port, "--save", "", "--appendonly", "no", "--dir",
+                    "/var/lib/redis", "--logfile", log], check=True)
     wait_for(_redis_up, timeout=20, interval=0.2)
 
 
@@ -138,7 +148,8 @@ def test_broker_loses_its_messages_during_a_send(app, demo, smtp, workers):
     broker = settings().broker_url
     if broker.startswith("redis"):
         try:
-            subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"], capture_output=True)
+            subprocess.run(["redis-cli", "-p", _redis_port(), "shutdown", "nosave"],
+                           capture_output=True)
             wait_for(lambda: not _redis_up(), timeout=10, interval=0.1)
             time.sleep(1.0)
         finally:
@@ -194,3 +205,54 @@ def test_a_killed_workers_rows_go_out_again_within_30_seconds(app, demo, smtp, w
     assert recovered < 30, f"rows of the killed worker went out after {recovered:.1f}s"
     wait_for(lambda: _sent_count(version.id) == 2000, timeout=240, interval=0.5)
     _check_exactly_once(smtp, {r.email for r in rcpts}, processes_killed=2)
+
+
+def _chunks_left(version_id: int) -> int:
+    from pressdesk.delivery.models import OutboxChunk
+
+    db.session.remove()
+    return db.session.scalar(select(func.count()).where(OutboxChunk.version_id == version_id))
+
+
+def test_sigkill_while_a_long_list_is_still_written_out_in_chunks(app, demo, smtp, workers,
+                                                                   monkeypatch):
+    """The rows of a long list are written in chunks by the sending workers: a worker killed
+    between (or inside) chunks loses no recipient and writes none twice."""
+    from pressdesk.delivery import queue
+
+    monkeypatch.setattr(queue, "FIRST_ROWS", 100)
+    monkeypatch.setattr(queue, "CHUNK_ROWS", 100)
+    rcpts = recipients(3000)
+    version = publish_to(rcpts)
+    assert _chunks_left(version.id) == 29
+    first = workers.start("chunks-a")
+    wait_for(lambda: _sent_count(version.id) >= 150, timeout=120, interval=0.05)
+    workers.kill(first)
+    assert _chunks_left(version.id) > 0, "killed while chunks were still waiting"
+    workers.start("chunks-b")
+    wait_for(lambda: _sent_count(version.id) == 3000, timeout=300, interval=0.5)
+    assert states(version.id) == {"sent": 3000} and _chunks_left(version.id) == 0
+    _check_exactly_once(smtp, {r.email for r in rcpts}, processes_killed=2)
+
+
+def test_two_worker_nodes_on_one_release_send_each_recipient_once(app, demo, smtp, workers):
+    """Two `celery worker` nodes with their own names (one runs beat) share one release
+    through the database claims: every recipient exactly once, and both nodes sent."""
+    rcpts = recipients(2000)
+    version = publish_to(rcpts)
+    workers.env["PRESSDESK_BATCH_SIZE"] = "20"
+    workers.start("node-a", loglevel="INFO")
+    workers.start("node-b", beat=False, loglevel="INFO")
+    wait_for(lambda: _sent_count(version.id) == 2000, timeout=240, interval=0.5)
+    assert states(version.id) == {"sent": 2000}
+    got = Counter(m.rcpt_tos[0] for m in smtp.messages if m.rcpt_tos[0].endswith("zeitung.example"))
+    assert set(got) == {r.email for r in rcpts} and set(got.values()) == {1}
+    import re
+
+    per_node = {}
+    for name in ("node-a", "node-b"):
+        log = (workers.tmp / f"{name}.log").read_text(errors="replace")
+        per_node[name] = sum(int(n) for n in re.findall(
+            r"Task pressdesk\.deliver_version\[[^]]+\] succeeded in [0-9.]+s: (\d+)", log))
+    assert sum(per_node.values()) == 2000, per_node
+    assert min(per_node.values()) > 0, per_node

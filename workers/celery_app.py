@@ -4,7 +4,7 @@ import logging
 import threading
 from typing import Any
 
-from celery.signals import worker_process_init, worker_ready, worker_shutdown
+from celery.signals import worker_init, worker_process_init, worker_ready, worker_shutdown
 
 from pressdesk import create_app
 
@@ -47,24 +47,31 @@ def _stop(**_kwargs: object) -> None:
 def _fresh_connections(**_kwargs: object) -> None:
     """In each pool process after fork: drop database connections inherited from the parent
     (never share a socket across processes), then connect ahead of the first task, so the first
-    message of a release does not wait for connection setup."""
-    from sqlalchemy import event
-
+    message of a release does not wait for connection setup. Commits keep the server's
+    durability: whether a mark may skip the WAL flush is PRESSDESK_DURABLE_MARKS, on the
+    marking connections alone (delivery/engine.py)."""
     from pressdesk.extensions import db
 
     engine = db.engine
     assert engine is not None
     engine.dispose(close=False)
-    if engine.dialect.name == "postgresql":
-        @event.listens_for(engine, "connect")
-        def _async_commit(dbapi_conn: Any, _record: Any) -> None:
-            # Worker writes (claims, marks, error runs) need not wait for the WAL flush: a
-            # database crash can only make rows be claimed and sent again (same Message-ID),
-            # never lose one. The desk keeps synchronous commits.
-            with dbapi_conn.cursor() as cur:
-                cur.execute("SET synchronous_commit = off")
-            dbapi_conn.commit()
+    from contextlib import ExitStack
 
-    with flask_app.app_context(), engine.connect() as a, engine.connect() as b:
-        a.exec_driver_sql("SELECT 1")  # the session's connection and the marking connection
-        b.exec_driver_sql("SELECT 1")
+    from pressdesk.config import settings
+
+    with flask_app.app_context(), ExitStack() as stack:
+        # The session's, the claim heartbeat's and the marking connections of the first task.
+        for _ in range(2 + settings().mark_connections):
+            stack.enter_context(engine.connect()).exec_driver_sql("SELECT 1")
+
+
+@worker_init.connect
+def _freeze_imported_objects(**_kwargs: object) -> None:
+    """Before the pool forks: move every object imported so far out of the garbage collector's
+    reach, so a collection in a pool process does not write to (and so copy) the pages it
+    shares with the parent. The pool then shares the app's code and data instead of holding a
+    copy per process."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

@@ -18,7 +18,7 @@ from pressdesk.delivery.models import (
     SendControl,
     insert_ignore,
 )
-from pressdesk.delivery.queue import wake_after_commit
+from pressdesk.delivery.queue import wake_after_commit, write_chunk
 from pressdesk.delivery.suppressions import blocked
 from pressdesk.extensions import db
 
@@ -69,7 +69,11 @@ def cancel(version_id: int, reason: str = "", user_id: int | None = None) -> int
                 last_error=reason or "cancelled")
         .execution_options(synchronize_session=False)
     )
-    return int(cast(CursorResult[Any], result).rowcount)
+    cancelled = int(cast(CursorResult[Any], result).rowcount)
+    # Recipients of a long list not yet written as rows: written now, as cancelled.
+    while (n := write_chunk(version_id, DeliveryState.CANCELLED.value, commit=False)) is not None:
+        cancelled += n
+    return cancelled
 
 
 def retry_failed(version_id: int) -> int:

@@ -106,6 +106,24 @@ class Delivery(Base):
     version: Mapped[ReleaseVersion | None] = relationship(lazy="joined")
 
 
+class OutboxChunk(Base):
+    """Recipients of a long list not yet written as delivery rows (``enqueue`` writes the first
+    rows at once and the rest as chunks in the same transaction). A sender turns one chunk
+    into rows and deletes it in one transaction, so a worker dying between chunks loses none
+    and writes none twice."""
+
+    __tablename__ = "outbox_chunks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("release_versions.id", ondelete="CASCADE"),
+                                            index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    # zlib-compressed JSON: {"f": [Recipient field names], "r": [[values], ...]}
+    recipients: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Suppression(Base):
     """An address the office no longer sends to (5xx answer, bounce, or by hand)."""
 

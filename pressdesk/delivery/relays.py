@@ -26,9 +26,10 @@ def open_transport() -> Transport:
     return make_transport(s.smtp_url, s.outbox_dir, timeout=s.smtp_timeout, helo=s.mail_domain)
 
 
-def verp_token(row_id: int) -> str:
-    sig = hmac.new(settings().secret_key.encode(), f"delivery:{row_id}".encode(), hashlib.sha256)
-    return f"{row_id}-{sig.hexdigest()[:12]}"
+def verp_token(row_id: int, secret_key: str | None = None) -> str:
+    key = (settings().secret_key if secret_key is None else secret_key).encode()
+    sig = hmac.digest(key, f"delivery:{row_id}".encode(), hashlib.sha256)
+    return f"{row_id}-{sig.hex()[:12]}"
 
 
 def return_path(row_id: int) -> str:
@@ -36,7 +37,7 @@ def return_path(row_id: int) -> str:
     s = settings()
     if not s.verp:
         return s.mail_from
-    return f"bounce+{verp_token(row_id)}@{s.mail_domain}"
+    return f"bounce+{verp_token(row_id, s.secret_key)}@{s.mail_domain}"
 
 
 def row_for_verp(address: str) -> int | None:

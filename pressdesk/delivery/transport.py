@@ -173,8 +173,8 @@ def _pipelined_sendmail(conn: smtplib.SMTP, sender: str, recipient: str, data: b
     server still answered DATA with 354, an empty message is ended with "." and thrown away
     by the RSET that follows.
     """
-    mail = f"MAIL FROM:{smtplib.quoteaddr(sender)}" + "".join(f" {o}" for o in options)
-    cmds = f"{mail}\r\nRCPT TO:{smtplib.quoteaddr(recipient)}\r\nDATA\r\n"
+    mail = f"MAIL FROM:{_quoted(sender)}" + "".join(f" {o}" for o in options)
+    cmds = f"{mail}\r\nRCPT TO:{_quoted(recipient)}\r\nDATA\r\n"
     conn.send(cmds.encode("utf-8" if options else "ascii"))
     mail_code, mail_msg = conn.getreply()
     rcpt_code, rcpt_msg = conn.getreply()
@@ -191,14 +191,35 @@ def _pipelined_sendmail(conn: smtplib.SMTP, sender: str, recipient: str, data: b
         raise smtplib.SMTPRecipientsRefused({recipient: (rcpt_code, rcpt_msg)})
     if data_code != 354:
         raise smtplib.SMTPDataError(data_code, data_msg)
-    body = re.sub(rb"(?m)^\.", b"..", data)  # dot-stuffing, as smtplib does
-    if not body.endswith(b"\r\n"):
-        body += b"\r\n"
-    conn.send(body + b".\r\n")
+    conn.send(_stuffed(data))
     code, msg = conn.getreply()
     if code != 250:
         raise smtplib.SMTPDataError(code, msg)
     return {}
+
+
+# A plain addr-spec: no space, control character, angle bracket, quote or other RFC 5322 special.
+_PLAIN_ADDRESS = re.compile(r"[^\s<>()\[\]\\,;:\"@]+@[^\s<>()\[\]\\,;:\"@]+")
+
+
+def _quoted(address: str) -> str:
+    """``<address>`` as smtplib's ``quoteaddr`` gives it. A plain address (every address the
+    engine sends to or from) is wrapped directly: quoteaddr's RFC 2822 parser was a third of
+    the send loop's CPU time. Anything else goes through quoteaddr."""
+    if _PLAIN_ADDRESS.fullmatch(address):
+        return f"<{address}>"
+    return smtplib.quoteaddr(address)
+
+
+def _stuffed(data: bytes) -> bytes:
+    """The message as it goes on the wire after DATA: dot-stuffed (as smtplib does), CRLF at
+    the end, and the closing ".". The shared quoted-printable bodies rarely have a line that
+    starts with a dot, so a byte search usually replaces the regular expression pass."""
+    if data.startswith(b".") or b"\n." in data:
+        data = re.sub(rb"(?m)^\.", b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -449,6 +449,18 @@ def upgrade() -> None:
     op.create_index('ix_deliveries_due', 'deliveries', ['state', 'next_attempt_at'], unique=False)
     op.create_index(op.f('ix_deliveries_office_id'), 'deliveries', ['office_id'], unique=False)
     op.create_index('ix_deliveries_version_state', 'deliveries', ['version_id', 'state'], unique=False)
+    op.create_table('outbox_chunks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=True),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('recipients', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_outbox_chunks_office_id_offices'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['version_id'], ['release_versions.id'], name=op.f('fk_outbox_chunks_version_id_release_versions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_chunks'))
+    )
+    op.create_index(op.f('ix_outbox_chunks_version_id'), 'outbox_chunks', ['version_id'], unique=False)
     op.create_table('message_variants',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
@@ -630,6 +642,8 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_suppressions_office_id'), table_name='suppressions')
     op.drop_table('suppressions')
     op.drop_table('send_controls')
+    op.drop_index(op.f('ix_outbox_chunks_version_id'), table_name='outbox_chunks')
+    op.drop_table('outbox_chunks')
     op.drop_table('message_variants')
     op.drop_index('ix_deliveries_version_state', table_name='deliveries')
     op.drop_index(op.f('ix_deliveries_office_id'), table_name='deliveries')
