@@ -28,5 +28,5 @@ RUNTIME_MSGIDS = (
     # pressdesk.labels.OFFICE_FIELD_LABELS
     N_("Absendername"), N_("Ansprechpartner"), N_("Telefon"), N_("E-Mail"), N_("Ort"),
     N_("Beschreibung"), N_("Impressum"), N_("Vier-Augen-Prinzip"), N_("Eilkorrekturen"),
-    N_("GPS und Seriennummern aus Fotos entfernen"),
+    N_("GPS und Seriennummern aus Fotos entfernen"), N_("Zweiter Faktor für alle Mitglieder"),
 )

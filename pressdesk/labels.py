@@ -39,6 +39,7 @@ OFFICE_FIELD_LABELS = {
     "require_four_eyes": _l("Vier-Augen-Prinzip"),
     "allow_urgent_corrections": _l("Eilkorrekturen"),
     "strip_photo_locations": _l("GPS und Seriennummern aus Fotos entfernen"),
+    "require_two_factor": _l("Zweiter Faktor für alle Mitglieder"),
 }
 
 DELIVERY_STATE_LABELS = {
@@ -69,6 +70,11 @@ AUDIT_ACTION_LABELS = {
     "release.corrected_urgent": _l("Eilkorrektur ohne zweite Freigabe"),
     "release.withdrawn": _l("Zurückgezogen"),
     "release.test_sent": _l("Testmail gesendet"),
+    "release.duplicated": _l("Als Kopie angelegt"),
+    "release.deleted": _l("Entwurf gelöscht"),
+    "release.embargo_moved": _l("Sperrfrist verschoben"),
+    "release.embargo_lifted": _l("Sperrfrist aufgehoben"),
+    "template.created": _l("Vorlage gespeichert"), "template.deleted": _l("Vorlage gelöscht"),
     "invitation.created": _l("Pressetermin angehängt"),
     "delivery.pause": _l("Versand angehalten"),
     "delivery.resume": _l("Versand fortgesetzt"),
@@ -92,6 +98,12 @@ AUDIT_ACTION_LABELS = {
     "member.created": _l("Konto angelegt"), "member.added": _l("Mitglied hinzugefügt"),
     "member.role": _l("Rolle geändert"), "member.deactivated": _l("Mitglied deaktiviert"),
     "member.activated": _l("Mitglied aktiviert"), "member.reactivated": _l("Mitglied reaktiviert"),
+    "member.invited": _l("Einladung gesendet"),
+    "member.two_factor_reset": _l("Zweiter Faktor zurückgesetzt"),
+    "account.invitation_accepted": _l("Einladung angenommen, Passwort gewählt"),
+    "account.password_reset": _l("Passwort über Link neu festgelegt"),
+    "account.two_factor_on": _l("Zweiter Faktor eingerichtet"),
+    "account.two_factor_off": _l("Zweiter Faktor abgeschaltet"),
     "office.settings": _l("Einstellungen geändert"),
     "topic.created": _l("Thema angelegt"), "topic.renamed": _l("Thema umbenannt"),
     "topic.deleted": _l("Thema gelöscht"), "region.created": _l("Region angelegt"),

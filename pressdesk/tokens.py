@@ -37,6 +37,11 @@ OUTLET_FILE = Purpose("pressdesk.outlet-files")
 ALERT_CONFIRM = Purpose("pressdesk.alerts.confirm", max_age_setting="alert_confirm_max_age")
 ALERT_MANAGE = Purpose("pressdesk.alerts.manage")
 ALERT_UNSUBSCRIBE = Purpose("pressdesk.alerts.unsubscribe")
+# Desk accounts: "Passwort vergessen" and the invitation of a new member. Both sign the user id
+# and a fingerprint of the current password hash, so a link works once: setting the password
+# changes the hash and every earlier link of that account stops verifying.
+PASSWORD_RESET = Purpose("pressdesk.accounts.password-reset", max_age=3600)
+ACCOUNT_INVITE = Purpose("pressdesk.accounts.invite", max_age=7 * 24 * 3600)
 # The per-recipient link in every outlet mail (``{"o": outlet_id}``): the outlet's preference
 # page, its one-click leave (RFC 8058) and per-outlet answers such as RSVPs. It lives as long
 # as the outlet: a mail from last year must still lead to the preference page.

@@ -131,7 +131,8 @@ def test_changing_the_password_logs_out_the_other_sessions(app, demo):
     here, elsewhere = app.test_client(), app.test_client()
     assert login(here, LEER).status_code == 302
     assert login(elsewhere, LEER).status_code == 302
-    assert "/desk/account/password" in here.get("/desk/").get_data(as_text=True)  # account menu
+    assert "/desk/account/" in here.get("/desk/").get_data(as_text=True)  # account menu
+    assert "/desk/account/password" in here.get("/desk/account/").get_data(as_text=True)
     resp = _change_password(here, "pressdesk-demo", "Krokus-Deich-Lotsenboot-7")
     assert resp.status_code == 302
     assert here.get("/desk/").status_code == 200  # the session that changed it stays

@@ -28,8 +28,10 @@ def _axe_clean(page, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def _deliveries() -> int:
+    """Rows for the outlets (the author's "Veröffentlicht" notice is service mail)."""
     db.session.remove()
-    return db.session.scalar(select(func.count()).select_from(Delivery)) or 0
+    return db.session.scalar(select(func.count()).select_from(Delivery)
+                             .where(Delivery.kind == "outlet")) or 0
 
 
 def test_an_admin_of_two_offices_switches_office_in_the_header(app, demo, live_server):
@@ -127,7 +129,14 @@ def _desk_pages(demo) -> dict[str, str]:
 
     delivery_id = db.session.scalar(select(Delivery.id).where(
         Delivery.version_id == version_id, Delivery.kind == "outlet").limit(1))
+    from tests.helpers import draft
+
+    unsent = draft()
+    db.session.commit()
     return {
+        "templates": "/desk/vorlagen/", "new-from-template": "/desk/releases/new?vorlage=b-verkehr",
+        "confirm-delete": f"/desk/releases/{unsent.id}/delete",
+        "draft": f"/desk/releases/{unsent.id}",
         "list": "/desk/", "new": "/desk/releases/new", "edit": f"/desk/releases/{rid}/edit",
         "show": f"/desk/releases/{rid}", "preview": f"/desk/releases/{rid}/preview",
         "preview-email": f"/desk/releases/{rid}/preview/email",
@@ -139,7 +148,8 @@ def _desk_pages(demo) -> dict[str, str]:
         "media-review": "/desk/media/review", "media-self-service": "/desk/media/self-service",
         "members": "/desk/members/",
         "settings": "/desk/settings/", "audit": "/desk/audit/",
-        "password": "/desk/account/password",
+        "password": "/desk/account/password", "account": "/desk/account/",
+        "two-factor": "/desk/account/zweiter-faktor",
         "appointment": f"/desk/releases/{invitation.id}/termin",
         "appointment-none": f"/desk/releases/{rid}/termin",
     }

@@ -103,9 +103,20 @@ def test_write_submit_approve_embargo_and_release_in_chromium(app, demo, smtp, c
         shot("06-deliveries")
 
         # 3. the outlets have it, with SPERRFRIST first; the public sees nothing yet
-        wait_for(lambda: len(smtp.messages) == 9, timeout=30)
+        def outlets():  # type: ignore[no-untyped-def]
+            return [m for m in smtp.messages if not m.rcpt_tos[0].endswith("@pressdesk.example")]
+
+        # ... and the desk's own people were told: whoever may approve of the submission, the
+        # author of the approval and of the publication (service mail, the same worker)
+        wait_for(lambda: len(outlets()) == 9 and len(smtp.messages) == 13, timeout=30)
+        told = sorted((m.rcpt_tos[0], str(parsed(m)["Subject"]).split(":")[0])
+                      for m in smtp.messages if m not in outlets())
+        assert told == [("admin@pressdesk.example", "Zur Freigabe"),
+                        ("leitung.leer@pressdesk.example", "Zur Freigabe"),
+                        ("redaktion.leer@pressdesk.example", "Freigegeben"),
+                        ("redaktion.leer@pressdesk.example", "Veröffentlicht")], told
         stamp = german_datetime(embargo)
-        for m in smtp.messages:
+        for m in outlets():
             assert parsed(m)["Subject"].startswith(f"SPERRFRIST: {stamp} – {HEADLINE}")
             assert text_part(m).startswith(f"SPERRFRIST: {stamp}")
             assert "Bild 1:" in text_part(m) and "V.l. Kapitän Jan de Vries" in text_part(m)

@@ -92,7 +92,7 @@ def page_set(app, demo):
         "search": "/suche?q=Netzwerk&wortanfang=1&sortierung=datum",
         "search_error": "/suche?q=x&von=kaputt", "archive": "/archiv",
         "month": f"/archiv/{year}/{month}", "embed": "/einbetten/landkreis-leer",
-        "login": "/login", "subscribe": "/benachrichtigungen",
+        "login": "/login", "subscribe": "/benachrichtigungen", "forgot": "/passwort-vergessen",
         "outlet_signup": "/verteiler/anmelden/landkreis-leer",
         "outlet_preferences": f"/verteiler/{outlet_token}",
         "outlet_leave": f"/verteiler/{outlet_token}/abmelden",
@@ -100,6 +100,12 @@ def page_set(app, demo):
     }.items():
         grab(reader, name, path)
     grab(reader, "error_404", "/presse/unbekannt", 404)
+    from pressdesk import tokens
+    from pressdesk.accounts.services import find_user, password_link_token
+
+    grab(reader, "link_invalid", "/passwort/neu/x.y.z", 404)
+    grab(reader, "set_password",
+         f"/passwort/neu/{password_link_token(tokens.PASSWORD_RESET, find_user(EDITOR))}")
 
     editor = logged_in(app, EDITOR)
     for name, path in {
@@ -109,7 +115,9 @@ def page_set(app, demo):
         "desk_email_preview": f"/desk/releases/{release_id}/preview/email",
         "desk_report": f"/desk/versions/{version_id}/deliveries",
         "desk_message": f"/desk/deliveries/{delivery_id}",
-        "desk_suppressions": "/desk/suppressions",
+        "desk_suppressions": "/desk/suppressions", "account": "/desk/account/",
+        "two_factor": "/desk/account/zweiter-faktor", "desk_templates": "/desk/vorlagen/",
+        "desk_new_from_template": "/desk/releases/new?vorlage=b-pressetermin",
     }.items():
         grab(editor, name, path)
     grab(editor, "error_403", "/desk/members/", 403)
@@ -133,6 +141,8 @@ def page_set(app, demo):
                    {"lists": default_lists(), "when": "now"}, page=f"/desk/releases/{unsent.id}")
     assert confirm.status_code == 200, confirm.status_code
     pages["desk_confirm_publish"] = confirm.get_data(as_text=True)
+    grab(admin, "desk_confirm_delete", f"/desk/releases/{unsent.id}/delete")
+    grab(admin, "desk_draft", f"/desk/releases/{unsent.id}")
 
     # The 410 page of a release that was public and is withdrawn (set directly: the
     # withdrawal itself is tested with the desk).

@@ -114,7 +114,7 @@ def test_returning_to_the_desk_and_a_second_click_changes_nothing(app, demo):
     again = post(publisher, f"/desk/releases/{rid}/approve", follow_redirects=True)
     assert "nicht möglich" in again.get_data(as_text=True)
     assert actions_logged(rid).count("release.approved") == 1
-    post(publisher, f"/desk/releases/{rid}/reject")
+    post(publisher, f"/desk/releases/{rid}/reject", {"comment": "Bitte die Umleitung nennen."})
     assert fresh(rid).status == "draft" and fresh(rid).approved_by_id is None
 
 

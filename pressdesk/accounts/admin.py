@@ -27,7 +27,7 @@ class AddMemberForm(FlaskForm):
     email = StringField(_l("E-Mail-Adresse"), validators=[DataRequired(), Length(max=254)])
     name = StringField(_l("Name"), validators=[Length(max=200)])
     role = SelectField(_l("Rolle"), choices=ROLE_CHOICES)
-    password = PasswordField(_l("Anfangspasswort (nur für neue Konten)"),
+    password = PasswordField(_l("Anfangspasswort (freiwillig, nur für neue Konten)"),
                              validators=[Length(max=1000)])
 
 
@@ -58,6 +58,9 @@ def index() -> ResponseReturnValue:
                                    form.password.data or "")
         if change.ok:
             flash(_("{name} gehört jetzt zur Pressestelle.").format(name=m.user.name), "success")
+            if not m.user.has_password:
+                flash(_("Eine Einladung mit dem Link zum Festlegen des Passworts ist an {email} "
+                        "unterwegs (gültig 7 Tage).").format(email=m.user.email), "info")
             return redirect(url_for(".index"))
     return render_template("admin/members.html", office=office, members=members.members(office),
                            form=form, role_form=RoleForm(), toggle_form=ToggleForm(),
@@ -91,4 +94,31 @@ def toggle(membership_id: int, action: str) -> ResponseReturnValue:
         flash((_("{name} ist wieder aktiv.") if action == "activate" else
                _("{name} ist deaktiviert und hat keinen Zugang mehr zu dieser Pressestelle."))
               .format(name=m.user.name), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/<int:membership_id>/invite", methods=["POST"])
+def invite(membership_id: int) -> ResponseReturnValue:
+    require_role(Role.ADMIN)
+    m = _membership_or_404(membership_id)
+    if not ToggleForm().validate_on_submit():
+        abort(400)
+    with Refusal(members.MemberError) as change:
+        members.invite_again(current_office(), current_user, m)
+    if change.ok:
+        flash(_("Neue Einladung an {email} gesendet.").format(email=m.user.email), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/<int:membership_id>/two-factor/reset", methods=["POST"])
+def reset_two_factor(membership_id: int) -> ResponseReturnValue:
+    require_role(Role.ADMIN)
+    m = _membership_or_404(membership_id)
+    if not ToggleForm().validate_on_submit():
+        abort(400)
+    with Refusal(members.MemberError) as change:
+        members.reset_two_factor(current_office(), current_user, m)
+    if change.ok:
+        flash(_("Der zweite Faktor von {name} ist zurückgesetzt; die Person richtet ihn bei der "
+                "nächsten Anmeldung neu ein.").format(name=m.user.name), "success")
     return redirect(url_for(".index"))

@@ -14,8 +14,10 @@ from pressdesk.accounts.services import (
     PasswordRejected,
     check_password,
     create_user,
+    disable_totp,
     end_sessions,
     find_user,
+    send_invitation,
 )
 from pressdesk.audit.services import record
 from pressdesk.extensions import db
@@ -60,7 +62,8 @@ def _guard_last_admin(office: Office, membership: Membership) -> None:
 
 def add_member(office: Office, actor: User | None, email: str, name: str, role: Role,
                password: str) -> Membership:
-    """Add an existing user to the office, or create the user with an initial password."""
+    """Add an existing user to the office, or create the user: with an initial password if one
+    is given, else with an invitation mail whose link lets the person choose theirs."""
     try:
         address = addresses.key(email)
     except addresses.InvalidAddress as exc:
@@ -83,14 +86,39 @@ def add_member(office: Office, actor: User | None, email: str, name: str, role: 
         return membership
     if has_line_break(name) or not one_line(name):
         raise MemberError(_("Bitte den Namen der neuen Person angeben."))
-    try:
-        check_password(password, address, name, office.name)
-    except PasswordRejected as exc:
-        raise MemberError(str(exc)) from exc
-    user = create_user(address, one_line(name)[:200], password, office, role)
+    if password:
+        try:
+            check_password(password, address, name, office.name)
+        except PasswordRejected as exc:
+            raise MemberError(str(exc)) from exc
+    user = create_user(address, one_line(name)[:200], password or None, office, role)
     record(office.id, actor, "member.created", "user", user.id,
            f"{user.name} <{user.email}>: {ROLE_LABELS[role]}")
+    if not password:
+        send_invitation(user, office, actor)
+        record(office.id, actor, "member.invited", "user", user.id, user.email)
     return user.memberships[0]
+
+
+def invite_again(office: Office, actor: User | None, membership: Membership) -> None:
+    """A fresh invitation for a member who has not chosen a password yet."""
+    if membership.office_id != office.id or membership.user.has_password:
+        raise MemberError(_("{name} hat schon ein Passwort gewählt. Bei Bedarf hilft "
+                            "„Passwort vergessen“ auf der Anmeldeseite.").format(
+                                name=membership.user.name))
+    send_invitation(membership.user, office, actor)
+    record(office.id, actor, "member.invited", "user", membership.user_id, membership.user.email)
+
+
+def reset_two_factor(office: Office, actor: User | None, membership: Membership) -> None:
+    """A member lost their phone: the second factor goes, every session of theirs ends; an
+    office that requires one makes them set it up again at the next login."""
+    if membership.office_id != office.id:
+        raise MemberError(_("Unbekanntes Mitglied."))
+    disable_totp(membership.user)
+    end_sessions(membership.user)
+    record(office.id, actor, "member.two_factor_reset", "user", membership.user_id,
+           membership.user.email)
 
 
 def change_role(office: Office, actor: User | None, membership: Membership, role: Role) -> None:

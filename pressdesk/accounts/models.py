@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint, true
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pressdesk.db import Base, UTCDateTime, utcnow
@@ -23,6 +23,11 @@ class Role(enum.StrEnum):
         return {"editor": 1, "publisher": 2, "admin": 3}[self.value]
 
 
+# The prefix of the password hash of an invited account: no password verifies against it (argon2
+# refuses it as an invalid hash), and the invitation link signs it like any other hash.
+UNUSABLE_PASSWORD = "!invited-"  # noqa: S105 - a marker, not a password
+
+
 class User(UserMixin, Base):
     __tablename__ = "users"
 
@@ -32,6 +37,15 @@ class User(UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Second factor (RFC 6238 TOTP): the base32 secret, empty while none is set up; the last
+    # time step accepted, so a code seen once (over a shoulder, in a proxy log) is not reused.
+    totp_secret: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Mail about the workflow, each switchable on the person's own settings page.
+    notify_submitted: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    notify_returned: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    notify_approved: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    notify_published: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -40,6 +54,15 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # flask-login
         return self.active
+
+    @property
+    def has_password(self) -> bool:
+        """False for an invited person who has not chosen a password yet."""
+        return not self.password_hash.startswith(UNUSABLE_PASSWORD)
+
+    @property
+    def has_totp(self) -> bool:
+        return bool(self.totp_secret)
 
     def role_in(self, office_id: int) -> Role | None:
         for m in self.memberships:

@@ -15,8 +15,9 @@ from flask_babel import gettext as _gettext
 from flask_login import current_user
 from sqlalchemy import delete, select
 
-from pressdesk import addresses
-from pressdesk.accounts.models import Membership, Role, User, UserSession
+from pressdesk import addresses, tokens
+from pressdesk.accounts.mail import send_desk_mail
+from pressdesk.accounts.models import UNUSABLE_PASSWORD, Membership, Role, User, UserSession
 from pressdesk.config import settings
 from pressdesk.db import utcnow
 from pressdesk.extensions import db
@@ -43,12 +44,13 @@ def hash_password(password: str) -> str:
 
 def verify_password(user: User | None, password: str) -> bool:
     hasher, dummy = _hasher()
-    target = user.password_hash if user else dummy
+    # An unknown account and an invited one without a password cost the same as a real one.
+    target = user.password_hash if user and user.has_password else dummy
     try:
         hasher.verify(target, password)  # True or raises
     except (VerificationError, InvalidHashError):
         return False
-    if user is None:
+    if user is None or not user.has_password:
         return False
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
@@ -111,9 +113,12 @@ def change_password(user: User, current: str, new: str, keep_session: str | None
     end_sessions(user, keep=keep_session)
 
 
-def create_user(email: str, name: str, password: str, office: Office | None = None,
+def create_user(email: str, name: str, password: str | None, office: Office | None = None,
                 role: Role = Role.EDITOR) -> User:
-    user = User(email=addresses.key(email), name=name, password_hash=hash_password(password))
+    """A new account; without ``password`` it cannot log in until the person follows their
+    invitation link (see :func:`send_invitation`)."""
+    hashed = hash_password(password) if password else UNUSABLE_PASSWORD + secrets.token_hex(16)
+    user = User(email=addresses.key(email), name=name, password_hash=hashed)
     db.session.add(user)
     if office is not None:
         user.memberships.append(Membership(office=office, role=role.value))
@@ -157,6 +162,164 @@ def record_failure(email: str, client: str) -> None:
 
 def clear_failures(email: str, client: str) -> None:
     LOGIN_ACCOUNT_CLIENT.clear(_account_client(email, client))
+
+
+# --- password links: "Passwort vergessen" and invitations -------------------------------------
+# A link signs the user id and a fingerprint of the password hash as it was when the link was
+# made. Setting a password changes the hash, so the link (and every other link of the account)
+# works once; the purpose's max_age lets it expire.
+
+# Requests for a reset link count per (address, client) and per client, never per address
+# alone: a stranger asking for links to the owner's address must not stop the owner from
+# getting one. Unknown addresses count the same, so the answer reveals nothing.
+RESET_ACCOUNT_CLIENT = Throttle("reset-account-client", limit=3, window=3600)
+RESET_CLIENT = Throttle("reset-client", limit=20, window=3600)
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:24]
+
+
+def password_link_token(purpose: tokens.Purpose, user: User) -> str:
+    return tokens.dumps(purpose, {"u": user.id, "h": _fingerprint(user)})
+
+
+def user_for_link(purpose: tokens.Purpose, token: str) -> User:
+    """The account a password link is for. Raises :class:`tokens.TokenExpired` when it is too
+    old and :class:`tokens.TokenInvalid` when it is forged, used already or the account is gone
+    or deactivated."""
+    value = tokens.loads(purpose, token)
+    user = db.session.get(User, value.get("u")) if isinstance(value, dict) else None
+    if user is None or not user.active or value.get("h") != _fingerprint(user):
+        raise tokens.TokenInvalid("used or unknown")
+    return user
+
+
+def set_password_from_link(user: User, new: str) -> None:
+    """The new password chosen through a link; every session of the account ends (whoever
+    may have known the old password is logged out)."""
+    check_password(new, user.email, user.name)
+    user.password_hash = hash_password(new)
+    end_sessions(user)
+
+
+def request_password_reset(email: str, client: str) -> bool:
+    """Queue a reset link to ``email`` if it belongs to an active account. False when the
+    client asked too often (the caller says so); True otherwise, whether or not a mail went."""
+    key = f"{addresses.key_or_none(email) or email.strip().lower()}|{client_network(client)}"
+    if RESET_ACCOUNT_CLIENT.blocked(key) or RESET_CLIENT.blocked(client_network(client)):
+        return False
+    RESET_ACCOUNT_CLIENT.hit(key)
+    RESET_CLIENT.hit(client_network(client))
+    user = find_user(email)
+    if user is None or not user.active:
+        return True
+    from pressdesk.urls import external_url
+
+    purpose = tokens.PASSWORD_RESET
+    send_desk_mail(user.email, user.name, "Ihr Link zum Festlegen eines neuen Passworts",
+                   "accounts/mail/password_reset.txt",
+                   url=external_url("accounts.reset_password",
+                                    token=password_link_token(purpose, user)),
+                   minutes=(purpose.lifetime() or 3600) // 60)
+    return True
+
+
+def send_invitation(user: User, office: Office, inviter: User | None) -> None:
+    """Mail a new member the link to choose their password (valid for days, works once)."""
+    from pressdesk.urls import external_url
+
+    purpose = tokens.ACCOUNT_INVITE
+    send_desk_mail(user.email, user.name, f"Einladung zur Pressestelle {office.name}",
+                   "accounts/mail/invitation.txt", office=office.name,
+                   inviter=getattr(inviter, "name", "") or "",
+                   url=external_url("accounts.accept_invitation",
+                                    token=password_link_token(purpose, user)),
+                   days=(purpose.lifetime() or 0) // 86400)
+
+
+# --- second factor (TOTP) ----------------------------------------------------------------------
+# Wrong codes count per (account, client) and per client, like wrong passwords: someone who
+# knows the password cannot lock the owner out of their own browser by failing codes.
+TOTP_ACCOUNT_CLIENT = Throttle("totp-account-client", limit=lambda: settings().login_max_failures,
+                               window=lambda: settings().login_window_seconds)
+TOTP_CLIENT = Throttle("totp-client", limit=lambda: 4 * settings().login_max_failures,
+                       window=lambda: settings().login_window_seconds)
+
+
+def new_totp_secret() -> str:
+    import pyotp
+
+    return str(pyotp.random_base32())
+
+
+def totp_uri(secret: str, user: User) -> str:
+    """The otpauth:// URI an authenticator app reads from the QR code."""
+    import pyotp
+
+    return str(pyotp.TOTP(secret).provisioning_uri(name=user.email,
+                                                   issuer_name=settings().platform_name))
+
+
+def qr_svg(data: str, title: str) -> str:
+    """An inline SVG QR code (no script, no external file: the CSP stays as it is)."""
+    import segno
+
+    return str(segno.make(data, error="m").svg_inline(scale=5, border=2, title=title,
+                                                      dark="#000", light="#fff"))
+
+
+def totp_step(secret: str, code: str, now: float | None = None) -> int | None:
+    """The time step ``code`` belongs to (this one or a neighbour, for clock drift), else None."""
+    import time
+
+    import pyotp
+
+    code = re.sub(r"\s", "", code)
+    if not re.fullmatch(r"\d{6}", code):
+        return None
+    totp = pyotp.TOTP(secret)
+    now = time.time() if now is None else now
+    for offset in (0, -1, 1):
+        at = now + offset * totp.interval
+        if secrets.compare_digest(totp.at(at), code):
+            return int(at // totp.interval)
+    return None
+
+
+def totp_blocked(user: User, client: str) -> bool:
+    return (TOTP_ACCOUNT_CLIENT.blocked(_account_client(user.email, client))
+            or TOTP_CLIENT.blocked(client_network(client)))
+
+
+def check_totp(user: User, code: str, client: str) -> bool:
+    """Accept a code of the user's second factor once; count a wrong one against this client."""
+    step = totp_step(user.totp_secret, code) if user.totp_secret else None
+    if step is None or step <= user.totp_last_step:
+        TOTP_ACCOUNT_CLIENT.hit(_account_client(user.email, client))
+        TOTP_CLIENT.hit(client_network(client))
+        return False
+    user.totp_last_step = step
+    TOTP_ACCOUNT_CLIENT.clear(_account_client(user.email, client))
+    return True
+
+
+def enable_totp(user: User, secret: str, code: str) -> bool:
+    """Turn the second factor on with a secret the person scanned, proven by one code."""
+    step = totp_step(secret, code)
+    if step is None:
+        return False
+    user.totp_secret, user.totp_last_step = secret, step
+    return True
+
+
+def disable_totp(user: User) -> None:
+    user.totp_secret, user.totp_last_step = "", 0
+
+
+def two_factor_required(user: User) -> bool:
+    """True when an office the person is an active member of requires a second factor."""
+    return any(m.office.require_two_factor for m in user.memberships if m.active is not False)
 
 
 # --- sessions ----------------------------------------------------------------------------------

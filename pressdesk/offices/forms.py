@@ -20,6 +20,9 @@ class OfficeSettingsForm(FlaskForm):
     strip_photo_locations = BooleanField(
         _l("Aus veröffentlichten Fotos GPS-Position und Seriennummern von Kamera und Objektiv "
            "entfernen"), default=True)
+    require_two_factor = BooleanField(
+        _l("Zweiter Faktor: alle Mitglieder melden sich mit Passwort und einem Code aus einer "
+           "Authenticator-App an"))
 
 
 class TermForm(FlaskForm):

@@ -33,6 +33,10 @@ class Office(Base):
     # photographer stood, which camera they own) unless the office keeps them on purpose.
     strip_photo_locations: Mapped[bool] = mapped_column(Boolean, default=True,
                                                         server_default=true())
+    # Every member must log in with a second factor (TOTP); members without one set it up at
+    # their next login before anything else.
+    require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                     server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

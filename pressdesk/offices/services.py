@@ -17,7 +17,8 @@ from pressdesk.text import has_line_break, one_line, slugify
 
 # Fields an admin may change (their labels: pressdesk.labels.OFFICE_FIELD_LABELS).
 SETTINGS_FIELDS = tuple(OFFICE_FIELD_LABELS)
-FLAGS = ("require_four_eyes", "allow_urgent_corrections", "strip_photo_locations")
+FLAGS = ("require_four_eyes", "allow_urgent_corrections", "strip_photo_locations",
+         "require_two_factor")
 ONE_LINE = ("sender_name", "contact_name", "contact_phone", "contact_email", "default_place")
 
 TERM_MODELS: dict[str, type[Topic] | type[Region]] = {"topic": Topic, "region": Region}

@@ -40,6 +40,19 @@ class ActionForm(FlaskForm):
     """A button that changes the state: only the CSRF token."""
 
 
+class TemplateForm(FlaskForm):
+    name = StringField(_l("Name der Vorlage"))
+
+
+class EmbargoForm(FlaskForm):
+    embargo_until = StringField(_l("Neue Sperrfrist"))
+
+
+class ReturnForm(FlaskForm):
+    # The length is the workflow's check: a long comment gets a message and stays in the field.
+    comment = TextAreaField(_l("Was soll geändert werden?"))
+
+
 class WithdrawForm(FlaskForm):
     reason = StringField(_l("Begründung (steht in der E-Mail an die Redaktionen)"),
                          validators=[Length(max=500)])

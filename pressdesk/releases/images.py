@@ -193,3 +193,29 @@ def remove_image(release: Release, img: ReleaseImage) -> None:
     for pos, other in enumerate(release.images):
         other.position = pos
     shutil.rmtree(folder, ignore_errors=True)
+
+
+def update_texts(img: ReleaseImage, caption: str, credit: str, alt: str, rights: str) -> None:
+    """Caption, credit, alt text and rights of an uploaded image, changed afterwards."""
+    from pressdesk.text import one_line
+
+    texts = {"caption": (caption or "").strip(), "credit": one_line(credit), "alt": one_line(alt),
+             "rights": one_line(rights)}
+    if not texts["alt"]:
+        raise ImageError("Bitte einen Alternativtext eingeben: Er beschreibt das Bild für "
+                         "Menschen, die es nicht sehen können.")
+    for key, limit in TEXT_LIMITS.items():
+        if len(texts[key]) > limit:
+            raise ImageError(f"Der Text „{key}“ ist zu lang (höchstens {limit} Zeichen).")
+    for key, value in texts.items():
+        setattr(img, key, value)
+
+
+def move(release: Release, img: ReleaseImage, to: int) -> None:
+    """Put ``img`` at position ``to`` (0 is the lead image: first in the portal and the mail)."""
+    order = sorted(release.images, key=lambda i: i.position)
+    order.remove(img)
+    order.insert(max(0, min(to, len(order))), img)
+    for pos, other in enumerate(order):
+        other.position = pos
+    release.images.sort(key=lambda i: i.position)

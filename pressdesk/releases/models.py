@@ -127,6 +127,8 @@ class Release(Base):
         ForeignKey("users.id", ondelete="SET NULL"))
     # Why the last scheduled publication failed (shown on the desk); "" when it did not.
     publish_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Why a publisher gave the text back, for its author; cleared when it is submitted again.
+    return_comment: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     office: Mapped[Office] = relationship(lazy="joined")
     versions: Mapped[list[ReleaseVersion]] = relationship(
@@ -189,6 +191,24 @@ class ReleaseVersion(Base):
     author_ids: Mapped[list[int] | None] = mapped_column(JSON)
 
     release: Mapped[Release] = relationship(back_populates="versions", lazy="joined")
+
+
+class ReleaseTemplate(Base):
+    """A text an office starts releases from ("Einladung zum Pressetermin", ...); the built-in
+    ones live in ``releases.templates`` and need no row."""
+
+    __tablename__ = "release_templates"
+    __table_args__ = (UniqueConstraint("office_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    headline: Mapped[str] = mapped_column(String(300), default="")
+    subline: Mapped[str] = mapped_column(String(300), default="")
+    lead: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ReleaseImage(Base):

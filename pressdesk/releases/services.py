@@ -175,3 +175,59 @@ def publish_release(release: Release, user: User | None, list_ids: list[int] | N
     from pressdesk.releases import workflow
 
     return workflow.publish_release(release, user, list_ids)
+
+
+def duplicate_release(release: Release, user: User | None) -> Release:
+    """A new draft with the text, contact, topics, regions, images and attachments of
+    ``release`` (any status); numbers, approvals and versions start afresh."""
+    from pressdesk.releases import attachments, images
+
+    copy = create_release(release.office, user, {k: getattr(release, k) or "" for k in LIMITS})
+    copy.topics, copy.regions = list(release.topics), list(release.regions)
+    for img in release.images:
+        path = images.image_path(img, "original")
+        if path.exists():
+            images.add_image(copy, img.filename, path.read_bytes(), img.caption, img.credit,
+                             img.alt, img.rights)
+    for att in release.attachments:
+        path = attachments.attachment_path(att)
+        if path.exists():
+            attachments.add_attachment(copy, att.filename, path.read_bytes())
+    record(release.office_id, user, "release.duplicated", "release", copy.id,
+           f"{copy.headline} (Kopie von {release.reference or f'Entwurf {release.id}'})")
+    return copy
+
+
+def delete_draft(release: Release, user: User | None) -> None:
+    """Delete a draft that was never published, with its files (the caller checked the role).
+    A conditional DELETE: if someone submitted or published it meanwhile, nothing happens."""
+    from sqlalchemy import delete
+
+    from pressdesk.releases import attachments, images
+
+    paths = [images.image_path(i, "original").parent for i in release.images] + \
+        [attachments.attachment_path(a) for a in release.attachments]
+    headline, office_id, release_id = release.headline, release.office_id, release.id
+    for img in list(release.images):
+        db.session.delete(img)
+    for att in list(release.attachments):
+        db.session.delete(att)
+    release.topics, release.regions = [], []
+    db.session.flush()
+    result = db.session.execute(
+        delete(Release).where(Release.id == release_id,
+                              Release.status == ReleaseStatus.DRAFT.value, Release.version == 0)
+        .execution_options(synchronize_session=False))
+    if getattr(result, "rowcount", 0) != 1:
+        raise ReleaseError(_("Die Mitteilung wurde inzwischen geändert. Bitte die Seite neu "
+                             "laden."))
+    db.session.expunge(release)
+    record(office_id, user, "release.deleted", "release", release_id, headline)
+    import shutil
+
+    # The files of a draft nobody can reach any more (the request commits right after).
+    for p in paths:
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)

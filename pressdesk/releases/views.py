@@ -25,6 +25,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -39,13 +40,16 @@ from pressdesk.extensions import db
 from pressdesk.labels import action_label, role_label
 from pressdesk.media.models import DistributionList
 from pressdesk.portal.services import visible
-from pressdesk.releases import attachments, images, services, workflow
+from pressdesk.releases import attachments, images, services, templates, workflow
 from pressdesk.releases.forms import (
     ActionForm,
     AttachmentForm,
+    EmbargoForm,
     ImageForm,
     PublishForm,
     ReleaseForm,
+    ReturnForm,
+    TemplateForm,
     WithdrawForm,
 )
 from pressdesk.releases.markup import render_markdown
@@ -55,6 +59,7 @@ from pressdesk.releases.models import (
     ReleaseAttachment,
     ReleaseImage,
     ReleaseStatus,
+    ReleaseTemplate,
     Topic,
 )
 from pressdesk.releases.presenter import present_draft
@@ -71,6 +76,20 @@ STATUS_ORDER = ("draft", "in_review", "approved", "scheduled", "published", "wit
 @bp.app_template_filter("release_action_label")
 def release_action_label(action: str) -> str:
     return action_label(action)
+
+
+@bp.app_template_filter("de_input")
+def de_input(value: str | None) -> str:
+    """A date-and-time field's value as the German form shows it ("2026-11-24T09:30" becomes
+    "24.11.2026 09:30"); anything else (what the person typed) stays as it was."""
+    import re
+
+    value = value or ""
+    iso = re.fullmatch(r"\s*(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::\d{2})?\s*", value)
+    if iso:
+        y, mo, d, h, mi = iso.groups()
+        return f"{d}.{mo}.{y} {h}:{mi}"
+    return value
 
 
 # One name per role everywhere (banner, members page, errors): the labels' own.
@@ -173,22 +192,46 @@ def new() -> ResponseReturnValue:
     current_role()
     form = ReleaseForm()
     _vocabulary_choices(form, office.id)
+    chosen = templates.find(office, request.args.get("vorlage", ""))
     if not form.is_submitted():
         form.dateline_place.data = office.default_place
         form.contact_name.data = office.contact_name
         form.contact_phone.data = office.contact_phone
         form.contact_email.data = office.contact_email
+        if chosen is not None:
+            for key in ("headline", "subline", "lead", "body"):
+                getattr(form, key).data = getattr(chosen, key)
     if form.validate_on_submit():
+        # Photos may come with the first save (several at once, the same texts for each).
+        photos = [f for f in request.files.getlist("images") if f.filename]
+        notes: list[str] = []
         try:
             release = services.create_release(office, _user(), _form_data(form))
             workflow.set_vocabulary(release, form.topics.data or [], form.regions.data or [])
-        except services.ReleaseError as exc:
+            for photo in photos:
+                _img, warning = images.add_image(
+                    release, photo.filename or "", photo.read(),
+                    request.form.get("image_caption", ""), request.form.get("image_credit", ""),
+                    request.form.get("image_alt", ""), images.DEFAULT_RIGHTS)
+                if warning:
+                    notes.append(f"{photo.filename}: {warning}")
+        except (services.ReleaseError, images.ImageError) as exc:
             _refused(exc)
+            if photos:
+                flash(_("Nichts wurde gespeichert. Ihr Text steht noch da; bitte die Bilder "
+                        "erneut auswählen."), "info")
         else:
             flash(_("Entwurf gespeichert."), "success")
+            if photos:
+                flash(ngettext("%(num)d Bild gespeichert.", "%(num)d Bilder gespeichert.",
+                               len(photos)), "success")
+            for note in notes:
+                flash(note, "info")
             return redirect(url_for(".show", release_id=release.id))
     return render_template("desk/edit.html", form=form, release=None, office=office,
-                           correction=False, today=german_date(utcnow())), 400 if form.is_submitted() else 200
+                           correction=False, today=german_date(utcnow()),
+                           templates=templates.available(office), chosen=chosen), \
+        400 if form.is_submitted() else 200
 
 
 @bp.route("/releases/<int:release_id>/edit", methods=["GET", "POST"])
@@ -233,6 +276,9 @@ def edit(release_id: int) -> ResponseReturnValue:
                         "Redaktionen erhalten keine E-Mail."), "success")
                 return _back(release)
             flash(_("Gespeichert."), "success")
+            if release.status == ReleaseStatus.SCHEDULED.value and release.scheduled_at:
+                flash(_("Bleibt geplant: wird am %(at)s mit diesem Text veröffentlicht.",
+                        at=german_datetime(release.scheduled_at)), "info")
             if voided:
                 flash(_("Die Freigabe wurde aufgehoben: Der geänderte Text muss erneut "
                         "geprüft werden."), "info")
@@ -265,6 +311,9 @@ def _render_show(release: Release, status: int = 200, **forms: Any) -> tuple[str
         actions=workflow.allowed(release, _user()), counts=counts, history=history, names=names,
         publish_form=publish_form, action_form=ActionForm(),
         withdraw_form=forms.get("withdraw_form") or WithdrawForm(),
+        template_form=forms.get("template_form") or TemplateForm(),
+        embargo_form=forms.get("embargo_form") or EmbargoForm(),
+        return_form=forms.get("return_form") or ReturnForm(),
         image_form=forms.get("image_form") or ImageForm(),
         attachment_form=forms.get("attachment_form") or AttachmentForm(),
         print_min=images.PRINT_MIN, is_print_quality=images.is_print_quality,
@@ -280,6 +329,20 @@ def show(release_id: int) -> ResponseReturnValue:
     image_form = ImageForm()
     image_form.rights.data = images.DEFAULT_RIGHTS
     return _render_show(release, image_form=image_form)
+
+
+@bp.route("/markup-preview", methods=["POST"])
+def markup_preview() -> ResponseReturnValue:
+    """The body's Markdown as the desk, the portal and the mail render it (the editor's live
+    preview; CSRF-checked like every POST)."""
+    current_role()
+    text = request.form.get("body", "")
+    if len(text) > services.LIMITS["body"]:
+        abort(413)
+    resp = make_response(str(render_markdown(text)))
+    resp.headers["Content-Type"] = "text/html; charset=utf-8"
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 @bp.route("/releases/<int:release_id>/preview")
@@ -371,7 +434,20 @@ def approve(release_id: int) -> ResponseReturnValue:
 
 @bp.route("/releases/<int:release_id>/reject", methods=["POST"])
 def reject(release_id: int) -> ResponseReturnValue:
-    return _act(release_id, workflow.reject, _("Zurück an die Redaktion gegeben."))
+    """Return for changes, with the comment the author sees (the form keeps a typed comment
+    when the step is refused)."""
+    release = _release_or_404(release_id)
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        workflow.reject(release, _user(), form.comment.data or "")
+    except services.ReleaseError as exc:
+        _refused(exc)
+        return _render_show(release, status=400, return_form=form)
+    flash(_("Zurück an die Redaktion gegeben. Sie sieht Ihren Kommentar bei der Mitteilung."),
+          "success")
+    return _back(release)
 
 
 @bp.route("/releases/<int:release_id>/unschedule", methods=["POST"])
@@ -478,6 +554,116 @@ def withdraw(release_id: int) -> ResponseReturnValue:
     return redirect(url_for("delivery.report", version_id=version.id))
 
 
+# --- Copies, templates, deleting a draft, moving the Sperrfrist ---------------------------------
+
+
+@bp.route("/releases/<int:release_id>/duplicate", methods=["POST"])
+def duplicate(release_id: int) -> ResponseReturnValue:
+    release = _release_or_404(release_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    workflow.check(release, _user(), "duplicate")
+    try:
+        copy = services.duplicate_release(release, _user())
+    except (services.ReleaseError, images.ImageError, attachments.AttachmentError) as exc:
+        _refused(exc)
+        return _back(release)
+    flash(_("Kopie als neuer Entwurf angelegt. Das Original bleibt unverändert."), "success")
+    return redirect(url_for(".edit", release_id=copy.id))
+
+
+@bp.route("/releases/<int:release_id>/delete", methods=["GET", "POST"])
+def delete(release_id: int) -> ResponseReturnValue:
+    """A draft that was never published: a page asks first (no JavaScript needed), its form
+    deletes."""
+    release = _release_or_404(release_id)
+    try:
+        workflow.check(release, _user(), "delete")
+    except workflow.WorkflowError as exc:
+        flash(str(exc), "error")
+        return _back(release)
+    form = ActionForm()
+    if request.method == "GET":
+        return render_template("desk/confirm_delete.html", release=release, form=form)
+    if not form.validate_on_submit():
+        abort(400)
+    headline = release.headline
+    try:
+        services.delete_draft(release, _user())
+    except services.ReleaseError as exc:
+        _refused(exc)
+        return redirect(url_for(".index"))
+    flash(_("Entwurf „%(headline)s“ gelöscht.", headline=headline), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/releases/<int:release_id>/as-template", methods=["POST"])
+def save_template(release_id: int) -> ResponseReturnValue:
+    release = _release_or_404(release_id)
+    form = TemplateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        row = templates.save_from(release, _user(), form.name.data or "")
+    except services.ReleaseError as exc:
+        _refused(exc)
+        return _render_show(release, status=400, template_form=form)
+    flash(_("Vorlage „%(name)s“ gespeichert. Sie steht unter „Neue Mitteilung“ zur Wahl.",
+            name=row.name), "success")
+    return _back(release)
+
+
+@bp.route("/vorlagen/")
+def template_list() -> ResponseReturnValue:
+    office = current_office()
+    current_role()
+    return render_template("desk/templates.html", office=office, builtin=templates.BUILTIN,
+                           rows=templates.office_rows(office), form=ActionForm())
+
+
+@bp.route("/vorlagen/<int:template_id>/delete", methods=["POST"])
+def delete_template(template_id: int) -> ResponseReturnValue:
+    office = current_office()
+    current_role()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    row = db.session.scalar(select(ReleaseTemplate).where(ReleaseTemplate.office_id == office.id,
+                                                          ReleaseTemplate.id == template_id))
+    if row is None:
+        abort(404)
+    name = row.name
+    templates.delete(office, _user(), row)
+    flash(_("Vorlage „%(name)s“ gelöscht.", name=name), "success")
+    return redirect(url_for(".template_list"))
+
+
+@bp.route("/releases/<int:release_id>/embargo", methods=["POST"])
+def change_embargo(release_id: int) -> ResponseReturnValue:
+    """Move the Sperrfrist of a sent release (the new time in the form) or lift it
+    (``lift=1``); the outlets get a notice."""
+    release = _release_or_404(release_id)
+    form = EmbargoForm()
+    if not form.validate_on_submit():
+        abort(400)
+    lift = request.form.get("lift") == "1"
+    try:
+        until = None if lift else workflow.parse_berlin(form.embargo_until.data)
+        if not lift and until is None:
+            raise workflow.WorkflowError(_("Bitte die neue Sperrfrist angeben."))
+        notices = workflow.change_embargo(release, _user(), until)
+    except services.ReleaseError as exc:
+        _refused(exc)
+        return _render_show(release, status=400, embargo_form=form)
+    if lift:
+        flash(_("Sperrfrist aufgehoben: Die Mitteilung ist jetzt öffentlich. %(n)s Redaktionen "
+                "erhalten einen Hinweis.", n=notices), "success")
+    else:
+        assert until is not None
+        flash(_("Sperrfrist verschoben auf %(at)s. %(n)s Redaktionen erhalten einen Hinweis.",
+                at=german_datetime(until), n=notices), "success")
+    return _back(release)
+
+
 # --- Images and attachments --------------------------------------------------------------------
 
 
@@ -532,10 +718,20 @@ def _remove(release_id: int, kind: str, item_id: int, ok: str) -> ResponseReturn
 
 
 def _store_image(release: Release, filename: str, data: bytes, form: ImageForm) -> list[str]:
-    _img, warning = images.add_image(release, filename, data, form.caption.data or "",
-                                     form.credit.data or "", form.alt.data or "",
-                                     form.rights.data or "")
-    return [warning] if warning else []
+    """One or several photos at once (the same texts for each; every one can be changed
+    afterwards)."""
+    files = [f for f in request.files.getlist("file") if f.filename] or None
+    for f in files or ():
+        f.stream.seek(0)  # the one upload path read the first file already
+    notes: list[str] = []
+    for name, content in ([(f.filename or "", f.read()) for f in files] if files
+                          else [(filename, data)]):
+        _img, warning = images.add_image(release, name, content, form.caption.data or "",
+                                         form.credit.data or "", form.alt.data or "",
+                                         form.rights.data or "")
+        if warning:
+            notes.append(f"{name}: {warning}" if files and len(files) > 1 else warning)
+    return notes
 
 
 def _store_attachment(release: Release, filename: str, data: bytes, _form: Any) -> list[str]:
@@ -551,6 +747,51 @@ def upload_image(release_id: int) -> ResponseReturnValue:
 @bp.route("/releases/<int:release_id>/images/<int:image_id>/delete", methods=["POST"])
 def delete_image(release_id: int, image_id: int) -> ResponseReturnValue:
     return _remove(release_id, "image", image_id, _("Bild entfernt."))
+
+
+def _image_or_404(release: Release, image_id: int) -> ReleaseImage:
+    img = next((i for i in release.images if i.id == image_id), None)
+    if img is None:
+        abort(404)
+    return img
+
+
+@bp.route("/releases/<int:release_id>/images/<int:image_id>", methods=["POST"])
+def edit_image(release_id: int, image_id: int) -> ResponseReturnValue:
+    """Caption, credit, alt text and rights after the upload."""
+    release = _release_or_404(release_id)
+    if (refused := _check_upload(release)) is not None:
+        return refused
+    form = ImageForm()
+    if not form.validate_on_submit():
+        abort(400)
+    img = _image_or_404(release, image_id)
+    try:
+        images.update_texts(img, form.caption.data or "", form.credit.data or "",
+                            form.alt.data or "", form.rights.data or "")
+        workflow.note_edit(release, _user())
+    except images.ImageError as exc:
+        _refused(exc)
+        return _back(release)
+    flash(_("Bildangaben gespeichert."), "success")
+    return redirect(url_for(".show", release_id=release.id, _anchor=f"bild-{img.id}"))
+
+
+@bp.route("/releases/<int:release_id>/images/<int:image_id>/<any(up, down, lead):where>",
+          methods=["POST"])
+def move_image(release_id: int, image_id: int, where: str) -> ResponseReturnValue:
+    """One place up or down, or first ("Titelbild": first in the portal and the mail)."""
+    release = _release_or_404(release_id)
+    if (refused := _check_upload(release)) is not None:
+        return refused
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    img = _image_or_404(release, image_id)
+    images.move(release, img, {"up": img.position - 1, "down": img.position + 1, "lead": 0}[where])
+    workflow.note_edit(release, _user())
+    flash(_("Titelbild gewählt.") if where == "lead" else _("Reihenfolge gespeichert."),
+          "success")
+    return redirect(url_for(".show", release_id=release.id, _anchor="bilder"))
 
 
 @bp.route("/releases/<int:release_id>/attachments", methods=["POST"])

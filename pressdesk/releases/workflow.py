@@ -24,6 +24,7 @@ people acting at once find the state moved and get a clear message instead of a 
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,7 +46,7 @@ from pressdesk.delivery.transport import Outcome
 from pressdesk.extensions import db
 from pressdesk.invitations import services as invitations
 from pressdesk.labels import status_label
-from pressdesk.releases import diff
+from pressdesk.releases import diff, notify
 from pressdesk.releases.models import Region, Release, ReleaseStatus, ReleaseVersion, Topic
 from pressdesk.releases.presenter import working_text
 from pressdesk.releases.services import (
@@ -64,7 +65,7 @@ log = logging.getLogger(__name__)
 
 S = ReleaseStatus
 EDITABLE = (S.DRAFT.value, S.IN_REVIEW.value, S.APPROVED.value)
-EDITOR_ACTIONS = {"edit", "upload", "submit", "test_mail"}
+EDITOR_ACTIONS = {"edit", "upload", "submit", "test_mail", "delete", "duplicate"}
 
 
 class WorkflowError(ReleaseError):
@@ -95,10 +96,13 @@ def allowed(release: Release, user: User | None) -> set[str]:
         return set()
     four_eyes = release.office.require_four_eyes
     acts: set[str] = {"test_mail"} if st != S.WITHDRAWN.value else set()
+    acts.add("duplicate")
     if st in EDITABLE:
         acts |= {"edit", "upload"}
     if st == S.DRAFT.value:
         acts.add("submit")
+        if release.version == 0:  # never published: nothing was sent, nothing to keep
+            acts.add("delete")
     if rank >= Role.PUBLISHER.rank:
         if st in (S.IN_REVIEW.value, S.APPROVED.value):
             acts.add("reject")
@@ -107,9 +111,13 @@ def allowed(release: Release, user: User | None) -> set[str]:
         if st == S.APPROVED.value or (not four_eyes and st in (S.DRAFT.value, S.IN_REVIEW.value)):
             acts |= {"publish", "schedule"}
         if st == S.SCHEDULED.value:
-            acts.add("unschedule")
+            # Edited while it waits for its time, by someone who may schedule: without 4-eyes
+            # it stays scheduled; with 4-eyes the approval is void, back to review (note_edit).
+            acts |= {"unschedule", "edit", "upload"}
         if st == S.PUBLISHED.value:
             acts |= {"correct", "withdraw"}
+            if release.embargo_until is not None and release.went_public_at is None:
+                acts.add("embargo")
             if release.correction_pending_at is not None:
                 acts.add("discard_correction")
                 if not _wrote(release, user):
@@ -212,16 +220,26 @@ def _bump_version(release: Release, status_from: str, **values: Any) -> int:
     return release.version
 
 
+_GERMAN_DATETIME = re.compile(
+    r"(\d{1,2})\.(\d{1,2})\.(\d{4}),?\s*(?:um\s*)?(\d{1,2})[:.](\d{2})\s*(?:uhr)?", re.IGNORECASE)
+
+
 def parse_berlin(value: str | None) -> datetime | None:
-    """A ``datetime-local`` input ("2026-11-24T09:30"), meant in Europe/Berlin, as UTC."""
+    """A date and time meant in Europe/Berlin, in German form ("24.11.2026 09:30", also
+    "24.11.2026, 9.30 Uhr") or ISO as a ``datetime-local`` input sends it ("2026-11-24T09:30")."""
     value = (value or "").strip()
     if not value:
         return None
+    german = _GERMAN_DATETIME.fullmatch(value)
     try:
-        naive = datetime.fromisoformat(value)
+        if german:
+            day, month, year, hour, minute = (int(g) for g in german.groups())
+            naive = datetime(year, month, day, hour, minute)
+        else:
+            naive = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise WorkflowError(_("Bitte Datum und Uhrzeit vollständig angeben (TT.MM.JJJJ, HH:MM).")
-                            ) from exc
+        raise WorkflowError(_("Bitte Datum und Uhrzeit vollständig angeben (TT.MM.JJJJ HH:MM, "
+                              "etwa 24.11.2026 09:30).")) from exc
     if naive.tzinfo is not None:
         return naive
     return naive.replace(tzinfo=BERLIN)
@@ -297,27 +315,49 @@ def note_edit(release: Release, user: User) -> bool:
     """Someone changed the working text (or its files): they are one of its authors now, and an
     approval is void (the text approved is not the text to be sent). True if it was voided."""
     release.add_author(user.id)
-    if release.status != S.APPROVED.value:
+    if release.status == S.SCHEDULED.value and not release.office.require_four_eyes:
+        return False  # stays scheduled: whoever may schedule approves by publishing
+    if release.status not in (S.APPROVED.value, S.SCHEDULED.value):
         return False
+    if release.status == S.SCHEDULED.value:
+        record(release.office_id, user, "release.unscheduled", "release", release.id,
+               "Nach Änderung: Vier-Augen-Prinzip verlangt eine neue Freigabe")
     release.status, release.approved_by_id, release.approved_at = S.IN_REVIEW.value, None, None
+    release.scheduled_at = None
     record(release.office_id, user, "release.approval_voided", "release", release.id,
            "Nach Änderung erneut zur Prüfung")
     return True
 
 
 def submit(release: Release, user: User) -> None:
+    """Ask for approval; the comment of an earlier return is done with. Everyone who may
+    approve it is told (each may switch that mail off)."""
     check(release, user, "submit")
     _move(release, (S.DRAFT.value,), S.IN_REVIEW.value, submitted_by_id=user.id,
-          submitted_at=utcnow())
+          submitted_at=utcnow(), return_comment="")
     record(release.office_id, user, "release.submitted", "release", release.id, release.headline)
+    notify.send("submitted", release, approvers(release), user)
 
 
-def reject(release: Release, user: User) -> None:
-    """Back to the desk for more work; any approval is void."""
+MAX_RETURN_COMMENT = 2000
+
+
+def reject(release: Release, user: User, comment: str = "") -> None:
+    """Back to the desk for more work, with a comment its author sees on the release and in
+    a mail; any approval is void."""
     check(release, user, "reject")
+    comment = comment.strip().replace("\r\n", "\n")
+    if not comment:
+        raise WorkflowError(_("Bitte kurz sagen, was geändert werden soll: Der Kommentar steht "
+                              "bei der Mitteilung und geht per E-Mail an die Redaktion."))
+    if len(comment) > MAX_RETURN_COMMENT:
+        raise WorkflowError(_("Der Kommentar ist zu lang (höchstens %(n)s Zeichen).",
+                              n=MAX_RETURN_COMMENT))
     _move(release, (S.IN_REVIEW.value, S.APPROVED.value), S.DRAFT.value, approved_by_id=None,
-          approved_at=None)
-    record(release.office_id, user, "release.returned", "release", release.id, release.headline)
+          approved_at=None, return_comment=comment)
+    record(release.office_id, user, "release.returned", "release", release.id,
+           f"{release.headline}: {comment}")
+    notify.send("returned", release, notify.authors(release), user, comment=comment)
 
 
 def approve(release: Release, user: User) -> None:
@@ -325,6 +365,7 @@ def approve(release: Release, user: User) -> None:
     _move(release, (S.IN_REVIEW.value,), S.APPROVED.value, approved_by_id=user.id,
           approved_at=utcnow())
     record(release.office_id, user, "release.approved", "release", release.id, release.headline)
+    notify.send("approved", release, notify.authors(release), user)
 
 
 # --- Publication -------------------------------------------------------------------------------
@@ -396,7 +437,9 @@ def publish(release: Release, user: User, list_ids: list[int] | None,
     release.embargo_until = embargo_until
     if release.approved_by_id is None:  # no 4-eyes: the publisher approves by publishing
         release.approved_by_id, release.approved_at = user.id, now
-    return publish_release(release, user, list_ids)
+    version = publish_release(release, user, list_ids)
+    notify.send("published", release, notify.authors(release), user)
+    return version
 
 
 def schedule(release: Release, user: User, at: datetime, list_ids: list[int] | None,
@@ -445,6 +488,7 @@ def publish_due(now: datetime | None = None) -> list[int]:
             continue
         try:
             publish_release(release, None, release.publish_list_ids or None)
+            notify.send("published", release, notify.authors(release), None)
             db.commit()  # deliberate: this release is out, whatever happens to the next one
         except WorkflowError:  # another beat run was quicker; the version counter said so
             db.rollback()
@@ -504,6 +548,63 @@ def end_embargoes(now: datetime | None = None) -> list[int]:
 
 
 # --- After publication -------------------------------------------------------------------------
+
+
+def change_embargo(release: Release, user: User, until: datetime | None) -> int:
+    """Move the Sperrfrist of a sent release that is not public yet to ``until``, or lift it
+    (``until`` None: public now). The outlets that got the release get a short notice (service
+    mail through ``enqueue``). Returns the number of notices queued."""
+    check(release, user, "embargo")
+    now = utcnow()
+    if until is not None and until <= now + timedelta(seconds=30):
+        raise WorkflowError(_("Die neue Sperrfrist muss in der Zukunft liegen."))
+    old = release.embargo_until
+    assert old is not None
+    moved = _changed(
+        update(Release).where(Release.id == release.id, Release.status == S.PUBLISHED.value,
+                              Release.went_public_at.is_(None), Release.embargo_until == old)
+        .values(embargo_until=until or now).execution_options(synchronize_session=False))
+    if moved != 1:
+        raise _moved_meanwhile()
+    release.embargo_until = until or now
+    if until is None:
+        detail = f"{release.reference}: Sperrfrist bis {german_datetime(old)} aufgehoben"
+    else:
+        detail = (f"{release.reference}: Sperrfrist von {german_datetime(old)} auf "
+                  f"{german_datetime(until)}")
+    record(release.office_id, user,
+           "release.embargo_lifted" if until is None else "release.embargo_moved",
+           "release", release.id, detail)
+    notices = _embargo_notices(release, old, until)
+    if until is None:
+        end_embargoes(now)  # public at once: alerts, feeds, caches as when it runs out
+    else:
+        send_after_commit(release_changed, release_id=release.id, office_id=release.office_id)
+    return notices
+
+
+def _embargo_notices(release: Release, old: datetime, until: datetime | None) -> int:
+    from pressdesk.accounts.mail import render_desk_mail
+
+    office = release.office
+    if until is None:
+        subject = f"SPERRFRIST AUFGEHOBEN: {release.headline}"
+        text = (f"Die Sperrfrist der Mitteilung „{release.headline}“ ({release.reference}) "
+                f"bis {german_datetime(old)} ist aufgehoben. Sie darf ab sofort veröffentlicht "
+                f"werden.")
+    else:
+        subject = f"SPERRFRIST GEÄNDERT: {release.headline}"
+        text = (f"Die Sperrfrist der Mitteilung „{release.headline}“ ({release.reference}) "
+                f"gilt jetzt bis {german_datetime(until)} (bisher {german_datetime(old)}). Bitte "
+                f"erst danach veröffentlichen.")
+    contact = ", ".join(x for x in (release.contact_name, release.contact_phone,
+                                    release.contact_email) if x)
+    text += f"\n\n{office.name}" + (f"\nKontakt: {contact}" if contact else "") + "\n"
+    payload = render_desk_mail(subject, text, office.sender_name, settings().mail_from, utcnow(),
+                               reply_to=release.contact_email or office.contact_email)
+    recipients = [Recipient(r.email, name=r.name, payload=payload)
+                  for r in previous_recipients(release)]
+    return enqueue(None, recipients, kind="service") if recipients else 0
 
 
 def _follow_up(release: Release, user: User, kind: str, summary: str) -> ReleaseVersion:

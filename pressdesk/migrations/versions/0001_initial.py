@@ -45,6 +45,7 @@ def upgrade() -> None:
     sa.Column('require_four_eyes', sa.Boolean(), nullable=False),
     sa.Column('allow_urgent_corrections', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('strip_photo_locations', sa.Boolean(), server_default=sa.true(), nullable=False),
+    sa.Column('require_two_factor', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_offices')),
     sa.UniqueConstraint('slug', name=op.f('uq_offices_slug'))
@@ -78,6 +79,12 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('totp_secret', sa.String(length=64), server_default='', nullable=False),
+    sa.Column('totp_last_step', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('notify_submitted', sa.Boolean(), server_default=sa.true(), nullable=False),
+    sa.Column('notify_returned', sa.Boolean(), server_default=sa.true(), nullable=False),
+    sa.Column('notify_approved', sa.Boolean(), server_default=sa.true(), nullable=False),
+    sa.Column('notify_published', sa.Boolean(), server_default=sa.true(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
@@ -203,6 +210,7 @@ def upgrade() -> None:
     sa.Column('correction_pending_at', sa.DateTime(), nullable=True),
     sa.Column('correction_requested_by_id', sa.Integer(), nullable=True),
     sa.Column('publish_error', sa.Text(), server_default='', nullable=False),
+    sa.Column('return_comment', sa.Text(), server_default='', nullable=False),
     sa.ForeignKeyConstraint(['approved_by_id'], ['users.id'], name=op.f('fk_releases_approved_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['correction_requested_by_id'], ['users.id'], name=op.f('fk_releases_correction_requested_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_releases_created_by_id_users'), ondelete='SET NULL'),
@@ -268,6 +276,22 @@ def upgrade() -> None:
     sa.UniqueConstraint('public_id', name=op.f('uq_release_attachments_public_id'))
     )
     op.create_index(op.f('ix_release_attachments_release_id'), 'release_attachments', ['release_id'], unique=False)
+    op.create_table('release_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('headline', sa.String(length=300), nullable=False),
+    sa.Column('subline', sa.String(length=300), nullable=False),
+    sa.Column('lead', sa.Text(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_release_templates_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_release_templates_office_id_offices'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_release_templates')),
+    sa.UniqueConstraint('office_id', 'name', name=op.f('uq_release_templates_office_id_name'))
+    )
+    op.create_index(op.f('ix_release_templates_office_id'), 'release_templates', ['office_id'], unique=False)
     op.create_table('release_images',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('release_id', sa.Integer(), nullable=False),
@@ -662,6 +686,8 @@ def downgrade() -> None:
     op.drop_table('release_regions')
     op.drop_index(op.f('ix_release_images_release_id'), table_name='release_images')
     op.drop_table('release_images')
+    op.drop_index(op.f('ix_release_templates_office_id'), table_name='release_templates')
+    op.drop_table('release_templates')
     op.drop_index(op.f('ix_release_attachments_release_id'), table_name='release_attachments')
     op.drop_table('release_attachments')
     op.drop_table('list_outlets')
