@@ -80,7 +80,7 @@ def wrk(url: str, script: str, seconds: int, connections: int, threads: int,
     return json.loads(line[len("RESULT "):])
 
 
-def wait_up(base: str, timeout: float = 60) -> None:
+def wait_up(base: str, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -102,6 +102,18 @@ def machine() -> dict[str, str]:
 TARGETS = ("home_over_hello", "office_over_hello", "release_over_hello", "feed304_over_hello",
            "home_p99_ms_c1", "office_p99_ms_c1", "search1_p95_ms_c1", "search2_p95_ms_c1",
            "prefix_p95_ms_c1", "search1_rps_c8")
+
+
+def ensure_wrk() -> bool:
+    """wrk on the PATH; installed from Debian's packages when missing and running as root."""
+    if shutil.which("wrk"):
+        return True
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing wrk (apt-get)", flush=True)
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], env=env, check=False)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], env=env, check=False)
+    return shutil.which("wrk") is not None
 
 
 def ensure_database(url: str) -> None:
@@ -189,7 +201,11 @@ def measure(args: argparse.Namespace, releases: int, with_data: bool) -> dict[st
                       f"  errors {r['non2xx3xx_or_errors']}", flush=True)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=30)
     return results
 
 
@@ -228,7 +244,7 @@ def main() -> int:
     ap.add_argument("--port", type=int, default=18085)
     ap.add_argument("--out", default=str(ROOT / "bench" / "portal-results.json"))
     args = ap.parse_args()
-    if shutil.which("wrk") is None:
+    if not ensure_wrk():
         print("wrk is missing: apt-get install wrk", file=sys.stderr)
         return 2
 

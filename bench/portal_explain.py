@@ -2,23 +2,28 @@
 on a database filled by bench/portal_data.py (the plans in docs/portal.md come from this).
 
     PRESSDESK_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/pressdesk_portal_bench \\
-        PYTHONPATH=. python bench/portal_explain.py
+        PYTHONPATH=. python bench/portal_explain.py [--compare] [--search-only]
 """
 
 from __future__ import annotations
 
+import sys
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, extract, func, select, text
+from sqlalchemy import and_, cast, extract, func, literal, literal_column, select, text
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from pressdesk import create_app
+from pressdesk.db import utcnow
 from pressdesk.extensions import db
 from pressdesk.portal import services as portal
 from pressdesk.releases.models import Release, ReleaseVersion, Topic, release_topics
 from pressdesk.search import services as search
 from pressdesk.search.models import SearchDocument
-from pressdesk.search.text import query_terms
+from pressdesk.search.query import parse as parse_query
+from pressdesk.search.query import tsquery
 
 
 def explain(label: str, stmt: Any) -> None:
@@ -64,28 +69,50 @@ def portal_queries() -> None:
                 ReleaseVersion.version == current.c.v)))
 
 
-def search_queries() -> None:
-    for q, prefix in (("Schulen", False), ("Radweg Ausbau", False), ("Schul", True)):
-        terms = query_terms(q)
+def search_queries(compare: bool = False) -> None:
+    """The candidate pass as search_releases runs it (each time slice until one holds more than
+    the window), then the ranking of that window; ``compare`` adds the plans of one pass over
+    every match and of ranking the full vector (what the search did before)."""
+    for q, prefix in (("Schulen", False), ("Radweg Ausbau", False), ("Schul", True),
+                      ("Straße", False), ('"Kreistag beschließt"', False),
+                      ("Hafen -Fähre", False), ("Hafen ODER Fähre", False)):
+        query = parse_query(q)
         stmt = select(SearchDocument, Release).join(Release,
                                                      Release.id == SearchDocument.release_id)
-        stmt, _rank = search._match(stmt, terms, prefix)
+        stmt, rank = search._match(stmt, query, prefix)
         stmt = search._filters(stmt, None, None, None, None, None)
-        window = (stmt.with_only_columns(SearchDocument.release_id)
-                  .order_by(SearchDocument.published_at.desc(),
-                            SearchDocument.release_id.desc()).limit(search.MATCH_WINDOW + 1))
-        explain(f"search candidates {q!r} prefix={prefix}", window)
-        ids = list(db.session.scalars(window))[:search.MATCH_WINDOW]
+        ordered = (stmt.with_only_columns(SearchDocument.release_id, rank,
+                                          SearchDocument.published_at)
+                   .order_by(SearchDocument.published_at.desc(),
+                             SearchDocument.release_id.desc()).limit(search.MATCH_WINDOW + 1))
+        if compare:
+            explain(f"BEFORE: one pass over every match {q!r} prefix={prefix}", ordered)
+        now = utcnow()
+        for days in search.SLICES:
+            part = ordered if days is None else ordered.where(
+                SearchDocument.published_at >= now - timedelta(days=days))
+            explain(f"search candidates {q!r} prefix={prefix}, slice {days} days", part)
+            ids = [r[0] for r in db.session.execute(part)]
+            if len(ids) > search.MATCH_WINDOW:
+                break
+        ids = ids[:search.MATCH_WINDOW]
         load = select(SearchDocument, Release).join(Release,
                                                     Release.id == SearchDocument.release_id)
-        load, rank = search._match(load, terms, prefix)
-        explain(f"search ranking {q!r}", load.add_columns(rank.label("rank"))
-                .where(SearchDocument.release_id.in_(ids))
-                .order_by(rank.desc(), Release.published_at.desc(), Release.id.desc()).limit(20))
+        if compare:
+            full = func.ts_rank(literal_column("search_documents.fts_vector"),
+                                cast(literal(tsquery(query, prefix)), TSQUERY))
+            explain(f"BEFORE: ranking the window on the full vector {q!r}",
+                    load.add_columns(full.label("rank"))
+                    .where(SearchDocument.release_id.in_(ids))
+                    .order_by(full.desc(), Release.published_at.desc(), Release.id.desc())
+                    .limit(20))
+        explain(f"page of 20 after ranking in Python {q!r}",
+                load.where(SearchDocument.release_id.in_(ids[:20])))
 
 
 if __name__ == "__main__":
     with create_app().test_request_context("/"):
         print(f"releases: {db.session.scalar(select(func.count()).select_from(Release))}\n")
-        portal_queries()
-        search_queries()
+        if "--search-only" not in sys.argv:
+            portal_queries()
+        search_queries(compare="--compare" in sys.argv)

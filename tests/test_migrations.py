@@ -10,7 +10,6 @@ from sqlalchemy import inspect
 from pressdesk import migrate
 from pressdesk.db import Base
 from pressdesk.extensions import db
-from pressdesk.search.text import FOLD_SQL
 
 MIGRATIONS = Path(migrate.__file__).parent / "migrations"
 
@@ -53,14 +52,6 @@ def test_migrations_import_no_application_code():
             else:
                 continue
             assert not any(n == "pressdesk" or n.startswith("pressdesk.") for n in names), path
-
-
-def test_the_index_folds_like_the_search(app):
-    """The PostgreSQL index expression is written out in the initial revision; it must stay the
-    SQL twin of the search's fold()."""
-    script = ScriptDirectory.from_config(migrate.alembic_config())
-    initial = next(r for r in script.walk_revisions() if r.down_revision is None)
-    assert initial.module.FOLD_SQL == FOLD_SQL
 
 
 def test_recreate_leaves_an_empty_schema_at_head(app, demo):

@@ -17,10 +17,57 @@ from sqlalchemy.orm import Session
 
 from pressdesk.db import utcnow
 from pressdesk.releases.models import Release, ReleaseVersion
+from pressdesk.search.compounds import parts_of
 from pressdesk.search.models import SearchDocument
-from pressdesk.search.text import plain_text, stems_of
+from pressdesk.search.text import GAP, plain_text, sequence, stem, stems_of
 
 FTS5_TABLE = "fts_releases"
+# PostgreSQL's limits for a tsvector: positions 1..16383, at most 256 positions per lexeme.
+MAX_POS, MAX_POSITIONS, MAX_WORD = 16383, 256, 200
+RANK_WORDS = 40  # the ranking vector holds the headline and this many words of the text
+
+
+# "12A", "12B", ... for every position: a literal is mostly these, looked up, not formatted.
+_POS = {w: [f"{p}{w}" for p in range(MAX_POS + 1)] for w in "ABC"}
+
+
+def _literal(sections: list[tuple[list[str], str, int]]) -> str:
+    """A tsvector literal from (stems, weight, step) per field: positions run on across the
+    fields, one position left out between two fields (and between stems with ``step`` 2)."""
+    at: dict[str, list[str]] = {}
+    pos = 1
+    for stems, weight, step in sections:
+        table = _POS[weight]
+        for s in stems:
+            entry = table[pos if pos < MAX_POS else MAX_POS]
+            entries = at.get(s)
+            if entries is None:
+                at[s] = [entry]
+            elif entries[-1] != entry:  # past MAX_POS every word is at MAX_POS
+                entries.append(entry)
+            pos += step
+        pos += 1
+    # Stems are [^\W_]+ (or the gap): nothing to escape inside the quotes.
+    return " ".join(f"'{lex}':{','.join(entries[:MAX_POSITIONS])}"
+                    for lex, entries in at.items() if len(lex) <= MAX_WORD)
+
+
+def tsvectors(headline: str, content: str, parts: str) -> tuple[str, str]:
+    """PostgreSQL's two vectors as literals, from the same stems as FTS5 and the matcher.
+
+    Matching: headline (weight A), text (B) and compound heads (C). One position is left out
+    between the fields and between the heads, so a phrase never runs from one into the next
+    (FTS5 keeps them in separate columns). Ranking: the headline and the text's first
+    ``RANK_WORDS`` words, no stop-word gaps: small enough to stay in the row."""
+    return vectors_of(sequence(headline), sequence(content), [stem(p) for p in parts.split()])
+
+
+def vectors_of(head: list[str], body: list[str], part_stems: list[str]) -> tuple[str, str]:
+    """``tsvectors`` from the stem sequences (the benchmark's generator has them at hand)."""
+    match = _literal([(head, "A", 1), (body, "B", 1), (part_stems, "C", 2)])
+    rank = _literal([([s for s in head if s != GAP], "A", 1),
+                     ([s for s in body[:RANK_WORDS] if s != GAP], "B", 1)])
+    return match, rank
 
 
 def document_text(lead: str, body: str) -> str:
@@ -30,16 +77,23 @@ def document_text(lead: str, body: str) -> str:
 def write_document(conn: Connection, release_id: int, version_id: int, headline: str,
                    content: str, published_at: datetime | None = None) -> None:
     """Replace one release's document (and its FTS5 row on SQLite)."""
+    parts = parts_of(f"{headline} {content}")
     conn.execute(delete(SearchDocument).where(SearchDocument.release_id == release_id))
     conn.execute(insert(SearchDocument).values(release_id=release_id, version_id=version_id,
-                                               headline=headline, content=content,
+                                               headline=headline, content=content, parts=parts,
                                                published_at=published_at,
                                                updated_at=utcnow()))
-    if conn.dialect.name == "sqlite":
+    if conn.dialect.name == "postgresql":
+        match, rank = tsvectors(headline, content, parts)
+        conn.execute(text("UPDATE search_documents SET fts_vector = CAST(:m AS tsvector), "
+                          "fts_rank = CAST(:r AS tsvector) WHERE release_id = :id"),
+                     {"m": match, "r": rank, "id": release_id})
+    elif conn.dialect.name == "sqlite":
         conn.execute(text("DELETE FROM fts_releases WHERE rowid = :id"), {"id": release_id})
-        conn.execute(text("INSERT INTO fts_releases (rowid, headline, content) "
-                          "VALUES (:id, :h, :c)"),
-                     {"id": release_id, "h": stems_of(headline), "c": stems_of(content)})
+        conn.execute(text("INSERT INTO fts_releases (rowid, headline, content, parts) "
+                          "VALUES (:id, :h, :c, :p)"),
+                     {"id": release_id, "h": stems_of(headline), "c": stems_of(content),
+                      "p": stems_of(parts)})
 
 
 def rebuild(conn: Connection) -> int:

@@ -1,8 +1,9 @@
 """The search document: the public text of a release's latest version, one row per release.
 
 The dialect-specific index lives beside it and is made in migration 0003_portal:
-- PostgreSQL: a stored generated ``fts_vector`` tsvector column (German config, headline weighted
-  above the text) with a GIN index;
+- PostgreSQL: a stored generated ``fts_vector`` tsvector column (German config; headline A, text
+  B, compound heads C) with a GIN index for matching, and a small ``fts_rank`` (headline and the
+  beginning of the text) for ranking a bounded window;
 - SQLite: an FTS5 table ``fts_releases`` (rowid = release id) holding stemmed text.
 Both are named ``fts_*`` so that Alembic's comparison leaves them alone (see migrations/env.py).
 """
@@ -28,7 +29,11 @@ class SearchDocument(Base):
     # (ä -> ae, ß -> ss) so that "Buerger" and "Bürger" meet; snippets are cut from this text.
     headline: Mapped[str] = mapped_column(String(300), default="")
     content: Mapped[str] = mapped_column(Text, default="")
-    # The release's publication time, copied here (no index on purpose, see services.py).
+    # The heads of the compound words of headline and text ("Kreisstraße" -> "strasse"), folded,
+    # space separated (``search.compounds``): "Straße" finds "Kreisstraße".
+    parts: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The release's publication time, copied here: the search takes its newest matches in
+    # widening time slices on this index (see services.py).
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -38,6 +43,7 @@ class SearchDocument(Base):
 # Listings order by (published_at, id) newest first: with the id in the index, an office page is
 # read backwards from it and stops after a page (EXPLAIN in docs/portal.md). The home page needs
 # no such index: PostgreSQL reads ix_releases_published_at backwards with an incremental sort.
+Index("ix_search_documents_published_at", SearchDocument.published_at)
 Index("ix_releases_office_id_published_at", Release.office_id, Release.published_at, Release.id)
 Index("ix_release_topics_topic_id", release_topics.c.topic_id)
 Index("ix_release_regions_region_id", release_regions.c.region_id)

@@ -3,6 +3,7 @@
 One set of fields and one set of rules for every way into the search: the search page, its
 feeds, the JSON API and saved-search alerts, all with the same German names in their URLs:
 ``q, stelle, thema, region, von, bis, sortierung`` (relevanz|datum), ``wortanfang``, ``seite``.
+What ``q`` means (phrases, -word, ODER/OR, compound heads) is ``search.query``'s.
 
     p = params.parse(request.args)
     results = p.search(per_page=20)                   # search_releases with every filter
@@ -21,6 +22,7 @@ from urllib.parse import urlencode
 from flask_babel import gettext as _
 
 from pressdesk import paging
+from pressdesk.search.query import parse as parse_query
 from pressdesk.search.services import SearchResults, search_releases
 from pressdesk.text import one_line
 
@@ -138,7 +140,11 @@ def parse(args: Mapping[str, str], default_sort: str = "relevance") -> SearchPar
             errors.append(("page", _("Ungültige Seitenzahl.")))
             page = 1
         page = min(page, MAX_PAGE)
-    return SearchParams(q=raw["q"][:MAX_QUERY], office=raw["office"][:MAX_SLUG],
+    q = raw["q"][:MAX_QUERY]
+    if parse_query(q).only_excluded:
+        errors.append(("q", _("Nur Wörter mit Minus: es fehlt ein Wort, nach dem gesucht wird "
+                              "(z. B. „Radweg -Sperrung“).")))
+    return SearchParams(q=q, office=raw["office"][:MAX_SLUG],
                         topic=raw["topic"][:MAX_SLUG], region=raw["region"][:MAX_SLUG],
                         date_from=date_from, date_to=date_to, sort=sort,
                         prefix=raw["prefix"].lower() in _TRUE, page=page, errors=tuple(errors))

@@ -12,9 +12,11 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import Select, func, literal_column, select, text
+from sqlalchemy import Select, cast, func, literal, literal_column, select, text
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from pressdesk import paging
+from pressdesk.db import utcnow
 from pressdesk.extensions import db
 from pressdesk.offices.models import Office
 from pressdesk.portal.services import LISTING_LOAD, visible
@@ -22,7 +24,9 @@ from pressdesk.releases.models import Region, Release, Topic, release_regions, r
 from pressdesk.releases.presenter import public_time_column
 from pressdesk.search.index import FTS5_TABLE
 from pressdesk.search.models import SearchDocument
-from pressdesk.search.text import highlight, query_terms, query_words, snippet, stem
+from pressdesk.search.query import Query, fts5, tsquery
+from pressdesk.search.query import parse as parse_query
+from pressdesk.search.text import highlight, snippet
 from pressdesk.text import BERLIN
 
 # A select of any columns (the search's statements change their columns as they go).
@@ -99,23 +103,54 @@ def _filters(stmt: AnySelect, office: str | int | None, topic: str | None, regio
     return stmt
 
 
-def _match(stmt: AnySelect, terms: list[str], prefix: bool) -> tuple[AnySelect, Any]:
-    """``stmt`` limited to documents matching every term, and a rank expression (higher is
-    better), for the current dialect."""
+# The candidate pass on PostgreSQL looks at the newest documents first, in time slices that
+# widen fourfold (days; None: the whole archive), and stops at the first slice that holds more
+# than MATCH_WINDOW matches: those are then exactly the newest matches of the whole archive.
+# A common word is done within days of documents, a rare one reaches the whole archive, where
+# its few matches are cheap: the work follows the matches needed, not the archive's size.
+SLICES: tuple[int | None, ...] = (2, 8, 32, 128, 512, None)
+
+
+def _match(stmt: AnySelect, query: Query, prefix: bool, rank_only: bool = False
+           ) -> tuple[AnySelect, Any]:
+    """``stmt`` limited to documents matching ``query``, and a rank expression (higher is
+    better), for the current dialect. ``rank_only``: the documents are known to match (a
+    window of ids); only the rank is needed (PostgreSQL then reads no full vector)."""
     if db.dialect == "postgresql":
-        # The words are [^\W_]+ only, so they cannot carry tsquery operators.
-        tsq = " & ".join(f"{t}:*" if prefix else t for t in terms)
-        query = func.to_tsquery(literal_column("'german'::regconfig"), tsq)
+        tsq = cast(literal(tsquery(query, prefix)), TSQUERY)
+        rank = func.ts_rank(literal_column("search_documents.fts_rank"), tsq)
+        if rank_only:
+            return stmt, rank
         vector: Any = literal_column("search_documents.fts_vector")
-        return stmt.where(vector.op("@@")(query)), func.ts_rank(vector, query)
-    stems = [stem(t) for t in terms]
-    expr = " ".join(f'"{s}"*' if prefix else f'"{s}"' for s in stems)
+        return stmt.where(vector.op("@@")(tsq)), rank
     fts = (select(literal_column("rowid").label("rid"),
-                  literal_column(f"bm25({FTS5_TABLE}, 4.0, 1.0)").label("score"))
+                  literal_column(f"bm25({FTS5_TABLE}, 4.0, 1.0, 0.5)").label("score"))
            .select_from(text(FTS5_TABLE))
-           .where(text(f"{FTS5_TABLE} MATCH :fts_expr").bindparams(fts_expr=expr))
+           .where(text(f"{FTS5_TABLE} MATCH :fts_expr").bindparams(fts_expr=fts5(query, prefix)))
            .subquery())
     return stmt.join(fts, fts.c.rid == SearchDocument.release_id), -fts.c.score
+
+
+Candidate = tuple[int, float, Any]  # release id, rank, the document's published_at
+
+
+def _window(stmt: AnySelect, rank: Any, sliced: bool) -> list[Candidate]:
+    """The newest MATCH_WINDOW + 1 documents of ``stmt`` (see SLICES), each with its rank:
+    the pass reads these rows anyway, so ranking needs no second visit to the window."""
+    ordered = (stmt.with_only_columns(SearchDocument.release_id, rank,
+                                      SearchDocument.published_at)
+               .order_by(SearchDocument.published_at.desc(), SearchDocument.release_id.desc())
+               .limit(MATCH_WINDOW + 1))
+    if not sliced:
+        return [tuple(r) for r in db.session.execute(ordered)]
+    now = utcnow()
+    for days in SLICES:
+        part = ordered if days is None else ordered.where(
+            SearchDocument.published_at >= now - timedelta(days=days))
+        found: list[Candidate] = [tuple(r) for r in db.session.execute(part)]
+        if len(found) > MATCH_WINDOW:
+            break
+    return found
 
 
 def search_releases(q: str | None, *, office: str | int | None = None, topic: str | None = None,
@@ -123,10 +158,12 @@ def search_releases(q: str | None, *, office: str | int | None = None, topic: st
                     date_to: date | None = None, sort: str = "relevance", prefix: bool = False,
                     page: int = 1, per_page: int = 20,
                     since: datetime | None = None) -> SearchResults:
-    """Public releases matching every word of ``q`` (all of them when ``q`` is empty).
+    """Public releases matching ``q`` (all of them when ``q`` is empty); the syntax (every
+    word, "phrases", -word, ODER/OR) is ``search.query``'s.
 
     German stemming ("Zeitung" finds "Zeitungen"); umlauts folded ("Buerger" = "Bürger");
-    ``prefix`` makes every word a word beginning ("Bürger" finds "Bürgerzeitung").
+    compound heads ("Straße" finds "Kreisstraße"); ``prefix`` makes every word a word beginning
+    ("Bürger" finds "Bürgerzeitung").
     ``office``, ``topic`` and ``region`` are slugs (``office`` may be an id); dates are
     inclusive days in Europe/Berlin; ``since`` (aware datetime) keeps releases that became
     public after it (the public time: after a Sperrfrist, its end). Sorted by ``relevance`` or
@@ -138,44 +175,43 @@ def search_releases(q: str | None, *, office: str | int | None = None, topic: st
         raise SearchError("Das Startdatum liegt nach dem Enddatum.")
     page = paging.clamp(page, 1, paging.MAX_PAGE)
     per_page = paging.clamp(per_page, 1, MAX_PER_PAGE)
-    terms = query_terms(q)
-    if query_words(q) and not terms:  # stop words only: nothing to look for, as PostgreSQL
+    query = parse_query(q)
+    terms = list(query.words)
+    if query.empty_words or query.only_excluded:
+        # stop words only, or only words to leave out: nothing to look for
         return SearchResults(items=[], total=0, page=page, per_page=per_page)
 
     stmt = select(SearchDocument, Release).join(Release, Release.id == SearchDocument.release_id)
     rank: Any = literal_column("0")
-    if terms:
-        stmt, rank = _match(stmt, terms, prefix)
+    if query.searches:
+        stmt, rank = _match(stmt, query, prefix)
     stmt = _filters(stmt, office, topic, region, date_from, date_to)
     if since is not None:
         stmt = stmt.where(public_time_column() > since)
 
-    # One cheap pass finds the newest MATCH_WINDOW + 1 matches (ids only): that is the count
-    # (capped, with "more") and the set that relevance ranks. With words, it is ordered by the
-    # document's own unindexed published_at, so PostgreSQL takes the GIN bitmap and a top-N
-    # sort instead of walking every release by date and testing each text.
-    newest = (SearchDocument.published_at if terms else Release.published_at).desc()
-    window = list(db.session.scalars(
-        stmt.with_only_columns(SearchDocument.release_id)
-        .order_by(newest, SearchDocument.release_id.desc()).limit(MATCH_WINDOW + 1)))
+    # One pass finds the newest MATCH_WINDOW + 1 matches (ids, ranks, times): that is the count
+    # (capped, with "more") and the set that relevance ranks, here in Python. Without words it
+    # is the newest releases (the listing index); with words, the documents' own published_at in
+    # widening time slices on PostgreSQL (SLICES). Then only the page's rows are loaded.
+    if query.searches:
+        window = _window(stmt, rank, sliced=db.dialect == "postgresql")
+    else:
+        window = [tuple(r) for r in db.session.execute(
+            stmt.with_only_columns(SearchDocument.release_id, rank, SearchDocument.published_at)
+            .order_by(Release.published_at.desc(), SearchDocument.release_id.desc())
+            .limit(MATCH_WINDOW + 1))]
     more = len(window) > MATCH_WINDOW
     window = window[:MATCH_WINDOW]
     total, offset = len(window), (page - 1) * per_page
+    if query.searches and sort == "relevance":
+        # best first; equal ranks newest first (the window is newest first, the sort stable)
+        window = sorted(window, key=lambda c: -float(c[1] or 0))
+    page_rows = window[offset:offset + per_page]
     load = select(SearchDocument, Release).join(Release, Release.id == SearchDocument.release_id)
-    rows: Sequence[Any]  # (document, release, rank)
-    if terms and sort == "relevance":
-        load, rank = _match(load, terms, prefix)
-        rows = db.session.execute(
-            load.add_columns(rank.label("rank"))
-            .where(SearchDocument.release_id.in_(window))
-            .order_by(rank.desc(), Release.published_at.desc(), Release.id.desc())
-            .options(*LISTING_LOAD).limit(per_page).offset(offset)).all()
-    else:
-        ids = window[offset:offset + per_page]
-        found = {doc.release_id: (doc, rel) for doc, rel in db.session.execute(
-            load.where(SearchDocument.release_id.in_(ids))
-            .options(*LISTING_LOAD)).all()}
-        rows = [(*found[i], 0.0) for i in ids if i in found]
+    found = {doc.release_id: (doc, rel) for doc, rel in db.session.execute(
+        load.where(SearchDocument.release_id.in_([c[0] for c in page_rows]))
+        .options(*LISTING_LOAD)).all()}
+    rows: Sequence[Any] = [(*found[c[0]], c[1]) for c in page_rows if c[0] in found]
     items = [SearchHit(release=rel, rank=float(r or 0),
                        headline_html=highlight(doc.headline, terms, prefix),
                        snippet=snippet(doc.content, terms, prefix))

@@ -1,10 +1,10 @@
 """Pure text helpers for search: folding, German stemming, query terms, highlighted snippets.
 
-Umlauts are folded to their two-letter forms (ä -> ae, ß -> ss) on both sides, in Python here and
-with the same ``replace`` chain inside PostgreSQL's index expression (see ``FOLD_SQL``), so
-"Buerger" and "Bürger" are the same query. Stemming is Snowball's German stemmer: PostgreSQL's
-``german`` configuration on PostgreSQL, the ``snowballstemmer`` package for SQLite's FTS5 and
-for highlighting on both.
+Umlauts are folded to their two-letter forms (ä -> ae, ß -> ss) on both sides, so "Buerger" and
+"Bürger" are the same query. Stemming is Snowball's German stemmer (the ``snowballstemmer``
+package), done here for every backend: PostgreSQL's tsvector and tsquery are written from these
+stems (``index.py``, ``query.py``), as SQLite's FTS5 rows are, so words, stems, stop words and
+positions are the same everywhere, and the same as the alert matcher's.
 """
 
 from __future__ import annotations
@@ -29,34 +29,16 @@ MAX_TERMS = 8
 
 
 
-def _accented() -> tuple[str, str]:
-    """Lower-case Latin letters with accents (Latin-1 and Extended-A) and their base letters,
-    as fold() maps them; the umlauts and ß are left to their own replacements."""
-    src, dst = [], []
-    for code in range(0xE0, 0x180):
-        ch = chr(code)
-        if ch != ch.lower() or ch in "äöüß":
-            continue
-        base = "".join(c for c in unicodedata.normalize("NFKD", ch)
-                       if not unicodedata.combining(c))
-        if len(base) == 1 and base.isascii() and base != ch:
-            src.append(ch)
-            dst.append(base)
-    return "".join(src), "".join(dst)
-
-
-# The SQL twin of fold() for PostgreSQL's generated column: lower() first, then the umlauts,
-# then other accents dropped ("Café" -> "cafe", as SQLite's remove_diacritics and fold() do).
-_FROM, _TO = _accented()
-FOLD_SQL = ("translate(replace(replace(replace(replace(lower({col}), 'ä', 'ae'), 'ö', 'oe'), "
-            "'ü', 'ue'), 'ß', 'ss'), '" + _FROM + "', '" + _TO + "')")
-
-# PostgreSQL's ``german`` configuration drops Snowball's German stop words from documents and
-# queries; the same list (a copy of its german.stop) is dropped from queries here, so a query
-# means the same on both backends and in the alert matcher. Words are folded before the check,
-# as PostgreSQL sees them folded too ("für" -> "fuer" is not a stop word there either).
+# Snowball's German stop words (a copy of PostgreSQL's german.stop) are not looked for: a query
+# of stop words only finds nothing. Words are folded before the check ("für" -> "fuer" is not a
+# stop word). Documents keep a placeholder (GAP) where a stop word stands, so that a phrase
+# with a stop word inside matches the same on every backend.
 STOP_WORDS = frozenset(
     files("pressdesk.search").joinpath("german.stop").read_text("utf-8").split())
+
+# What a stop word leaves in a document's word sequence: a token no query word can be (fold()
+# turns every "ß" into "ss"). FTS5's unicode61 tokenizer keeps it as a token of its own.
+GAP = "ß"
 
 # A Snowball stemmer keeps state while it works: one per thread (gthread workers, Celery threads).
 _local = threading.local()
@@ -100,9 +82,14 @@ def query_terms(q: str | None) -> list[str]:
     return [w for w in query_words(q) if w not in STOP_WORDS][:MAX_TERMS]
 
 
+def sequence(text: str) -> list[str]:
+    """A text's stems in order, stop words as ``GAP`` (what every backend indexes)."""
+    return [GAP if w in STOP_WORDS else stem(w) for w in WORD.findall(fold(text))]
+
+
 def stems_of(text: str) -> str:
-    """What FTS5 indexes: the stems of every word, space separated."""
-    return " ".join(stem(w) for w in WORD.findall(fold(text)))
+    """What FTS5 indexes: ``sequence(text)``, space separated."""
+    return " ".join(sequence(text))
 
 
 def plain_text(markdown: str) -> str:
@@ -118,11 +105,13 @@ def stem_matches(word_stem: str, term_stem: str, prefix: bool) -> bool:
 
 
 def _matcher(terms: list[str], prefix: bool) -> Callable[[str], bool]:
+    from pressdesk.search.compounds import word_parts
+
     stems = [stem(t) for t in terms]
 
     def hit(word: str) -> bool:
-        s = word_stem(word)
-        return any(stem_matches(s, q, prefix) for q in stems)
+        found = [word_stem(word)] + [stem(p) for p in word_parts(fold(word))]
+        return any(stem_matches(s, q, prefix) for s in found for q in stems)
 
     return hit
 

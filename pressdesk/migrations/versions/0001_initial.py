@@ -1,7 +1,7 @@
 """The initial schema: every table, plus the dialect-specific full-text search objects.
 
-PostgreSQL: a stored generated tsvector column on search_documents (German config, umlauts
-folded as pressdesk.search.text.fold does, headline weighted A) with a GIN index. SQLite: an FTS5
+PostgreSQL: tsvector columns on search_documents written by the application from its own
+German stems (matching, with a GIN index; ranking, small). SQLite: an FTS5
 table with stemmed text (rowid = release id), emptied by a trigger when a document goes. Both are
 named fts_* and left out of the autogenerate comparison (env.py).
 
@@ -356,11 +356,13 @@ def upgrade() -> None:
     sa.Column('version_id', sa.Integer(), nullable=False),
     sa.Column('headline', sa.String(length=300), nullable=False),
     sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('parts', sa.Text(), server_default='', nullable=False),
     sa.Column('published_at', sa.DateTime(), nullable=True),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['release_id'], ['releases.id'], name=op.f('fk_search_documents_release_id_releases'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('release_id', name=op.f('pk_search_documents'))
     )
+    op.create_index('ix_search_documents_published_at', 'search_documents', ['published_at'], unique=False)
     op.create_table('subscriber_topics',
     sa.Column('subscriber_id', sa.Integer(), nullable=False),
     sa.Column('topic_id', sa.Integer(), nullable=False),
@@ -614,28 +616,22 @@ def upgrade() -> None:
     _create_full_text()
 
 
-# The SQL twin of pressdesk.search.text.fold() (lower() first, then the umlauts, then other
-# accents dropped); a test keeps the two in step. Written out here because migrations import no
-# application code.
-FOLD_SQL = (
-    "translate(replace(replace(replace(replace(lower({col}), 'ä', 'ae'), 'ö', 'oe'), 'ü', 'ue'), "
-    "'ß', 'ss'), 'àáâãåçèéêëìíîïñòóôõùúûýÿāăąćĉċčďēĕėęěĝğġģĥĩīĭįĵķĺļľńņňōŏőŕŗřśŝşšţťũūŭůűųŵŷźżžſ', "
-    "'aaaaaceeeeiiiinoooouuuyyaaaccccdeeeeegggghiiiijklllnnnooorrrssssttuuuuuuwyzzzs')")
-
-
 def _create_full_text() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
-        headline, content = FOLD_SQL.format(col="headline"), FOLD_SQL.format(col="content")
-        op.execute(
-            "ALTER TABLE search_documents ADD COLUMN fts_vector tsvector GENERATED ALWAYS AS ("
-            f"setweight(to_tsvector('german'::regconfig, {headline}), 'A') || "
-            f"setweight(to_tsvector('german'::regconfig, {content}), 'B')) STORED")
+        # Both vectors are written by the application (pressdesk.search.index.tsvectors) from
+        # the same stems as SQLite's FTS5 rows. fts_vector (headline A, text B, compound heads
+        # C) is matched through GIN; fts_rank (headline and the text's first words) ranks a
+        # bounded window and is small enough to stay in the row.
+        op.execute("ALTER TABLE search_documents ADD COLUMN fts_vector tsvector "
+                   "NOT NULL DEFAULT ''")
+        op.execute("ALTER TABLE search_documents ADD COLUMN fts_rank tsvector "
+                   "NOT NULL DEFAULT ''")
         op.execute("CREATE INDEX fts_search_documents_vector ON search_documents "
                    "USING gin (fts_vector)")
     elif dialect == "sqlite":
         op.execute("CREATE VIRTUAL TABLE fts_releases USING fts5("
-                   "headline, content, tokenize = 'unicode61 remove_diacritics 2')")
+                   "headline, content, parts, tokenize = 'unicode61 remove_diacritics 2')")
         # A document that goes (its release deleted, cascade) takes its FTS5 row with it.
         op.execute("CREATE TRIGGER fts_releases_cleanup AFTER DELETE ON search_documents "
                    "BEGIN DELETE FROM fts_releases WHERE rowid = old.release_id; END")
@@ -676,6 +672,7 @@ def downgrade() -> None:
     op.drop_table('alert_runs')
     op.drop_table('subscriber_regions')
     op.drop_table('subscriber_topics')
+    op.drop_index('ix_search_documents_published_at', table_name='search_documents')
     op.drop_table('search_documents')
     op.drop_index(op.f('ix_release_versions_release_id'), table_name='release_versions')
     op.drop_index('ix_release_versions_created_at', table_name='release_versions')
