@@ -134,12 +134,18 @@ ERRORS = {
 
 
 def _register_errors(app: Flask) -> None:
-    from flask import render_template
+    from flask import jsonify, render_template, request
     from flask_babel import gettext
     from flask_wtf.csrf import CSRFError
 
-    def render(code: int, message: str | None = None) -> tuple[str, int]:
+    def render(code: int, message: str | None = None) -> tuple[Any, int]:
         title, default = ERRORS[code]
+        if request.path == "/api" or request.path.startswith("/api/"):
+            # Programs under /api get the API's JSON error, never an HTML page.
+            from werkzeug.http import HTTP_STATUS_CODES
+
+            return jsonify({"error": {"status": code,
+                                      "message": f"{HTTP_STATUS_CODES[code]}."}}), code
         return render_template("error.html", code=code, title=gettext(title),
                                message=message or gettext(default)), code
 

@@ -54,6 +54,7 @@ def portal_paths(app, demo, live_server):
         "outlet-signup": "/verteiler/anmelden/landkreis-leer",
         "outlet-preferences": "/verteiler/" + outlet_link_token(
             db.session.scalar(select(Outlet).order_by(Outlet.id))),
+        "api-docs": "/api/v1/docs",
         "appointments": "/termine",
     }
 

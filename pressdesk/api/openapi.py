@@ -25,6 +25,9 @@ def _param(name: str, description: str, schema: dict[str, Any],
 
 
 SCHEMAS: dict[str, Any] = {
+    "Index": {"type": "object", "required": ["name", "version", "links"], "properties": {
+        "name": _STR, "version": _STR, "description": _STR, "links": _LINKS,
+        "templates": {"type": "object", "additionalProperties": _STR}}},
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "object", "required": ["status", "message"],
         "properties": {"status": {"type": "integer"}, "message": _STR}}}},
@@ -145,17 +148,46 @@ def _conditional(paths: dict[str, Any]) -> dict[str, Any]:
     return paths
 
 
+def api_index() -> dict[str, Any]:
+    """The answer of ``/api/v1`` itself: where the documents and the collections are."""
+    return {
+        "name": "pressdesk API",
+        "version": API_VERSION,
+        "description": DESCRIPTION,
+        "links": {
+            "self": external_url("api.index"),
+            "documentation": external_url("api.docs"),
+            "openapi": external_url("api.openapi"),
+            "offices": external_url("api.offices"),
+            "releases": external_url("api.releases"),
+        },
+        "templates": {
+            "office": external_url("api.offices") + "/{id}",
+            "release": external_url("api.releases") + "/{id}",
+        },
+    }
+
+
+API_VERSION = "1.0.0"
+DESCRIPTION = ("Read-only access to the public press releases of every office. "
+               "Ids are stable; CORS is open for GET.")
+
+
 def spec() -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "pressdesk API", "version": "1.0.0",
-            "description": "Read-only access to the public press releases of every office. "
-                           "Ids are stable; CORS is open for GET.",
+            "title": "pressdesk API", "version": API_VERSION, "description": DESCRIPTION,
             "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
         },
         "servers": [{"url": external_url("api.offices").rsplit("/offices", 1)[0]}],
         "paths": _conditional({
+            "/": {"get": {
+                "operationId": "apiIndex", "summary": "What this API offers",
+                "responses": {"200": {"description": "Links to the documentation, the OpenAPI "
+                                      "document and the collections", "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Index"}}}}},
+            }},
             "/offices": {"get": {
                 "operationId": "listOffices", "summary": "All press offices",
                 "responses": {"200": {"description": "The offices", "content": {

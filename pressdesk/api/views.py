@@ -11,12 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from pressdesk import paging
 from pressdesk.api import serialize
-from pressdesk.api.openapi import spec
+from pressdesk.api.openapi import api_index, spec
 from pressdesk.extensions import db
 from pressdesk.formats import services as formats
 from pressdesk.offices.models import Office
@@ -86,10 +87,27 @@ def _since() -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+@bp.route("")
+@bp.route("/")
+@public
+def index() -> Response:
+    """What the API offers, for a person or program that starts at ``/api/v1``."""
+    return _json(api_index())
+
+
 @bp.route("/openapi.json")
 @public
 def openapi() -> Response:
     return jsonify(spec())
+
+
+@bp.route("/docs")
+@public
+def docs() -> ResponseReturnValue:
+    """The API reference for people, rendered from the OpenAPI document itself."""
+    from flask import render_template
+
+    return render_template("api/docs.html", api=spec(), index=api_index())
 
 
 @bp.route("/offices")

@@ -173,15 +173,24 @@ def month_name(month: int) -> str:
 @frameable
 @pages.cached_page
 def embed(office_slug: str) -> ResponseReturnValue:
-    """A small page other sites may frame: the office's latest releases, links open on top."""
+    """A small page other sites may frame: the office's latest releases, links open on top.
+
+    Options: ``anzahl`` (1–20, default 5) and ``thema`` (a topic slug of the office)."""
     office = services.office_by_slug(office_slug) or abort(404)
     try:
         limit = max(1, min(int(request.args.get("anzahl", 5)), 20))
     except ValueError:
         limit = 5
-    page = services.page_of(services.public_releases(office.id), 1, limit)
-    return render_template("portal/embed.html", office=office, releases=page.items,
-                           versions=services.current_versions(page.items))
+    topic_slug = request.args.get("thema", "")
+    topic = db.session.scalar(select(Topic).where(
+        Topic.office_id == office.id, Topic.slug == topic_slug)) if topic_slug else None
+    if topic_slug and topic is None:
+        abort(404)
+    stmt = (services.with_topic(topic.slug).where(Release.office_id == office.id)
+            if topic is not None else services.public_releases(office.id))
+    page = services.page_of(stmt, 1, limit)
+    return render_template("portal/embed.html", office=office, topic=topic,
+                           releases=page.items, versions=services.current_versions(page.items))
 
 
 @bp.route("/presse/<office_slug>/<int:year>/<int:number>-<slug>")
