@@ -56,6 +56,10 @@ def celery_config(s: Settings) -> dict[str, Any]:
     # desk: scheduled publications and ended embargoes, checked by beat (no ETA tasks)
     schedule["publish-due"] = {"task": PUBLISH_DUE_TASK, "schedule": 30.0}
     schedule["embargo-ended"] = {"task": EMBARGO_ENDED_TASK, "schedule": 30.0}
+    # outlets: digests at each outlet's hour (and after a pause); the yearly "still right?"
+    schedule["outlet-digests"] = {"task": "pressdesk.outlet_digests", "schedule": 300.0}
+    schedule["outlet-yearly"] = {"task": "pressdesk.outlet_yearly",
+                                 "schedule": crontab(hour=9, minute=15)}
     # invitations: the reminder the day before, to those who said they come
     schedule["invitation-reminders"] = {"task": "pressdesk.invitation_reminders",
                                         "schedule": 900.0}

@@ -46,6 +46,8 @@ ACCOUNT_INVITE = Purpose("pressdesk.accounts.invite", max_age=7 * 24 * 3600)
 # page, its one-click leave (RFC 8058) and per-outlet answers such as RSVPs. It lives as long
 # as the outlet: a mail from last year must still lead to the preference page.
 OUTLET_LINK = Purpose("pressdesk.outlet.link")
+# A journalist's double opt-in for the press list: the link expires (two days).
+OUTLET_SIGNUP = Purpose("pressdesk.outlet.signup", max_age=48 * 3600)
 
 
 class TokenInvalid(ValueError):

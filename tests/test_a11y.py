@@ -30,6 +30,8 @@ def portal_paths(app, demo, live_server):
     from sqlalchemy import select
 
     from pressdesk.extensions import db
+    from pressdesk.media.links import outlet_link_token
+    from pressdesk.media.models import Outlet
 
     demo.load_demo()
     published_invitation()  # the appointment pages with an entry
@@ -49,6 +51,9 @@ def portal_paths(app, demo, live_server):
         "archive": "/archiv",
         "month": f"/archiv/{when.year}/{when.month}",
         "embed": "/einbetten/it-achse",
+        "outlet-signup": "/verteiler/anmelden/landkreis-leer",
+        "outlet-preferences": "/verteiler/" + outlet_link_token(
+            db.session.scalar(select(Outlet).order_by(Outlet.id))),
         "api-docs": "/api/v1/docs",
         "appointments": "/termine",
     }

@@ -76,6 +76,10 @@ def page_set(app, demo):
 
     reader = app.test_client()
     pages: dict[str, str] = {}
+    from pressdesk.media.links import outlet_link_token
+    from pressdesk.media.models import Outlet
+
+    outlet_token = outlet_link_token(db.session.scalar(select(Outlet).order_by(Outlet.id)))
 
     def grab(client, name: str, path: str, status: int = 200) -> None:
         resp = client.get(path)
@@ -89,6 +93,9 @@ def page_set(app, demo):
         "search_error": "/suche?q=x&von=kaputt", "archive": "/archiv",
         "month": f"/archiv/{year}/{month}", "embed": "/einbetten/landkreis-leer",
         "login": "/login", "subscribe": "/benachrichtigungen", "forgot": "/passwort-vergessen",
+        "outlet_signup": "/verteiler/anmelden/landkreis-leer",
+        "outlet_preferences": f"/verteiler/{outlet_token}",
+        "outlet_leave": f"/verteiler/{outlet_token}/abmelden",
         "appointments": "/termine", "office_appointments": "/termine/landkreis-leer",
     }.items():
         grab(reader, name, path)
@@ -124,7 +131,9 @@ def page_set(app, demo):
         grab(admin, name, path)
     for name, path in {"media": "/desk/media/", "media_lists": "/desk/media/lists",
                        "media_new_outlet": "/desk/media/outlets/new",
-                       "media_import": "/desk/media/import"}.items():
+                       "media_import": "/desk/media/import",
+                       "media_signups": "/desk/media/signups", "media_review": "/desk/media/review",
+                       "media_self_service": "/desk/media/self-service"}.items():
         grab(admin, name, path)
     unsent = draft()
     db.session.commit()

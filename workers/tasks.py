@@ -84,6 +84,21 @@ def bounces() -> int:
     return n
 
 
+# --- outlets: digests and the yearly check (beat) ------------------------------------------------
+
+
+@shared_task(name="pressdesk.outlet_digests")
+def outlet_digests() -> int:
+    from pressdesk.media.digest import send_due
+
+    return send_due()
+
+
+@shared_task(name="pressdesk.outlet_yearly")
+def outlet_yearly() -> int:
+    from pressdesk.media.selfservice import yearly_checks
+
+    return yearly_checks()
 # --- invitations: the reminder the day before (beat) -------------------------------------------
 
 from pressdesk.invitations.rsvp import REMINDER_TASK  # noqa: E402

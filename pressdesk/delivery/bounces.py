@@ -111,6 +111,10 @@ def apply(bounce: Bounce) -> bool:
         .execution_options(synchronize_session=False)
     )
     suppress(row.office_id, row.email, detail, "bounce", row.id, kind=row.kind)
+    if row.outlet_id is not None:  # the office looks at the outlet (address changed? left?)
+        from pressdesk.media.selfservice import mark_for_review
+
+        mark_for_review(row.outlet_id, "bounce", detail)
     db.commit()  # deliberate: the DSN is moved out of the mailbox only after this is stored
     return True
 

@@ -51,6 +51,7 @@ class Kind(enum.StrEnum):
     READER = "reader"  # an instant alert to a reader
     DIGEST = "digest"  # a reader's daily digest, rendered for that reader alone
     SERVICE = "service"  # a reader's double opt-in or preferences-link mail (no release version)
+    OUTLET_DIGEST = "outlet_digest"  # an outlet's digest of held releases, rendered for it alone
 
 
 READER_KINDS = (Kind.READER.value, Kind.DIGEST.value, Kind.SERVICE.value)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from pressdesk import addresses
 from pressdesk.accounts.models import User
@@ -23,9 +23,18 @@ from pressdesk.db import utcnow
 from pressdesk.delivery.queue import Recipient
 from pressdesk.extensions import db
 from pressdesk.media import csvio, links
-from pressdesk.media.models import ATTACH_FORMATS, DistributionList, Outlet, OutletKind, list_outlets
+from pressdesk.media.models import (
+    ATTACH_FORMATS,
+    DistributionList,
+    Outlet,
+    OutletKind,
+    list_outlets,
+    outlet_regions,
+    outlet_topics,
+)
 from pressdesk.offices.models import Office
-from pressdesk.text import one_line
+from pressdesk.releases.models import Release, ReleaseVersion
+from pressdesk.text import BERLIN, one_line
 
 
 class MediaError(ValueError):
@@ -224,29 +233,64 @@ def delete_list(office: Office, user: User | None, dl: DistributionList) -> None
     db.session.delete(dl)
 
 
-def recipients(office: Office, list_ids: list[int] | None) -> list[Recipient]:
-    """Active outlets of the chosen lists (default list when none), every address of each.
+def recipients(office: Office, list_ids: list[int] | None, release: Release | None = None,
+               version: ReleaseVersion | None = None) -> list[Recipient]:
+    """Active outlets of the chosen lists (default list when none), every address of each,
+    each with its link token and one-click leave URL.
+
+    With a ``release``: only outlets whose chosen topics and regions (none chosen: all) meet
+    the release's. With the published ``version`` too: outlets on a daily digest, or pausing
+    with "send what I missed afterwards", get the release held for their digest instead (and
+    are not returned); pausing outlets without that get nothing.
 
     One Core query over the list memberships (no ORM objects): a list of 100,000 outlets
     is read in a fraction of a second inside the publishing transaction.
     """
+    if version is not None and release is None:
+        release = version.release
     lists = select(DistributionList.id).where(DistributionList.office_id == office.id)
     lists = lists.where(DistributionList.id.in_(list_ids)) if list_ids else lists.where(
         DistributionList.is_default.is_(True))
-    rows = db.session.execute(
-        select(Outlet.id, Outlet.name, Outlet.email, Outlet.extra_emails)
+    query = (
+        select(Outlet.id, Outlet.name, Outlet.email, Outlet.extra_emails, Outlet.digest_hour,
+               Outlet.pause_from, Outlet.pause_until, Outlet.pause_digest)
         .join(list_outlets, list_outlets.c.outlet_id == Outlet.id)
         .where(list_outlets.c.list_id.in_(lists.scalar_subquery()),
                Outlet.active.is_(True), Outlet.office_id == office.id)
-    ).all()
-    tokens = links.link_tokens([r.id for r in rows])
+    )
+    if release is not None:
+        for link, column, ids in (
+                (outlet_topics, outlet_topics.c.topic_id, [t.id for t in release.topics]),
+                (outlet_regions, outlet_regions.c.region_id, [r.id for r in release.regions])):
+            chose_any = exists().where(link.c.outlet_id == Outlet.id)
+            chose_this = exists().where(link.c.outlet_id == Outlet.id, column.in_(ids))
+            query = query.where(~chose_any | chose_this)
+    rows = db.session.execute(query).all()
+    today = utcnow().astimezone(BERLIN).date()
+    held: list[int] = []
+    now_rows = []
+    for row in rows:
+        pausing = (row.pause_from is not None and row.pause_until is not None
+                   and row.pause_from <= today <= row.pause_until)
+        if pausing and not row.pause_digest:
+            continue
+        if pausing or row.digest_hour is not None:
+            held.append(row.id)
+            if version is not None:
+                continue
+        now_rows.append(row)
+    if version is not None and held:
+        from pressdesk.media.digest import hold
+
+        hold(held, version)
+    tokens = links.link_tokens([r.id for r in now_rows])
     head, tail = links.leave_url_maker()
     seen: dict[str, Recipient] = {}
-    for outlet_id, name, email, extra in rows:
-        token = tokens[outlet_id]
-        for address in (email, *(extra or "").split()):
+    for row in now_rows:
+        token = tokens[row.id]
+        for address in (row.email, *(row.extra_emails or "").split()):
             seen.setdefault(address.lower(), Recipient(
-                email=address, name=name, outlet_id=outlet_id, link_token=token,
+                email=address, name=row.name, outlet_id=row.id, link_token=token,
                 unsubscribe_url=f"{head}{token}{tail}"))
     return sorted(seen.values(), key=lambda r: (r.name.lower(), r.email))
 

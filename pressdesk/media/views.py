@@ -16,8 +16,16 @@ from flask_login import current_user
 from pressdesk.accounts.models import Role
 from pressdesk.accounts.services import current_office, current_role, require_role
 from pressdesk.db import utcnow
-from pressdesk.media import csvio, services
-from pressdesk.media.forms import ConfirmImportForm, DeleteForm, ImportForm, ListForm, OutletForm
+from pressdesk.media import csvio, selfservice, services, signup
+from pressdesk.media.forms import (
+    ConfirmImportForm,
+    DecideSignupForm,
+    DeleteForm,
+    ImportForm,
+    ListForm,
+    OutletForm,
+    OutletSettingsForm,
+)
 from pressdesk.media.models import DistributionList, Outlet
 from pressdesk.refusal import Refusal
 from pressdesk.text import german_date
@@ -254,3 +262,75 @@ def export() -> ResponseReturnValue:
     name = f"Medienliste {office.name} {german_date(utcnow())}.csv"
     return send_file(io.BytesIO(data), mimetype="text/csv; charset=utf-8", as_attachment=True,
                      download_name=name, max_age=0)
+
+
+# --- the press list the outlets keep: sign-ups, review, settings ---------------------------------
+
+
+@bp.route("/signups")
+def signups() -> ResponseReturnValue:
+    require_role(Role.PUBLISHER)
+    office = current_office()
+    return render_template("media/signups.html", office=office,
+                           signups=signup.office_signups(office), lists=services.lists(office),
+                           form=DecideSignupForm(), can_edit=_can_edit(),
+                           vocab=selfservice.vocabulary_names(office))
+
+
+@bp.route("/signups/<int:signup_id>/<decision>", methods=["POST"])
+def decide_signup(signup_id: int, decision: str) -> ResponseReturnValue:
+    require_role(Role.ADMIN)
+    office = current_office()
+    found = _found(signup.office_signup(office, signup_id))
+    form = DecideSignupForm()
+    if not form.validate_on_submit() or decision not in ("accept", "decline"):
+        abort(400)
+    with Refusal(signup.SignupError) as change:
+        if decision == "accept":
+            signup.accept(office, found, current_user, list(form.lists.data or []))
+        else:
+            signup.decline(office, found, current_user)
+    if change.ok:
+        flash((_("„{name}“ ist jetzt im Presseverteiler.") if decision == "accept" else
+               _("Die Anmeldung von „{name}“ wurde abgelehnt.")).format(name=found.outlet_name),
+              "success")
+    return redirect(url_for(".signups"))
+
+
+@bp.route("/review")
+def review() -> ResponseReturnValue:
+    require_role(Role.PUBLISHER)
+    office = current_office()
+    marked, quiet = selfservice.review_lists(office)
+    return render_template("media/review.html", office=office, marked=marked, quiet=quiet,
+                           form=DeleteForm(), can_edit=_can_edit(), review_reasons={
+                               "bounce": _("Unzustellbar (harter Bounce)"),
+                               "left": _("Person hat gewechselt"),
+                               "yearly": _("Keine Antwort auf die jährliche Nachfrage")})
+
+
+@bp.route("/review/<int:outlet_id>/<action>", methods=["POST"])
+def review_action(outlet_id: int, action: str) -> ResponseReturnValue:
+    require_role(Role.ADMIN)
+    outlet = _outlet_or_404(outlet_id)
+    if not DeleteForm().validate_on_submit() or action not in ("keep", "deactivate", "left"):
+        abort(400)
+    selfservice.review_decision(outlet, current_user, action)
+    flash(_("Gespeichert."), "success")
+    return redirect(url_for(".review"))
+
+
+@bp.route("/self-service", methods=["GET", "POST"])
+def self_service_settings() -> ResponseReturnValue:
+    require_role(Role.ADMIN)
+    office = current_office()
+    current = signup.office_settings(office)
+    form = OutletSettingsForm(obj=current)
+    if form.validate_on_submit():
+        signup.save_settings(office, current_user, bool(form.signups_open.data),
+                             bool(form.yearly_check.data))
+        flash(_("Gespeichert."), "success")
+        return redirect(url_for(".self_service_settings"))
+    return render_template("media/self_service.html", office=office, form=form,
+                           signup_url=url_for("outlet_links.signup_page", slug=office.slug,
+                                              _external=False))

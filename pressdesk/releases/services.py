@@ -102,11 +102,14 @@ def unsign_file_id(token: str) -> str | None:
         return None
 
 
-def recipients_for(office: Office, list_ids: list[int] | None) -> list[Recipient]:
-    """Who gets a release: the media domain's rule (active outlets, every address)."""
+def recipients_for(office: Office, list_ids: list[int] | None, release: Release | None = None,
+                   version: ReleaseVersion | None = None) -> list[Recipient]:
+    """Who gets a release: the media domain's rule (active outlets, every address, each
+    outlet's topics and regions; with the published ``version``, digest and pausing outlets
+    get it held for their digest instead)."""
     from pressdesk.media.services import recipients
 
-    return recipients(office, list_ids)
+    return recipients(office, list_ids, release=release, version=version)
 
 
 def with_outlet_links(recipients: list[Recipient]) -> list[Recipient]:

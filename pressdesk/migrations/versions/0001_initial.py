@@ -148,6 +148,19 @@ def upgrade() -> None:
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('left_at', sa.DateTime(), nullable=True),
+    sa.Column('person_name', sa.String(length=200), server_default='', nullable=False),
+    sa.Column('person_role', sa.String(length=120), server_default='', nullable=False),
+    sa.Column('text_only', sa.Boolean(), server_default=sa.text('false'), nullable=False),
+    sa.Column('digest_hour', sa.Integer(), nullable=True),
+    sa.Column('pause_from', sa.Date(), nullable=True),
+    sa.Column('pause_until', sa.Date(), nullable=True),
+    sa.Column('pause_digest', sa.Boolean(), server_default=sa.text('true'), nullable=False),
+    sa.Column('review_reason', sa.String(length=40), server_default='', nullable=False),
+    sa.Column('review_note', sa.Text(), server_default='', nullable=False),
+    sa.Column('review_at', sa.DateTime(), nullable=True),
+    sa.Column('prefs_seen_at', sa.DateTime(), nullable=True),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.Column('yearly_sent_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_outlets_office_id_offices'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outlets')),
     sa.UniqueConstraint('office_id', 'email', name=op.f('uq_outlets_office_id_email'))
@@ -373,6 +386,63 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_alert_runs')),
     sa.UniqueConstraint('version_id', name=op.f('uq_alert_runs_version_id'))
     )
+    op.create_table('outlet_topics',
+    sa.Column('outlet_id', sa.Integer(), nullable=False),
+    sa.Column('topic_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['outlet_id'], ['outlets.id'], name=op.f('fk_outlet_topics_outlet_id_outlets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['topic_id'], ['topics.id'], name=op.f('fk_outlet_topics_topic_id_topics'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('outlet_id', 'topic_id', name=op.f('pk_outlet_topics'))
+    )
+    op.create_table('outlet_regions',
+    sa.Column('outlet_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['outlet_id'], ['outlets.id'], name=op.f('fk_outlet_regions_outlet_id_outlets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['region_id'], ['regions.id'], name=op.f('fk_outlet_regions_region_id_regions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('outlet_id', 'region_id', name=op.f('pk_outlet_regions'))
+    )
+    op.create_table('outlet_held_releases',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('outlet_id', sa.Integer(), nullable=False),
+    sa.Column('release_id', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.Column('held_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['outlet_id'], ['outlets.id'], name=op.f('fk_outlet_held_releases_outlet_id_outlets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['release_id'], ['releases.id'], name=op.f('fk_outlet_held_releases_release_id_releases'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['version_id'], ['release_versions.id'], name=op.f('fk_outlet_held_releases_version_id_release_versions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outlet_held_releases')),
+    sa.UniqueConstraint('outlet_id', 'release_id', name=op.f('uq_outlet_held_releases_outlet_id_release_id'))
+    )
+    op.create_index(op.f('ix_outlet_held_releases_outlet_id'), 'outlet_held_releases', ['outlet_id'], unique=False)
+    op.create_table('outlet_signups',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('outlet_name', sa.String(length=200), nullable=False),
+    sa.Column('person_name', sa.String(length=200), nullable=False),
+    sa.Column('role', sa.String(length=120), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('topic_ids', sa.Text(), nullable=False),
+    sa.Column('region_ids', sa.Text(), nullable=False),
+    sa.Column('consent_text', sa.Text(), nullable=False),
+    sa.Column('requested_at', sa.DateTime(), nullable=False),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.Column('decided_at', sa.DateTime(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_by_name', sa.String(length=200), nullable=False),
+    sa.Column('outlet_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_outlet_signups_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_outlet_signups_office_id_offices'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['outlet_id'], ['outlets.id'], name=op.f('fk_outlet_signups_outlet_id_outlets'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outlet_signups'))
+    )
+    op.create_index(op.f('ix_outlet_signups_office_id'), 'outlet_signups', ['office_id'], unique=False)
+    op.create_table('outlet_settings',
+    sa.Column('office_id', sa.Integer(), nullable=False),
+    sa.Column('signups_open', sa.Boolean(), nullable=False),
+    sa.Column('yearly_check', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['office_id'], ['offices.id'], name=op.f('fk_outlet_settings_office_id_offices'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('office_id', name=op.f('pk_outlet_settings'))
+    )
     op.create_table('deliveries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('office_id', sa.Integer(), nullable=True),
@@ -581,6 +651,13 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_invitations_office_id'), table_name='invitations')
     op.drop_table('invitations')
     op.drop_table('worker_heartbeats')
+    op.drop_table('outlet_settings')
+    op.drop_index(op.f('ix_outlet_signups_office_id'), table_name='outlet_signups')
+    op.drop_table('outlet_signups')
+    op.drop_index(op.f('ix_outlet_held_releases_outlet_id'), table_name='outlet_held_releases')
+    op.drop_table('outlet_held_releases')
+    op.drop_table('outlet_regions')
+    op.drop_table('outlet_topics')
     op.drop_table('reader_suppressions')
     op.drop_index(op.f('ix_suppressions_office_id'), table_name='suppressions')
     op.drop_table('suppressions')
