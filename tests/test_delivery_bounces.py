@@ -10,6 +10,7 @@ import pytest
 from pressdesk.delivery import relays
 from pressdesk.delivery.bounces import parse_dsn, process_maildir
 from pressdesk.delivery.models import Suppression
+from pressdesk.delivery.queue import Recipient
 from pressdesk.extensions import db
 from tests.delivery_support import OwnSMTP, drive, publish_to, recipients, rows, states
 
@@ -107,3 +108,40 @@ def test_bounces_command(app, demo, tmp_path):
     none = runner.invoke(args=["bounces"])
     assert none.exit_code != 0 and "no mailbox" in none.output
     assert relays.row_for_verp(senders[r0.email]) == r0.id
+
+
+def _auto_reply(to: str, text: str, subject: str = "Automatische Antwort: Neue Radwege") -> bytes:
+    return (f"From: Redaktion <redaktion00000@zeitung.example>\r\nTo: {to}\r\n"
+            f"Subject: {subject}\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+            f"{text}\r\n").encode()
+
+
+def test_an_automatic_reply_that_the_person_left_marks_the_outlet_for_review(app, demo,
+                                                                           tmp_path):
+    from pressdesk.media.models import Outlet
+    from pressdesk.offices.models import Office
+
+    office = db.session.query(Office).filter_by(slug="landkreis-leer").one()
+    left, away = (Outlet(office_id=office.id, name=f"Redaktion {i}",
+                         email=f"redaktion{i:05d}@zeitung.example") for i in range(2))
+    db.session.add_all([left, away])
+    db.session.commit()
+    version = publish_to([Recipient(o.email, o.name, outlet_id=o.id) for o in (left, away)])
+    with OwnSMTP() as server:
+        drive(version.id, server.transport, lambda: states(version.id) == {"sent": 2})
+        senders = {m.rcpt_tos[0]: m.mail_from for m in server.handler.messages}
+    box = mailbox.Maildir(str(tmp_path / "bounces"), create=True)
+    box.add(_auto_reply(senders[left.email], "Frau Meyer ist nicht mehr für die Ostfriesen-"
+                        "Zeitung tätig. Bitte schreiben Sie an redaktion@oz.example."))
+    box.add(_auto_reply(senders[away.email], "Ich bin bis zum 5. Januar nicht im Büro.",
+                        subject="Abwesenheitsnotiz"))
+
+    report = process_maildir(tmp_path / "bounces")
+    assert (report.read, report.left, report.bounced, report.unmatched) == (2, 1, 0, 1)
+    db.session.expire_all()
+    marked = db.session.get(Outlet, left.id)
+    assert marked.review_reason == "left" and "redaktion@oz.example" in marked.review_note
+    assert db.session.get(Outlet, away.id).review_reason == ""
+    # The address is not suppressed: it may reach the successor.
+    assert db.session.query(Suppression).count() == 0

@@ -4,6 +4,7 @@ Every message leaves with a VERP return path ``bounce+<row id>-<hmac>@domain``, 
 back addressed to the row it is about. When the DSN's addressee says nothing (a relay rewrote
 it), the original Message-ID quoted in the DSN finds the row. A hard bounce (Action: failed,
 Status 5.x.x) marks the row ``bounced`` and suppresses the address; delays (4.x.x) are ignored.
+An automatic reply saying the addressee has left puts the outlet on the office's review list.
 """
 
 from __future__ import annotations
@@ -49,11 +50,13 @@ class BounceReport:
     bounced: int = 0
     ignored: int = 0
     unmatched: int = 0
+    left: int = 0  # automatic replies saying the addressee left: outlet marked for review
     details: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         return (f"{self.read} messages read: {self.bounced} bounced, {self.ignored} ignored "
-                f"(not a hard bounce), {self.unmatched} not matched to a delivery")
+                f"(not a hard bounce), {self.left} saying the person left, {self.unmatched} not "
+                "matched to a delivery")
 
 
 def parse_dsn(raw: bytes) -> Bounce | None:
@@ -119,9 +122,64 @@ def apply(bounce: Bounce) -> bool:
     return True
 
 
+# What an automatic reply says when the addressee has left the paper (lower case). Absence
+# notes ("bis zum 5. Januar nicht erreichbar") say none of this and change nothing.
+LEFT_PHRASES = (
+    "nicht mehr im haus", "nicht mehr bei", "nicht mehr für", "nicht mehr tätig",
+    "nicht mehr beschäftigt", "nicht mehr in der redaktion", "hat die redaktion verlassen",
+    "hat das unternehmen verlassen", "hat unser haus verlassen", "ausgeschieden",
+    "no longer with", "no longer works", "no longer employed", "has left the company",
+)
+
+
+def left_note(raw: bytes) -> tuple[int, str] | None:
+    """(delivery id, excerpt) when ``raw`` is an automatic reply to one of our messages that says
+    the addressee has left; None otherwise.
+
+    Automatic replies go to the return path (RFC 3834), our VERP address, which names the row.
+    The reply's own text is kept as the note the office reads; nothing is suppressed, since the
+    address may well reach the successor."""
+    msg = email.message_from_bytes(raw, policy=policy.default)
+    assert isinstance(msg, EmailMessage)
+    delivery_id = None
+    for name in ADDRESS_HEADERS:
+        for value in msg.get_all(name, []):
+            for addr in getattr(value, "addresses", ()):
+                delivery_id = delivery_id or row_for_verp(addr.addr_spec)
+    if delivery_id is None:
+        return None
+    body = msg.get_body(("plain", "html"))
+    try:
+        text = body.get_content() if isinstance(body, EmailMessage) else ""
+    except (LookupError, UnicodeError):
+        text = ""
+    text = " ".join(f"{msg.get('Subject', '')} {text}".split())
+    if not any(p in text.lower() for p in LEFT_PHRASES):
+        return None
+    return delivery_id, text[:500]
+
+
+def apply_left(delivery_id: int, note: str) -> bool:
+    """Put the row's outlet on the office's review list ("Person hat gewechselt")."""
+    row = db.session.get(Delivery, delivery_id)
+    if row is None or row.outlet_id is None:
+        return False
+    from pressdesk.media.selfservice import mark_for_review
+
+    mark_for_review(row.outlet_id, "left", note)
+    db.commit()  # deliberate: the reply is moved out of the mailbox only after this is stored
+    return True
+
+
 def _handle(raw: bytes, report: BounceReport) -> None:
     report.read += 1
     bounce = parse_dsn(raw)
+    if bounce is None:
+        left = left_note(raw)
+        if left is not None and apply_left(*left):
+            report.left += 1
+            report.details.append(f"delivery {left[0]}: person left")
+            return
     if bounce is None or bounce.delivery_id is None:
         report.unmatched += 1
         return
