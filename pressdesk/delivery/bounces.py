@@ -26,6 +26,7 @@ from pressdesk.delivery.models import Delivery, DeliveryState
 from pressdesk.delivery.relays import row_for_verp
 from pressdesk.delivery.suppressions import suppress
 from pressdesk.extensions import db
+from pressdesk.signals import outlet_review
 
 log = logging.getLogger(__name__)
 
@@ -115,9 +116,7 @@ def apply(bounce: Bounce) -> bool:
     )
     suppress(row.office_id, row.email, detail, "bounce", row.id, kind=row.kind)
     if row.outlet_id is not None:  # the office looks at the outlet (address changed? left?)
-        from pressdesk.media.selfservice import mark_for_review
-
-        mark_for_review(row.outlet_id, "bounce", detail)
+        outlet_review.send("pressdesk", outlet_id=row.outlet_id, reason="bounce", note=detail)
     db.commit()  # deliberate: the DSN is moved out of the mailbox only after this is stored
     return True
 
@@ -164,9 +163,7 @@ def apply_left(delivery_id: int, note: str) -> bool:
     row = db.session.get(Delivery, delivery_id)
     if row is None or row.outlet_id is None:
         return False
-    from pressdesk.media.selfservice import mark_for_review
-
-    mark_for_review(row.outlet_id, "left", note)
+    outlet_review.send("pressdesk", outlet_id=row.outlet_id, reason="left", note=note)
     db.commit()  # deliberate: the reply is moved out of the mailbox only after this is stored
     return True
 

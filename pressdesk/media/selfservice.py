@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -17,6 +18,7 @@ from pressdesk.extensions import db
 from pressdesk.media.models import Outlet
 from pressdesk.offices.models import Office
 from pressdesk.releases.models import Region, Topic
+from pressdesk.signals import outlet_review
 
 LEFT_NOTE = "the outlet left the list"
 
@@ -124,6 +126,15 @@ def describe(outlet: Outlet) -> str:
         parts.append(f"Pause {outlet.pause_from:%d.%m.%Y}–{outlet.pause_until:%d.%m.%Y}"
                      + (" mit Nachsendung" if outlet.pause_digest else " ohne Nachsendung"))
     return "; ".join(parts)
+
+
+def on_outlet_review(sender: Any, outlet_id: int, reason: str, note: str, **_kw: Any) -> None:
+    mark_for_review(outlet_id, reason, note)
+
+
+def connect_receivers() -> None:
+    """Delivery tells of bounces and "person left" replies by a signal; it imports no media."""
+    outlet_review.connect(on_outlet_review, weak=False)
 
 
 def mark_for_review(outlet_id: int, reason: str, note: str) -> bool:

@@ -9,6 +9,7 @@ import io
 from typing import TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -31,6 +32,11 @@ from pressdesk.refusal import Refusal
 from pressdesk.text import german_date
 
 bp = Blueprint("media", __name__, url_prefix="/desk/media")
+
+
+@bp.record_once
+def _connect(state: BlueprintSetupState) -> None:
+    selfservice.connect_receivers()
 
 
 T = TypeVar("T")
