@@ -72,7 +72,9 @@ def test_published_version_is_a_frozen_plain_value_with_files_contact_and_urls(a
     assert client.get(urlsplit(att.url).path).status_code == 200
 
     mail = services.mail_for(version)
-    assert mail.images[0].url == img.original_url and mail.images[0].format_label == "PNG"
+    # The mail links the print original as a download (saved as a file, not shown inline).
+    assert mail.images[0].url == f"{img.original_url}?download=1"
+    assert mail.images[0].format_label == "PNG"
     assert mail.attachments[0].url == att.url and mail.contact_name == "Anna Eilers"
 
 
