@@ -14,10 +14,8 @@ from decimal import Decimal
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from pressdesk.accounts.models import User
-from pressdesk.accounts.services import current_office, current_role
+from pressdesk.accounts.services import current_office
 from pressdesk.extensions import db
 from pressdesk.invitations import ical, listing, rsvp, services
 from pressdesk.invitations.forms import AppointmentForm, ReplyForm
@@ -28,6 +26,7 @@ from pressdesk.releases import services as releases
 from pressdesk.releases import workflow
 from pressdesk.releases.forms import ActionForm
 from pressdesk.releases.models import Release, ReleaseStatus
+from pressdesk.releases.views import _release_or_404, _user
 from pressdesk.security import public, stateless
 from pressdesk.text import BERLIN
 
@@ -43,20 +42,6 @@ def rsvp_url(a: PublicAppointment, answer: str) -> str:
 
     return external_url("invitations.reply", public_id=a.id, token=LINK_TOKEN_MARK,
                         antwort=answer)
-
-
-def _user() -> User:
-    user = current_user._get_current_object()
-    assert isinstance(user, User)
-    return user
-
-
-def _release_or_404(release_id: int) -> Release:
-    current_role()  # a member of the current office, else 403
-    release = releases.office_release(current_office(), release_id)
-    if release is None:
-        abort(404)
-    return release
 
 
 def _local(dt: datetime | None) -> str:
