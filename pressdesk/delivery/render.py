@@ -76,9 +76,13 @@ class ReleaseMail:
     # Every mail of one release names this in References (a follow-up also in In-Reply-To),
     # so mail clients thread a correction with the original; "" for a draft (no thread).
     thread_id: str = ""
+    # The office's logo in the head of the HTML part ("" for none), shown LOGO_HEIGHT high.
+    logo_url: str = ""
+    logo_width: int = 0  # at LOGO_HEIGHT
 
 
 THUMB_WIDTH = 160
+LOGO_HEIGHT = 48
 _CELL = "border:1px solid #8c959f;padding:5px 9px;vertical-align:top;"
 _CELL_STYLES = {"th": _CELL + "background:#eef1f5;font-weight:bold;", "td": _CELL}
 _TABLE_TAG = re.compile(r"<(table|th|td)(?: class=\"align-(left|right|center)\")?>")
@@ -140,7 +144,7 @@ def render_message(m: ReleaseMail, env: Environment) -> EmailMessage:
     ctx = {"m": m, "body_text": plain_text(m.body_markdown),
            "body_html": email_html(render_markdown(m.body_markdown)), "subject": subject_for(m),
            "german_datetime": german_datetime, "summary_html": summary_html(m.change_summary),
-           "thumb_width": THUMB_WIDTH, "thumb_height": thumb_height}
+           "thumb_width": THUMB_WIDTH, "thumb_height": thumb_height, "logo_height": LOGO_HEIGHT}
     text = env.get_template("email/release.txt").render(ctx)
     html = env.get_template("email/release.html").render(ctx)
 

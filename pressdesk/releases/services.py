@@ -11,6 +11,7 @@ from pressdesk.audit.services import record
 from pressdesk.config import settings
 from pressdesk.delivery.queue import Recipient
 from pressdesk.delivery.render import (
+    LOGO_HEIGHT,
     MailAttachment,
     MailImage,
     ReleaseMail,
@@ -158,6 +159,9 @@ def mail_from(p: PublicRelease, kind: str | None = None) -> ReleaseMail:
             for i in p.images
         ),
         thread_id="" if p.draft else f"<pm.{p.id}@{s.mail_domain}>",
+        logo_url=p.office.logo_url,
+        logo_width=(round(LOGO_HEIGHT * p.office.logo_width / p.office.logo_height)
+                    if p.office.logo_height else 0),
         attachments=tuple(
             MailAttachment(url=(external_url("release_files.outlet_attachment",
                                              token=sign_file_id(a.id), filename=a.filename)
