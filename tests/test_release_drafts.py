@@ -142,8 +142,25 @@ def _published_with_embargo(app, smtp):  # type: ignore[no-untyped-def]
     wait_for(lambda: sum(1 for r in sent_rows(version_id) if r.kind == "outlet")
              == 9 - (REFUSED in smtp.rcpt_replies), timeout=30)
     wait_for(lambda: len(smtp.messages) == 9 - (REFUSED in smtp.rcpt_replies), timeout=30)
+    threads = {email.message_from_bytes(m.data, policy=policy.default)["References"]
+               for m in smtp.messages}
+    assert len(threads) == 1 and None not in threads
+    originals.clear()
+    originals["thread"] = threads.pop()
     smtp.messages.clear()
     return publisher, rid, embargo, outlets
+
+
+originals: dict = {}  # "thread": the References of the release's mail as the outlets got it
+
+
+def _in_the_thread(notices: dict) -> None:  # type: ignore[type-arg]
+    """Each notice answers the release's mail (In-Reply-To), and names its thread (References),
+    as corrections do."""
+    for msg in notices.values():
+        assert msg["In-Reply-To"] == originals["thread"]
+        assert originals["thread"] in msg["References"].split()
+        assert msg["Message-ID"] != originals["thread"]
 
 
 def _notices(smtp, count: int) -> dict[str, email.message.EmailMessage]:
@@ -174,6 +191,7 @@ def test_the_sperrfrist_is_moved_after_sending_and_the_outlets_are_told(app, dem
     notices = _notices(smtp, 9)
     assert set(notices) == outlets
     assert all(str(n["Subject"]).startswith("SPERRFRIST GEÄNDERT:") for n in notices.values())
+    _in_the_thread(notices)
     text = _text(next(iter(notices.values())))
     assert german.replace(" ", ", ") in text or german[:10] in text
     assert actions_logged(rid)[-1] == "release.embargo_moved"
@@ -198,6 +216,7 @@ def test_the_sperrfrist_is_lifted_and_the_release_is_public_at_once(app, demo, s
     notices = _notices(smtp, 8)
     assert set(notices) == outlets - {REFUSED}
     assert all(str(n["Subject"]).startswith("SPERRFRIST AUFGEHOBEN:") for n in notices.values())
+    _in_the_thread(notices)
     assert "release.embargo_lifted" in actions_logged(rid)
     assert 'id="embargo-form"' not in publisher.get(f"/desk/releases/{rid}").get_data(as_text=True)
 
