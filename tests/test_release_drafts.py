@@ -14,7 +14,16 @@ from pressdesk.delivery.models import Delivery
 from pressdesk.extensions import db
 from pressdesk.releases.models import Release, ReleaseTemplate
 from pressdesk.text import BERLIN
-from tests.desk_helpers import actions_logged, berlin_input, default_lists, four_eyes, fresh, write
+from tests.conftest import wait_for
+from tests.desk_helpers import (
+    actions_logged,
+    berlin_input,
+    default_lists,
+    four_eyes,
+    fresh,
+    sent_rows,
+    write,
+)
 from tests.formats_support import PDF
 from tests.helpers import EDITOR, PUBLISHER, logged_in, post
 
@@ -114,27 +123,64 @@ def test_office_templates_and_the_built_in_ones_start_a_release(app, demo):
     assert db.session.get(ReleaseTemplate, row.id) is None
 
 
-def _published_with_embargo(app):  # type: ignore[no-untyped-def]
+REFUSED = "redaktion@borkum-aktuell.example"
+
+
+def _published_with_embargo(app, smtp):  # type: ignore[no-untyped-def]
+    """A release sent with a Sperrfrist, its mail delivered to the outlets (the notices go to
+    the outlets that got it, so the test waits until the worker has sent it)."""
     publisher = logged_in(app, PUBLISHER)
     rid = write(publisher)
     embargo = (utcnow() + timedelta(hours=2)).replace(second=0, microsecond=0)
     assert post(publisher, f"/desk/releases/{rid}/publish", {
         "lists": default_lists(), "when": "now", "embargo_until": berlin_input(embargo)}
     ).status_code == 302
-    return publisher, rid, embargo
+    version_id = fresh(rid).versions[0].id
+    outlets = {r.email for r in db.session.scalars(select(Delivery).where(
+        Delivery.version_id == version_id, Delivery.kind == "outlet"))}
+    assert len(outlets) == 9
+    wait_for(lambda: sum(1 for r in sent_rows(version_id) if r.kind == "outlet")
+             == 9 - (REFUSED in smtp.rcpt_replies), timeout=30)
+    wait_for(lambda: len(smtp.messages) == 9 - (REFUSED in smtp.rcpt_replies), timeout=30)
+    threads = {email.message_from_bytes(m.data, policy=policy.default)["References"]
+               for m in smtp.messages}
+    assert len(threads) == 1 and None not in threads
+    originals.clear()
+    originals["thread"] = threads.pop()
+    smtp.messages.clear()
+    return publisher, rid, embargo, outlets
 
 
-def _notices() -> list[tuple[str, str, str]]:
-    db.session.remove()
-    out = []
-    for row in db.session.scalars(select(Delivery).where(Delivery.kind == "service")):
-        msg = email.message_from_bytes(row.payload, policy=policy.default)
-        out.append((row.email, str(msg["Subject"]), msg.get_body(("plain",)).get_content()))
+originals: dict = {}  # "thread": the References of the release's mail as the outlets got it
+
+
+def _in_the_thread(notices: dict) -> None:  # type: ignore[type-arg]
+    """Each notice answers the release's mail (In-Reply-To), and names its thread (References),
+    as corrections do."""
+    for msg in notices.values():
+        assert msg["In-Reply-To"] == originals["thread"]
+        assert originals["thread"] in msg["References"].split()
+        assert msg["Message-ID"] != originals["thread"]
+
+
+def _notices(smtp, count: int) -> dict[str, email.message.EmailMessage]:
+    """The notice mails as the outlets received them, by recipient."""
+    wait_for(lambda: len(smtp.messages) >= count, timeout=30)
+    out = {}
+    for m in smtp.messages:
+        msg = email.message_from_bytes(m.data, policy=policy.default)
+        out[m.rcpt_tos[0]] = msg
+    assert len(out) == len(smtp.messages) == count
     return out
 
 
-def test_the_sperrfrist_is_moved_after_sending_and_the_outlets_are_told(app, demo):
-    publisher, rid, embargo = _published_with_embargo(app)
+def _text(msg) -> str:  # type: ignore[no-untyped-def]
+    return msg.get_body(("plain",)).get_content()
+
+
+def test_the_sperrfrist_is_moved_after_sending_and_the_outlets_are_told(app, demo, smtp,
+                                                                         celery_worker):
+    publisher, rid, embargo, outlets = _published_with_embargo(app, smtp)
     assert 'id="embargo-form"' in publisher.get(f"/desk/releases/{rid}").get_data(as_text=True)
     later = embargo + timedelta(days=1)
     german = later.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M")
@@ -142,20 +188,23 @@ def test_the_sperrfrist_is_moved_after_sending_and_the_outlets_are_told(app, dem
                 page=f"/desk/releases/{rid}")
     assert resp.status_code == 302, resp.get_data(as_text=True)
     assert fresh(rid).embargo_until == later and fresh(rid).went_public_at is None
-    notices = _notices()
-    outlets = {r.email for r in db.session.scalars(select(Delivery).where(
-        Delivery.kind == "outlet"))}
-    assert {n[0] for n in notices} == outlets and len(outlets) == 9
-    assert all(n[1].startswith("SPERRFRIST GEÄNDERT:") for n in notices)
-    assert german.replace(" ", ", ") in notices[0][2] or german[:10] in notices[0][2]
+    notices = _notices(smtp, 9)
+    assert set(notices) == outlets
+    assert all(str(n["Subject"]).startswith("SPERRFRIST GEÄNDERT:") for n in notices.values())
+    _in_the_thread(notices)
+    text = _text(next(iter(notices.values())))
+    assert german.replace(" ", ", ") in text or german[:10] in text
     assert actions_logged(rid)[-1] == "release.embargo_moved"
     past = post(publisher, f"/desk/releases/{rid}/embargo",
                 {"embargo_until": "01.01.2020 10:00"}, page=f"/desk/releases/{rid}")
     assert past.status_code == 400 and "in der Zukunft" in past.get_data(as_text=True)
 
 
-def test_the_sperrfrist_is_lifted_and_the_release_is_public_at_once(app, demo):
-    publisher, rid, _embargo = _published_with_embargo(app)
+def test_the_sperrfrist_is_lifted_and_the_release_is_public_at_once(app, demo, smtp,
+                                                                    celery_worker):
+    # one outlet refused the release (550): it never got it, so it gets no notice either
+    smtp.rcpt_replies[REFUSED] = "550 5.1.1 unknown user"
+    publisher, rid, _embargo, outlets = _published_with_embargo(app, smtp)
     release = fresh(rid)
     permalink = f"/presse/landkreis-leer/{release.year}/{release.number}-{release.slug}"
     assert app.test_client().get(permalink).status_code == 404
@@ -164,8 +213,10 @@ def test_the_sperrfrist_is_lifted_and_the_release_is_public_at_once(app, demo):
     assert resp.status_code == 302
     assert fresh(rid).went_public_at is not None
     assert app.test_client().get(permalink).status_code == 200
-    assert all(n[1].startswith("SPERRFRIST AUFGEHOBEN:") for n in _notices())
-    assert len(_notices()) == 9
+    notices = _notices(smtp, 8)
+    assert set(notices) == outlets - {REFUSED}
+    assert all(str(n["Subject"]).startswith("SPERRFRIST AUFGEHOBEN:") for n in notices.values())
+    _in_the_thread(notices)
     assert "release.embargo_lifted" in actions_logged(rid)
     assert 'id="embargo-form"' not in publisher.get(f"/desk/releases/{rid}").get_data(as_text=True)
 

@@ -137,6 +137,17 @@ def header_text(text: str) -> str:
     return Header(text, "utf-8").encode(maxlinelen=0)
 
 
+def thread(msg: EmailMessage, thread_id: str, follow_up: bool) -> None:
+    """Put ``msg`` in its release's thread: every mail of a release names the thread id in
+    ``References``, a follow-up (correction, withdrawal, a Sperrfrist notice) also in
+    ``In-Reply-To``, so mail clients show it with the original. Nothing for ``""``."""
+    if not thread_id:
+        return
+    msg["References"] = thread_id
+    if follow_up:
+        msg["In-Reply-To"] = thread_id
+
+
 def render_message(m: ReleaseMail, env: Environment) -> EmailMessage:
     """The shared message: no ``To``, no ``Message-ID`` (added per recipient)."""
     from pressdesk.releases.markup import plain_text, render_markdown
@@ -156,10 +167,7 @@ def render_message(m: ReleaseMail, env: Environment) -> EmailMessage:
     msg["Date"] = format_datetime(m.date)
     msg["List-Id"] = f"{display_name(m.office_name)} <{m.list_id}>"
     msg["X-Pressdesk-Release"] = m.reference or "draft"
-    if m.thread_id:
-        msg["References"] = m.thread_id
-        if m.kind != "publish":
-            msg["In-Reply-To"] = m.thread_id
+    thread(msg, m.thread_id, follow_up=m.kind != "publish")
     # Normalise line ends: the SMTP policy writes CRLF, templates may hold bare LF.
     msg.set_content(text.replace("\r\n", "\n"), subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(html.replace("\r\n", "\n"), subtype="html", charset="utf-8",

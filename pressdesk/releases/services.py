@@ -132,6 +132,11 @@ def draft_mail(release: Release, desk_files: bool = False) -> ReleaseMail:
     return mail_from(present_draft(release, desk_files=desk_files))
 
 
+def thread_id(public_id: str) -> str:
+    """The Message-ID-like id every mail of one release names (``delivery.render.thread``)."""
+    return f"<pm.{public_id}@{settings().mail_domain}>"
+
+
 def mail_from(p: PublicRelease, kind: str | None = None) -> ReleaseMail:
     s = settings()
     # While the Sperrfrist runs the public file routes answer 404: outlets get signed links.
@@ -158,7 +163,7 @@ def mail_from(p: PublicRelease, kind: str | None = None) -> ReleaseMail:
                       width=i.width, height=i.height, format_label=i.format_label)
             for i in p.images
         ),
-        thread_id="" if p.draft else f"<pm.{p.id}@{s.mail_domain}>",
+        thread_id="" if p.draft else thread_id(p.id),
         logo_url=p.office.logo_url,
         logo_width=(round(LOGO_HEIGHT * p.office.logo_width / p.office.logo_height)
                     if p.office.logo_height else 0),
