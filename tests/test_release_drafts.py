@@ -25,7 +25,7 @@ from tests.desk_helpers import (
     write,
 )
 from tests.formats_support import PDF
-from tests.helpers import EDITOR, PUBLISHER, logged_in, post
+from tests.helpers import ADMIN, EDITOR, PUBLISHER, logged_in, post
 
 
 def _upload_image(client, rid: int) -> None:  # type: ignore[no-untyped-def]
@@ -121,6 +121,77 @@ def test_office_templates_and_the_built_in_ones_start_a_release(app, demo):
     post(editor, f"/desk/vorlagen/{row.id}/delete", page="/desk/vorlagen/")
     db.session.remove()
     assert db.session.get(ReleaseTemplate, row.id) is None
+
+
+def _office_template(name: str = "Sprechstunde") -> ReleaseTemplate:
+    from tests.helpers import office
+
+    row = ReleaseTemplate(office_id=office("landkreis-leer").id, name=name,
+                          headline="Sprechstunde des Landrats", subline="", lead="Vorspann",
+                          body="Jeden **Dienstag**.")
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def _template_audit(template_id: int) -> list[tuple[str, str]]:
+    from pressdesk.audit.models import AuditEntry
+
+    db.session.remove()
+    return [(e.action, e.detail) for e in db.session.scalars(
+        select(AuditEntry).where(AuditEntry.target_type == "template",
+                                 AuditEntry.target_id == template_id).order_by(AuditEntry.id))]
+
+
+def test_an_office_template_is_edited_checked_and_audited(app, demo):
+    row = _office_template()
+    _office_template("Baustelle")
+    tid = row.id
+    editor = logged_in(app, EDITOR)
+    listing = editor.get("/desk/vorlagen/").get_data(as_text=True)
+    assert f'href="/desk/vorlagen/{tid}/edit"' in listing
+    page = editor.get(f"/desk/vorlagen/{tid}/edit")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'value="Sprechstunde des Landrats"' in html and "Jeden **Dienstag**." in html
+    edit = f"/desk/vorlagen/{tid}/edit"
+    data = {"name": "Bürgersprechstunde", "headline": "Sprechstunde der Landrätin",
+            "subline": "im Kreishaus", "lead": "Vorspann", "body": "Jeden **Mittwoch**."}
+    # without the CSRF token nothing changes
+    assert editor.post(edit, data=data).status_code == 400
+    resp = post(editor, edit, data, page=edit)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"#vorlage-{tid}")
+    db.session.remove()
+    saved = db.session.get(ReleaseTemplate, tid)
+    assert (saved.name, saved.headline, saved.subline, saved.body) == (
+        "Bürgersprechstunde", "Sprechstunde der Landrätin", "im Kreishaus", "Jeden **Mittwoch**.")
+    filled = editor.get(f"/desk/releases/new?vorlage={tid}").get_data(as_text=True)
+    assert "Sprechstunde der Landrätin" in filled and "Jeden **Mittwoch**." in filled
+    [(action, detail)] = _template_audit(tid)
+    assert action == "template.updated"
+    assert detail.startswith("Sprechstunde → Bürgersprechstunde:") and "Überschrift" in detail
+    assert "Vorspann" not in detail  # unchanged fields are not named
+    log = logged_in(app, ADMIN).get("/desk/audit/").get_data(as_text=True)
+    assert "Vorlage geändert" in log and "template.updated" not in log
+    # the same form again changes nothing and writes nothing
+    post(editor, edit, data, page=edit)
+    assert len(_template_audit(tid)) == 1
+    # checked as a release's text: no line break in a one-line field, a name not taken
+    broken = post(editor, edit, {**data, "headline": "Zwei\nZeilen"}, page=edit)
+    assert broken.status_code == 400 and "Zeilenumbruch" in broken.get_data(as_text=True)
+    taken = post(editor, edit, {**data, "name": "Baustelle"}, page=edit)
+    assert taken.status_code == 400 and "gibt es schon" in taken.get_data(as_text=True)
+    builtin = post(editor, edit, {**data, "name": "Verkehrsmeldung"}, page=edit)
+    assert builtin.status_code == 400
+    db.session.remove()
+    assert db.session.get(ReleaseTemplate, tid).name == "Bürgersprechstunde"
+    # another office's member finds no such template, and cannot change it
+    other = logged_in(app, "redaktion.lingen@pressdesk.example")
+    assert other.get(edit).status_code == 404
+    assert post(other, edit, {**data, "name": "Übernommen"}).status_code == 404
+    db.session.remove()
+    assert db.session.get(ReleaseTemplate, tid).name == "Bürgersprechstunde"
+    assert len(_template_audit(tid)) == 1
 
 
 REFUSED = "redaktion@borkum-aktuell.example"

@@ -49,6 +49,7 @@ from pressdesk.releases.forms import (
     PublishForm,
     ReleaseForm,
     ReturnForm,
+    TemplateEditForm,
     TemplateForm,
     WithdrawForm,
 )
@@ -59,7 +60,6 @@ from pressdesk.releases.models import (
     ReleaseAttachment,
     ReleaseImage,
     ReleaseStatus,
-    ReleaseTemplate,
     Topic,
 )
 from pressdesk.releases.presenter import present_draft
@@ -622,14 +622,35 @@ def template_list() -> ResponseReturnValue:
                            rows=templates.office_rows(office), form=ActionForm())
 
 
+@bp.route("/vorlagen/<int:template_id>/edit", methods=["GET", "POST"])
+def edit_template(template_id: int) -> ResponseReturnValue:
+    """Name and text of one of the office's own templates (built-in ones are not edited)."""
+    office = current_office()
+    current_role()
+    row = templates.office_row(office, template_id) or abort(404)
+    form = TemplateEditForm(obj=row)
+    if form.validate_on_submit():
+        try:
+            changed = templates.update(office, _user(), row, form.name.data or "",
+                                       {k: getattr(form, k).data or ""
+                                        for k in templates.TEXT_FIELDS})
+        except services.ReleaseError as exc:
+            _refused(exc)
+        else:
+            flash(_("Vorlage „%(name)s“ gespeichert.", name=row.name) if changed
+                  else _("Nichts geändert."), "success" if changed else "info")
+            return redirect(url_for(".template_list", _anchor=f"vorlage-{row.id}"))
+    return render_template("desk/template_edit.html", office=office, row=row, form=form), \
+        400 if form.is_submitted() else 200
+
+
 @bp.route("/vorlagen/<int:template_id>/delete", methods=["POST"])
 def delete_template(template_id: int) -> ResponseReturnValue:
     office = current_office()
     current_role()
     if not ActionForm().validate_on_submit():
         abort(400)
-    row = db.session.scalar(select(ReleaseTemplate).where(ReleaseTemplate.office_id == office.id,
-                                                          ReleaseTemplate.id == template_id))
+    row = templates.office_row(office, template_id)
     if row is None:
         abort(404)
     name = row.name
