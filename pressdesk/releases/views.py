@@ -202,35 +202,36 @@ def new() -> ResponseReturnValue:
             for key in ("headline", "subline", "lead", "body"):
                 getattr(form, key).data = getattr(chosen, key)
     if form.validate_on_submit():
-        # Photos may come with the first save (several at once, the same texts for each).
-        photos = [f for f in request.files.getlist("images") if f.filename]
-        notes: list[str] = []
+        # Photos and documents may come with the first save (several at once, dropped or
+        # chosen; the same photo texts for each photo).
+        files = [f for f in request.files.getlist("files") if f.filename]
         try:
             release = services.create_release(office, _user(), _form_data(form))
             workflow.set_vocabulary(release, form.topics.data or [], form.regions.data or [])
-            for photo in photos:
-                _img, warning = images.add_image(
-                    release, photo.filename or "", photo.read(),
-                    request.form.get("image_caption", ""), request.form.get("image_credit", ""),
-                    request.form.get("image_alt", ""), images.DEFAULT_RIGHTS)
-                if warning:
-                    notes.append(f"{photo.filename}: {warning}")
-        except (services.ReleaseError, images.ImageError) as exc:
+            added = attachments.add_files(
+                release, [(f.filename or "", f.read()) for f in files],
+                request.form.get("image_caption", ""), request.form.get("image_credit", ""),
+                request.form.get("image_alt", ""), images.DEFAULT_RIGHTS)
+        except (services.ReleaseError, images.ImageError, attachments.AttachmentError) as exc:
             _refused(exc)
-            if photos:
-                flash(_("Nichts wurde gespeichert. Ihr Text steht noch da; bitte die Bilder "
+            if files:
+                flash(_("Nichts wurde gespeichert. Ihr Text steht noch da; bitte die Dateien "
                         "erneut auswählen."), "info")
         else:
             flash(_("Entwurf gespeichert."), "success")
-            if photos:
+            if added.images:
                 flash(ngettext("%(num)d Bild gespeichert.", "%(num)d Bilder gespeichert.",
-                               len(photos)), "success")
-            for note in notes:
+                               added.images), "success")
+            if added.attachments:
+                flash(ngettext("%(num)d Anhang gespeichert.", "%(num)d Anhänge gespeichert.",
+                               added.attachments), "success")
+            for note in added.notes:
                 flash(note, "info")
             return redirect(url_for(".show", release_id=release.id))
     return render_template("desk/edit.html", form=form, release=None, office=office,
                            correction=False, today=german_date(utcnow()),
-                           templates=templates.available(office), chosen=chosen), \
+                           templates=templates.available(office), chosen=chosen,
+                           max_attachment_mb=settings().max_attachment_mb), \
         400 if form.is_submitted() else 200
 
 
@@ -735,7 +736,13 @@ def _store_image(release: Release, filename: str, data: bytes, form: ImageForm) 
 
 
 def _store_attachment(release: Release, filename: str, data: bytes, _form: Any) -> list[str]:
-    attachments.add_attachment(release, filename, data)
+    """One or several documents at once."""
+    files = [f for f in request.files.getlist("file") if f.filename]
+    for f in files:
+        f.stream.seek(0)  # the one upload path read the first file already
+    for name, content in ([(f.filename or "", f.read()) for f in files] if files
+                          else [(filename, data)]):
+        attachments.add_attachment(release, name, content)
     return []
 
 
