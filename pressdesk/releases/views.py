@@ -307,9 +307,13 @@ def _render_show(release: Release, status: int = 200, **forms: Any) -> tuple[str
                                  AuditEntry.target_id == release.id)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(50)).all()
     names = _names({release.created_by_id, release.submitted_by_id, release.approved_by_id})
+    actions = workflow.allowed(release, _user())
+    from pressdesk.media.services import unlisted_count  # media imports the release models
+
     return render_template(
         "desk/show.html", release=release, office=office, body_html=render_markdown(release.body),
-        actions=workflow.allowed(release, _user()), counts=counts, history=history, names=names,
+        actions=actions, counts=counts, history=history, names=names,
+        unlisted=unlisted_count(office.id) if "publish" in actions else 0,
         publish_form=publish_form, action_form=ActionForm(),
         withdraw_form=forms.get("withdraw_form") or WithdrawForm(),
         template_form=forms.get("template_form") or TemplateForm(),
