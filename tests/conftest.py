@@ -98,10 +98,14 @@ def smtp_server() -> Iterator[tuple[Controller, SMTPHandler]]:
 
 
 @pytest.fixture
-def smtp(smtp_server: tuple[Controller, SMTPHandler]) -> SMTPHandler:
+def smtp(smtp_server: tuple[Controller, SMTPHandler]) -> Iterator[SMTPHandler]:
+    """The session's SMTP server, reset before and after the test: a refusal a test sets up
+    (``rcpt_replies``, ``data_reply``) must not reach the next test, whose mail the session's
+    worker may send through the same server whether or not that test asks for ``smtp``."""
     _controller, handler = smtp_server
     handler.reset()
-    return handler
+    yield handler
+    handler.reset()
 
 
 # --- App and database --------------------------------------------------------------------------

@@ -132,9 +132,16 @@ def _desk_pages(demo) -> dict[str, str]:
     from tests.helpers import draft
 
     unsent = draft()
+    from pressdesk.releases.models import ReleaseTemplate
+
+    template = ReleaseTemplate(office_id=leer.office_id, name="Sprechstunde der Landrätin im "
+                               "Kreishaus Leer, jeden ersten Dienstag im Monat",
+                               headline="Sprechstunde", body="| Tag | Ort |\n| --- | --- |")
+    db.session.add(template)
     db.session.commit()
     return {
         "templates": "/desk/vorlagen/", "new-from-template": "/desk/releases/new?vorlage=b-verkehr",
+        "template-edit": f"/desk/vorlagen/{template.id}/edit",
         "confirm-delete": f"/desk/releases/{unsent.id}/delete",
         "draft": f"/desk/releases/{unsent.id}",
         "list": "/desk/", "new": "/desk/releases/new", "edit": f"/desk/releases/{rid}/edit",

@@ -19,10 +19,10 @@ from tests.test_browser_desk import _axe_clean
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("no_wakeups")]
 
-DROP = """([name, b64]) => {
+DROP = """([name, b64, type]) => {
   const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
   const dt = new DataTransfer();
-  dt.items.add(new File([bytes], name, {type: 'image/jpeg'}));
+  dt.items.add(new File([bytes], name, {type: type || 'image/jpeg'}));
   return dt;
 }"""
 
@@ -85,10 +85,10 @@ def test_write_attach_a_photo_publish_in_five_clicks(app, demo, live_server):
         page.fill("#lead", "Ab Montag gilt eine Umleitung.")
         page.fill("#body", "Die Arbeiten dauern **drei Wochen**.")
         data = page.evaluate_handle(DROP, ["bruecke.jpg", photo])
-        page.dispatch_event(".drop-zone[data-drop-for=new-image-files]", "drop",
+        page.dispatch_event(".drop-zone[data-drop-for=new-file-input]", "drop",
                             {"dataTransfer": data})
         clicks += 1
-        assert page.evaluate("document.querySelector('#new-image-files').files.length") == 1
+        assert page.evaluate("document.querySelector('#new-file-input').files.length") == 1
         page.fill("#image_alt", "Die Brücke über die Ems bei Boen")
         page.click("button[type=submit].primary")
         clicks += 1
@@ -104,6 +104,50 @@ def test_write_attach_a_photo_publish_in_five_clicks(app, demo, live_server):
     release = db.session.scalar(select(Release))
     assert release.status == "published" and [i.alt for i in release.images] == [
         "Die Brücke über die Ems bei Boen"]
+
+
+def test_a_photo_and_a_pdf_dropped_before_the_first_save_are_on_the_saved_release(
+        app, demo, live_server):
+    """Two drops onto the new form (a photo, then a PDF) add up; both are listed before saving
+    and are on the release after the first save."""
+    from tests.formats_support import PDF
+
+    photo = base64.b64encode(placeholder_jpeg("Brücke")).decode()
+    pdf = base64.b64encode(PDF).decode()
+    for width in (1280, 390):
+        with browser_page(width, 844) as page:
+            browser_login(page, live_server, PUBLISHER)
+            page.goto(f"{live_server}/desk/releases/new")
+            page.fill("#headline", f"Brücke bei Boen wird saniert ({width})")
+            zone = ".drop-zone[data-drop-for=new-file-input]"
+            page.dispatch_event(zone, "drop", {"dataTransfer": page.evaluate_handle(
+                DROP, ["bruecke.jpg", photo, "image/jpeg"])})
+            page.dispatch_event(zone, "drop", {"dataTransfer": page.evaluate_handle(
+                DROP, ["Umleitungsplan.pdf", pdf, "application/pdf"])})
+            # a file the input does not take is left out (the server would refuse it anyway)
+            page.dispatch_event(zone, "drop", {"dataTransfer": page.evaluate_handle(
+                DROP, ["notiz.txt", pdf, "text/plain"])})
+            chosen = page.locator("[data-chosen-for=new-file-input] li")
+            expect(chosen).to_have_text(["bruecke.jpg", "Umleitungsplan.pdf"])
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            if width == 390:
+                _axe_clean(page, "new release form with chosen files")
+            page.fill("#image_alt", "Die Brücke über die Ems bei Boen")
+            page.click("button[type=submit].primary")
+            expect(page.locator(".flash-success").last).to_contain_text("1 Anhang gespeichert")
+            expect(page.locator(".flash-success")).to_contain_text(["Entwurf gespeichert",
+                                                                    "1 Bild gespeichert",
+                                                                    "1 Anhang gespeichert"])
+            expect(page.locator("#anhaenge .att-row a")).to_have_text("Umleitungsplan.pdf")
+            expect(page.locator(".lead-tag")).to_have_text("Titelbild")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+    db.session.remove()
+    for release in db.session.scalars(select(Release)):
+        assert [i.filename for i in release.images] == ["bruecke.jpg"]
+        assert [(a.filename, a.size_bytes) for a in release.attachments] == [
+            ("Umleitungsplan.pdf", len(PDF))]
+        assert [i.alt for i in release.images] == ["Die Brücke über die Ems bei Boen"]
+    assert len(db.session.scalars(select(Release)).all()) == 2
 
 
 def test_photos_are_reordered_and_captioned_after_the_upload(app, demo, live_server):

@@ -107,6 +107,13 @@ def page_set(app, demo):
     grab(reader, "set_password",
          f"/passwort/neu/{password_link_token(tokens.PASSWORD_RESET, find_user(EDITOR))}")
 
+    from pressdesk.releases.models import ReleaseTemplate
+
+    template = ReleaseTemplate(office_id=leer.office_id, name="Sprechstunde",
+                               headline="Sprechstunde des Landrats", body="Jeden **Dienstag**.")
+    db.session.add(template)
+    db.session.commit()
+    template_id = template.id
     editor = logged_in(app, EDITOR)
     for name, path in {
         "desk": "/desk/", "desk_new": "/desk/releases/new",
@@ -118,8 +125,13 @@ def page_set(app, demo):
         "desk_suppressions": "/desk/suppressions", "account": "/desk/account/",
         "two_factor": "/desk/account/zweiter-faktor", "desk_templates": "/desk/vorlagen/",
         "desk_new_from_template": "/desk/releases/new?vorlage=b-pressetermin",
+        "desk_template_edit": f"/desk/vorlagen/{template_id}/edit",
     }.items():
         grab(editor, name, path)
+    edit = f"/desk/vorlagen/{template_id}/edit"
+    refused = post(editor, edit, {"name": "", "headline": "Sprechstunde"}, page=edit)
+    assert refused.status_code == 400, refused.status_code
+    pages["desk_template_edit_errors"] = refused.get_data(as_text=True)
     grab(editor, "error_403", "/desk/members/", 403)
     invalid = post(editor, "/desk/releases/new", {"headline": "", "lead": ""})
     assert invalid.status_code in (200, 400, 422), invalid.status_code

@@ -14,9 +14,18 @@ from pressdesk.delivery.models import Delivery
 from pressdesk.extensions import db
 from pressdesk.releases.models import Release, ReleaseTemplate
 from pressdesk.text import BERLIN
-from tests.desk_helpers import actions_logged, berlin_input, default_lists, four_eyes, fresh, write
+from tests.conftest import wait_for
+from tests.desk_helpers import (
+    actions_logged,
+    berlin_input,
+    default_lists,
+    four_eyes,
+    fresh,
+    sent_rows,
+    write,
+)
 from tests.formats_support import PDF
-from tests.helpers import EDITOR, PUBLISHER, logged_in, post
+from tests.helpers import ADMIN, EDITOR, PUBLISHER, logged_in, post
 
 
 def _upload_image(client, rid: int) -> None:  # type: ignore[no-untyped-def]
@@ -114,27 +123,135 @@ def test_office_templates_and_the_built_in_ones_start_a_release(app, demo):
     assert db.session.get(ReleaseTemplate, row.id) is None
 
 
-def _published_with_embargo(app):  # type: ignore[no-untyped-def]
+def _office_template(name: str = "Sprechstunde") -> ReleaseTemplate:
+    from tests.helpers import office
+
+    row = ReleaseTemplate(office_id=office("landkreis-leer").id, name=name,
+                          headline="Sprechstunde des Landrats", subline="", lead="Vorspann",
+                          body="Jeden **Dienstag**.")
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def _template_audit(template_id: int) -> list[tuple[str, str]]:
+    from pressdesk.audit.models import AuditEntry
+
+    db.session.remove()
+    return [(e.action, e.detail) for e in db.session.scalars(
+        select(AuditEntry).where(AuditEntry.target_type == "template",
+                                 AuditEntry.target_id == template_id).order_by(AuditEntry.id))]
+
+
+def test_an_office_template_is_edited_checked_and_audited(app, demo):
+    row = _office_template()
+    _office_template("Baustelle")
+    tid = row.id
+    editor = logged_in(app, EDITOR)
+    listing = editor.get("/desk/vorlagen/").get_data(as_text=True)
+    assert f'href="/desk/vorlagen/{tid}/edit"' in listing
+    page = editor.get(f"/desk/vorlagen/{tid}/edit")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'value="Sprechstunde des Landrats"' in html and "Jeden **Dienstag**." in html
+    edit = f"/desk/vorlagen/{tid}/edit"
+    data = {"name": "Bürgersprechstunde", "headline": "Sprechstunde der Landrätin",
+            "subline": "im Kreishaus", "lead": "Vorspann", "body": "Jeden **Mittwoch**."}
+    # without the CSRF token nothing changes
+    assert editor.post(edit, data=data).status_code == 400
+    resp = post(editor, edit, data, page=edit)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"#vorlage-{tid}")
+    db.session.remove()
+    saved = db.session.get(ReleaseTemplate, tid)
+    assert (saved.name, saved.headline, saved.subline, saved.body) == (
+        "Bürgersprechstunde", "Sprechstunde der Landrätin", "im Kreishaus", "Jeden **Mittwoch**.")
+    filled = editor.get(f"/desk/releases/new?vorlage={tid}").get_data(as_text=True)
+    assert "Sprechstunde der Landrätin" in filled and "Jeden **Mittwoch**." in filled
+    [(action, detail)] = _template_audit(tid)
+    assert action == "template.updated"
+    assert detail.startswith("Sprechstunde → Bürgersprechstunde:") and "Überschrift" in detail
+    assert "Vorspann" not in detail  # unchanged fields are not named
+    log = logged_in(app, ADMIN).get("/desk/audit/").get_data(as_text=True)
+    assert "Vorlage geändert" in log and "template.updated" not in log
+    # the same form again changes nothing and writes nothing
+    post(editor, edit, data, page=edit)
+    assert len(_template_audit(tid)) == 1
+    # checked as a release's text: no line break in a one-line field, a name not taken
+    broken = post(editor, edit, {**data, "headline": "Zwei\nZeilen"}, page=edit)
+    assert broken.status_code == 400 and "Zeilenumbruch" in broken.get_data(as_text=True)
+    taken = post(editor, edit, {**data, "name": "Baustelle"}, page=edit)
+    assert taken.status_code == 400 and "gibt es schon" in taken.get_data(as_text=True)
+    builtin = post(editor, edit, {**data, "name": "Verkehrsmeldung"}, page=edit)
+    assert builtin.status_code == 400
+    db.session.remove()
+    assert db.session.get(ReleaseTemplate, tid).name == "Bürgersprechstunde"
+    # another office's member finds no such template, and cannot change it
+    other = logged_in(app, "redaktion.lingen@pressdesk.example")
+    assert other.get(edit).status_code == 404
+    assert post(other, edit, {**data, "name": "Übernommen"}).status_code == 404
+    db.session.remove()
+    assert db.session.get(ReleaseTemplate, tid).name == "Bürgersprechstunde"
+    assert len(_template_audit(tid)) == 1
+
+
+REFUSED = "redaktion@borkum-aktuell.example"
+
+
+def _published_with_embargo(app, smtp):  # type: ignore[no-untyped-def]
+    """A release sent with a Sperrfrist, its mail delivered to the outlets (the notices go to
+    the outlets that got it, so the test waits until the worker has sent it)."""
     publisher = logged_in(app, PUBLISHER)
     rid = write(publisher)
     embargo = (utcnow() + timedelta(hours=2)).replace(second=0, microsecond=0)
     assert post(publisher, f"/desk/releases/{rid}/publish", {
         "lists": default_lists(), "when": "now", "embargo_until": berlin_input(embargo)}
     ).status_code == 302
-    return publisher, rid, embargo
+    version_id = fresh(rid).versions[0].id
+    outlets = {r.email for r in db.session.scalars(select(Delivery).where(
+        Delivery.version_id == version_id, Delivery.kind == "outlet"))}
+    assert len(outlets) == 9
+    wait_for(lambda: sum(1 for r in sent_rows(version_id) if r.kind == "outlet")
+             == 9 - (REFUSED in smtp.rcpt_replies), timeout=30)
+    wait_for(lambda: len(smtp.messages) == 9 - (REFUSED in smtp.rcpt_replies), timeout=30)
+    threads = {email.message_from_bytes(m.data, policy=policy.default)["References"]
+               for m in smtp.messages}
+    assert len(threads) == 1 and None not in threads
+    originals.clear()
+    originals["thread"] = threads.pop()
+    smtp.messages.clear()
+    return publisher, rid, embargo, outlets
 
 
-def _notices() -> list[tuple[str, str, str]]:
-    db.session.remove()
-    out = []
-    for row in db.session.scalars(select(Delivery).where(Delivery.kind == "service")):
-        msg = email.message_from_bytes(row.payload, policy=policy.default)
-        out.append((row.email, str(msg["Subject"]), msg.get_body(("plain",)).get_content()))
+originals: dict = {}  # "thread": the References of the release's mail as the outlets got it
+
+
+def _in_the_thread(notices: dict) -> None:  # type: ignore[type-arg]
+    """Each notice answers the release's mail (In-Reply-To), and names its thread (References),
+    as corrections do."""
+    for msg in notices.values():
+        assert msg["In-Reply-To"] == originals["thread"]
+        assert originals["thread"] in msg["References"].split()
+        assert msg["Message-ID"] != originals["thread"]
+
+
+def _notices(smtp, count: int) -> dict[str, email.message.EmailMessage]:
+    """The notice mails as the outlets received them, by recipient."""
+    wait_for(lambda: len(smtp.messages) >= count, timeout=30)
+    out = {}
+    for m in smtp.messages:
+        msg = email.message_from_bytes(m.data, policy=policy.default)
+        out[m.rcpt_tos[0]] = msg
+    assert len(out) == len(smtp.messages) == count
     return out
 
 
-def test_the_sperrfrist_is_moved_after_sending_and_the_outlets_are_told(app, demo):
-    publisher, rid, embargo = _published_with_embargo(app)
+def _text(msg) -> str:  # type: ignore[no-untyped-def]
+    return msg.get_body(("plain",)).get_content()
+
+
+def test_the_sperrfrist_is_moved_after_sending_and_the_outlets_are_told(app, demo, smtp,
+                                                                         celery_worker):
+    publisher, rid, embargo, outlets = _published_with_embargo(app, smtp)
     assert 'id="embargo-form"' in publisher.get(f"/desk/releases/{rid}").get_data(as_text=True)
     later = embargo + timedelta(days=1)
     german = later.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M")
@@ -142,20 +259,23 @@ def test_the_sperrfrist_is_moved_after_sending_and_the_outlets_are_told(app, dem
                 page=f"/desk/releases/{rid}")
     assert resp.status_code == 302, resp.get_data(as_text=True)
     assert fresh(rid).embargo_until == later and fresh(rid).went_public_at is None
-    notices = _notices()
-    outlets = {r.email for r in db.session.scalars(select(Delivery).where(
-        Delivery.kind == "outlet"))}
-    assert {n[0] for n in notices} == outlets and len(outlets) == 9
-    assert all(n[1].startswith("SPERRFRIST GEÄNDERT:") for n in notices)
-    assert german.replace(" ", ", ") in notices[0][2] or german[:10] in notices[0][2]
+    notices = _notices(smtp, 9)
+    assert set(notices) == outlets
+    assert all(str(n["Subject"]).startswith("SPERRFRIST GEÄNDERT:") for n in notices.values())
+    _in_the_thread(notices)
+    text = _text(next(iter(notices.values())))
+    assert german.replace(" ", ", ") in text or german[:10] in text
     assert actions_logged(rid)[-1] == "release.embargo_moved"
     past = post(publisher, f"/desk/releases/{rid}/embargo",
                 {"embargo_until": "01.01.2020 10:00"}, page=f"/desk/releases/{rid}")
     assert past.status_code == 400 and "in der Zukunft" in past.get_data(as_text=True)
 
 
-def test_the_sperrfrist_is_lifted_and_the_release_is_public_at_once(app, demo):
-    publisher, rid, _embargo = _published_with_embargo(app)
+def test_the_sperrfrist_is_lifted_and_the_release_is_public_at_once(app, demo, smtp,
+                                                                    celery_worker):
+    # one outlet refused the release (550): it never got it, so it gets no notice either
+    smtp.rcpt_replies[REFUSED] = "550 5.1.1 unknown user"
+    publisher, rid, _embargo, outlets = _published_with_embargo(app, smtp)
     release = fresh(rid)
     permalink = f"/presse/landkreis-leer/{release.year}/{release.number}-{release.slug}"
     assert app.test_client().get(permalink).status_code == 404
@@ -164,8 +284,10 @@ def test_the_sperrfrist_is_lifted_and_the_release_is_public_at_once(app, demo):
     assert resp.status_code == 302
     assert fresh(rid).went_public_at is not None
     assert app.test_client().get(permalink).status_code == 200
-    assert all(n[1].startswith("SPERRFRIST AUFGEHOBEN:") for n in _notices())
-    assert len(_notices()) == 9
+    notices = _notices(smtp, 8)
+    assert set(notices) == outlets - {REFUSED}
+    assert all(str(n["Subject"]).startswith("SPERRFRIST AUFGEHOBEN:") for n in notices.values())
+    _in_the_thread(notices)
     assert "release.embargo_lifted" in actions_logged(rid)
     assert 'id="embargo-form"' not in publisher.get(f"/desk/releases/{rid}").get_data(as_text=True)
 

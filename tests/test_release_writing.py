@@ -10,6 +10,7 @@ from pressdesk.extensions import db
 from pressdesk.releases.images import placeholder_jpeg
 from pressdesk.releases.markup import render_markdown
 from tests.desk_helpers import actions_logged, fresh, write
+from tests.formats_support import PDF
 from tests.helpers import EDITOR, LINGEN_EDITOR, csrf_token, logged_in, post, token_of
 
 BODY = "Eine **Umleitung**\n\n| Ort | km |\n| --- | ---: |\n| Boen | 4 |\n\n<script>x()</script>"
@@ -39,12 +40,14 @@ def test_the_form_carries_the_editor_hooks(app, demo):
     assert "&#34;bold&#34;: &#34;Fett&#34;" in labels or "&#34;bold&#34;:&#34;Fett&#34;" in labels
 
 
-def _new_with_photos(client, photos, alt="Die Brücke bei Boen"):  # type: ignore[no-untyped-def]
+def _new_with_photos(client, photos, alt="Die Brücke bei Boen",  # type: ignore[no-untyped-def]
+                     documents=()):
     page = client.get("/desk/releases/new").get_data(as_text=True)
     return client.post("/desk/releases/new", content_type="multipart/form-data", data={
         "csrf_token": csrf_token(page), "headline": "Brücke bei Boen wird saniert",
         "lead": "Ab Montag.", "body": "Text", "dateline_place": "Leer",
-        "images": [(io.BytesIO(placeholder_jpeg(p)), f"{p}.jpg") for p in photos],
+        "files": [(io.BytesIO(placeholder_jpeg(p)), f"{p}.jpg") for p in photos]
+        + [(io.BytesIO(data), name) for name, data in documents],
         "image_alt": alt, "image_caption": "Die Brücke", "image_credit": "Foto: Landkreis"})
 
 
@@ -65,12 +68,57 @@ def test_photos_without_alt_text_keep_the_typed_text(app, demo):
     assert resp.status_code == 400
     html = resp.get_data(as_text=True)
     assert "Alternativtext" in html and "Brücke bei Boen wird saniert" in html
-    assert "bitte die Bilder erneut auswählen" in html
+    assert "bitte die Dateien erneut auswählen" in html
     from sqlalchemy import func, select
 
     from pressdesk.releases.models import Release
 
     assert db.session.scalar(select(func.count()).select_from(Release)) == 0
+
+
+def test_photos_and_pdfs_are_saved_with_the_first_save_sorted_by_content(app, demo):
+    editor = logged_in(app, EDITOR)
+    resp = _new_with_photos(editor, ["eins"], documents=[("Umleitungsplan.pdf", PDF),
+                                                         ("Zeitplan.pdf", PDF)])
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    rid = int(resp.headers["Location"].rstrip("/").split("/")[-1])
+    release = fresh(rid)
+    assert [i.filename for i in release.images] == ["eins.jpg"]
+    assert [(a.filename, a.content_type) for a in release.attachments] == [
+        ("Umleitungsplan.pdf", "application/pdf"), ("Zeitplan.pdf", "application/pdf")]
+    page = editor.get(f"/desk/releases/{rid}").get_data(as_text=True)
+    assert "1 Bild gespeichert." in page and "2 Anhänge gespeichert." in page
+    assert page.count('class="att-row"') == 2 and "Umleitungsplan.pdf" in page
+
+
+def test_a_pdf_alone_needs_no_alt_text_and_a_bad_file_saves_nothing(app, demo):
+    from sqlalchemy import func, select
+
+    from pressdesk.releases.models import Release
+
+    editor = logged_in(app, EDITOR)
+    resp = _new_with_photos(editor, [], alt="", documents=[("plan.pdf", PDF)])
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+    assert [a.filename for a in fresh(int(resp.headers["Location"].split("/")[-1])).attachments] \
+        == ["plan.pdf"]
+    # a text file named .pdf is judged by its content: refused, with its name, nothing kept
+    bad = _new_with_photos(editor, ["eins"], documents=[("plan.pdf", PDF),
+                                                        ("notiz.pdf", b"nur Text")])
+    assert bad.status_code == 400
+    html = bad.get_data(as_text=True)
+    assert "notiz.pdf: Dieser Dateityp wird nicht angenommen" in html
+    assert "Brücke bei Boen wird saniert" in html
+    assert db.session.scalar(select(func.count()).select_from(Release)) == 1
+
+
+def test_several_pdfs_at_once_on_the_release_page(app, demo):
+    editor = logged_in(app, EDITOR)
+    rid = write(editor)
+    resp = post(editor, f"/desk/releases/{rid}/attachments", {
+        "file": [(io.BytesIO(PDF), "a.pdf"), (io.BytesIO(PDF), "b.pdf")]},
+        page=f"/desk/releases/{rid}", content_type="multipart/form-data")
+    assert resp.status_code == 302
+    assert [a.filename for a in fresh(rid).attachments] == ["a.pdf", "b.pdf"]
 
 
 def test_several_photos_at_once_on_the_release_page(app, demo):

@@ -1,5 +1,6 @@
 """The shared utilities: throttle, signed tokens, paging, address normalisation, machine times."""
 
+import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -74,6 +75,24 @@ def test_lifetime_comes_from_the_setting(app, monkeypatch):
     with pytest.raises(tokens.TokenExpired):
         tokens.loads(tokens.ALERT_CONFIRM, old_confirm)  # two days by default
     assert tokens.loads(tokens.OUTLET_FILE, old_file) == "img"  # no expiry
+
+
+def test_many_tokens_at_once_are_the_ones_signed_one_by_one(app, monkeypatch):
+    """The batch signer of per-recipient links gives itsdangerous's own tokens for outlet ids
+    and long payloads alike; each verifies for its purpose only and expires as a single one."""
+    real = TimestampSigner.get_timestamp
+    three_days_ago = int(time.time()) - 3 * 86400  # one fixed second for both ways of signing
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: three_days_ago)
+    values = [{"o": i} for i in (1, 42, 99_999, 1_234_567)] + [{"text": "Kreisstraße " * 20}]
+    batch = tokens.dumps_many(tokens.OUTLET_LINK, values)
+    assert batch == [tokens.dumps(tokens.OUTLET_LINK, v) for v in values]
+    old_signup = tokens.dumps_many(tokens.OUTLET_SIGNUP, [{"o": 1}])[0]
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", real)
+    assert [tokens.loads(tokens.OUTLET_LINK, t) for t in batch] == values  # no expiry
+    with pytest.raises(tokens.TokenInvalid):
+        tokens.loads(tokens.OUTLET_SIGNUP, batch[0])
+    with pytest.raises(tokens.TokenExpired):  # three days old, a two-day purpose
+        tokens.loads(tokens.OUTLET_SIGNUP, old_signup)
 
 
 # --- paging ------------------------------------------------------------------------------------

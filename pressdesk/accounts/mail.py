@@ -20,13 +20,14 @@ from pressdesk.addresses import display_name
 from pressdesk.config import settings
 from pressdesk.db import utcnow
 from pressdesk.delivery.queue import Recipient, enqueue
-from pressdesk.delivery.render import header_text, shared_bytes
+from pressdesk.delivery.render import header_text, shared_bytes, thread
 from pressdesk.text import one_line
 
 
 def render_desk_mail(subject: str, text: str, sender_name: str, sender_address: str,
-                     date: datetime, reply_to: str = "") -> bytes:
-    """A plain-text message (quoted-printable, UTF-8) without recipient headers."""
+                     date: datetime, reply_to: str = "", thread_id: str = "") -> bytes:
+    """A plain-text message (quoted-printable, UTF-8) without recipient headers; with
+    ``thread_id`` a follow-up in that release's thread (``delivery.render.thread``)."""
     msg = EmailMessage(policy=SMTP)
     msg["Subject"] = header_text(one_line(subject))
     msg["From"] = Address(display_name(sender_name), addr_spec=sender_address)
@@ -34,6 +35,7 @@ def render_desk_mail(subject: str, text: str, sender_name: str, sender_address: 
         msg["Reply-To"] = reply_to
     msg["Date"] = format_datetime(date)
     msg["Auto-Submitted"] = "auto-generated"
+    thread(msg, thread_id, follow_up=True)
     msg.set_content(text.replace("\r\n", "\n"), subtype="plain", charset="utf-8",
                     cte="quoted-printable")
     return shared_bytes(msg)

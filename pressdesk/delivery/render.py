@@ -76,9 +76,13 @@ class ReleaseMail:
     # Every mail of one release names this in References (a follow-up also in In-Reply-To),
     # so mail clients thread a correction with the original; "" for a draft (no thread).
     thread_id: str = ""
+    # The office's logo in the head of the HTML part ("" for none), shown LOGO_HEIGHT high.
+    logo_url: str = ""
+    logo_width: int = 0  # at LOGO_HEIGHT
 
 
 THUMB_WIDTH = 160
+LOGO_HEIGHT = 48
 _CELL = "border:1px solid #8c959f;padding:5px 9px;vertical-align:top;"
 _CELL_STYLES = {"th": _CELL + "background:#eef1f5;font-weight:bold;", "td": _CELL}
 _TABLE_TAG = re.compile(r"<(table|th|td)(?: class=\"align-(left|right|center)\")?>")
@@ -133,6 +137,17 @@ def header_text(text: str) -> str:
     return Header(text, "utf-8").encode(maxlinelen=0)
 
 
+def thread(msg: EmailMessage, thread_id: str, follow_up: bool) -> None:
+    """Put ``msg`` in its release's thread: every mail of a release names the thread id in
+    ``References``, a follow-up (correction, withdrawal, a Sperrfrist notice) also in
+    ``In-Reply-To``, so mail clients show it with the original. Nothing for ``""``."""
+    if not thread_id:
+        return
+    msg["References"] = thread_id
+    if follow_up:
+        msg["In-Reply-To"] = thread_id
+
+
 def render_message(m: ReleaseMail, env: Environment) -> EmailMessage:
     """The shared message: no ``To``, no ``Message-ID`` (added per recipient)."""
     from pressdesk.releases.markup import plain_text, render_markdown
@@ -140,7 +155,7 @@ def render_message(m: ReleaseMail, env: Environment) -> EmailMessage:
     ctx = {"m": m, "body_text": plain_text(m.body_markdown),
            "body_html": email_html(render_markdown(m.body_markdown)), "subject": subject_for(m),
            "german_datetime": german_datetime, "summary_html": summary_html(m.change_summary),
-           "thumb_width": THUMB_WIDTH, "thumb_height": thumb_height}
+           "thumb_width": THUMB_WIDTH, "thumb_height": thumb_height, "logo_height": LOGO_HEIGHT}
     text = env.get_template("email/release.txt").render(ctx)
     html = env.get_template("email/release.html").render(ctx)
 
@@ -152,10 +167,7 @@ def render_message(m: ReleaseMail, env: Environment) -> EmailMessage:
     msg["Date"] = format_datetime(m.date)
     msg["List-Id"] = f"{display_name(m.office_name)} <{m.list_id}>"
     msg["X-Pressdesk-Release"] = m.reference or "draft"
-    if m.thread_id:
-        msg["References"] = m.thread_id
-        if m.kind != "publish":
-            msg["In-Reply-To"] = m.thread_id
+    thread(msg, m.thread_id, follow_up=m.kind != "publish")
     # Normalise line ends: the SMTP policy writes CRLF, templates may hold bare LF.
     msg.set_content(text.replace("\r\n", "\n"), subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(html.replace("\r\n", "\n"), subtype="html", charset="utf-8",

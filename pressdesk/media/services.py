@@ -86,6 +86,14 @@ def outlets(office: Office) -> list[Outlet]:
         select(Outlet).where(Outlet.office_id == office.id).order_by(func.lower(Outlet.name))))
 
 
+def unlisted_count(office_id: int) -> int:
+    """Active outlets of the office on none of its lists: no release reaches them, which the
+    publish form says (an imported outlet left on no list once received nothing unnoticed)."""
+    on_a_list = exists().where(list_outlets.c.outlet_id == Outlet.id)
+    return db.session.scalar(select(func.count()).select_from(Outlet).where(
+        Outlet.office_id == office_id, Outlet.active.is_(True), ~on_a_list)) or 0
+
+
 def office_outlet(office: Office, outlet_id: int) -> Outlet | None:
     return db.session.scalar(
         select(Outlet).where(Outlet.office_id == office.id, Outlet.id == outlet_id))

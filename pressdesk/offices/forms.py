@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
@@ -23,6 +24,8 @@ class OfficeSettingsForm(FlaskForm):
     require_two_factor = BooleanField(
         _l("Zweiter Faktor: alle Mitglieder melden sich mit Passwort und einem Code aus einer "
            "Authenticator-App an"))
+    logo = FileField(_l("Logo (PNG oder JPEG, höchstens 2 MB)"))
+    remove_logo = BooleanField(_l("Logo entfernen"))
 
 
 class TermForm(FlaskForm):

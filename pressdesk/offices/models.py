@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, String, Text, false, true
+from sqlalchemy import Boolean, Integer, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pressdesk.db import Base, UTCDateTime, utcnow
@@ -37,6 +37,11 @@ class Office(Base):
     # their next login before anything else.
     require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False,
                                                      server_default=false())
+    # The office's logo (``offices/logo.py``): the public id of its stored PNG, "" for none; a
+    # new upload gets a new id. Width and height of the stored (re-encoded) file.
+    logo_id: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    logo_width: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    logo_height: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

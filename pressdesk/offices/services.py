@@ -60,6 +60,9 @@ def update_settings(office: Office, user: User | None, data: dict[str, object]) 
     for key, value in clean.items():
         setattr(office, key, value)
     if changed:
+        from pressdesk.portal.pages import office_changed
+
+        office_changed()
         record(office.id, user, "office.settings", "office", office.id, ", ".join(changed))
     return changed
 

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from pressdesk.accounts.models import Role
 from pressdesk.accounts.services import current_office, require_role
 from pressdesk.extensions import db
-from pressdesk.offices import services
+from pressdesk.offices import logo, services
 from pressdesk.offices.forms import DeleteTermForm, OfficeSettingsForm, TermForm
 from pressdesk.releases import workflow
 from pressdesk.releases.models import Region, Topic
@@ -31,7 +31,7 @@ def _page(form: OfficeSettingsForm, status: int = 200) -> ResponseReturnValue:
         "admin/settings.html", office=office, form=form,
         topics=services.terms(office, "topic"), regions=services.terms(office, "region"),
         term_form=TermForm(), delete_form=DeleteTermForm(),
-        approvers=workflow.may_approve(office.id),
+        approvers=workflow.may_approve(office.id), logo_url=logo.logo_url(office),
         four_eyes_short=workflow.four_eyes_short(office.id, office.require_four_eyes)), status
 
 
@@ -47,6 +47,19 @@ def settings_page() -> ResponseReturnValue:
         except services.OfficeError as exc:
             flash(str(exc), "error")
             return _page(form, 422)  # an error answer: the request rolls back
+        upload = form.logo.data
+        try:
+            if upload and upload.filename:
+                logo.set_logo(office, current_user, upload.read(logo.MAX_BYTES + 1))
+                changed.append(_("Logo"))
+            elif form.remove_logo.data and office.logo_id:
+                logo.remove_logo(office, current_user)
+                changed.append(_("Logo"))
+        except logo.LogoError as exc:
+            # The other fields stay as typed; nothing of this post is saved (422 rolls back).
+            form.logo.errors = [str(exc)]
+            flash(_("Bitte prüfen Sie die markierten Angaben."), "error")
+            return _page(form, 422)
         flash(_("Einstellungen gespeichert.") if changed else _("Keine Änderungen."), "success")
         return redirect(url_for(".settings_page"))
     return _page(form, 422 if form.is_submitted() else 200)

@@ -26,10 +26,14 @@ def lead_image(p: PublicRelease) -> PublicImage | None:
 
 
 def publisher(p: PublicRelease, logo_url: str = "") -> dict[str, Any]:
+    """The office as schema.org organisation, with its logo (the presenter's, unless given)."""
     org: dict[str, Any] = {"@type": "GovernmentOrganization", "name": p.office.name,
                            "url": external_url("portal.office", office_slug=p.office.slug)}
     if logo_url:
         org["logo"] = {"@type": "ImageObject", "url": logo_url}
+    elif p.office.logo_url:
+        org["logo"] = {"@type": "ImageObject", "url": p.office.logo_url,
+                       "width": p.office.logo_width, "height": p.office.logo_height}
     return org
 
 

@@ -85,6 +85,15 @@ def offices_digest() -> str:
     return digest
 
 
+def office_changed() -> None:
+    """An office's settings or logo change: once committed, this process forgets the offices'
+    digest at once (other processes within ``PRESSDESK_FEED_STATE_TTL``), so the next page is
+    rendered anew."""
+    from pressdesk.db import after_commit
+
+    after_commit(db.session(), lambda: pagecache.micro_cache("pressdesk.page_offices").clear())
+
+
 def page_key(signature: str) -> str:
     text = "|".join(("page", signature, str(get_locale() or "de"), request.full_path,
                      settings().base_url))

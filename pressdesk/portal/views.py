@@ -22,6 +22,7 @@ from sqlalchemy import select
 from pressdesk import paging
 from pressdesk.extensions import db
 from pressdesk.feeds import services as feed_services
+from pressdesk.offices import logo
 from pressdesk.offices.models import Office
 from pressdesk.portal import meta, pages, services
 from pressdesk.portal.thumbs import lead_images
@@ -104,7 +105,8 @@ def office(office_slug: str) -> ResponseReturnValue:
                            topics=services.vocabulary(Topic, office.id),
                            regions=services.vocabulary(Region, office.id),
                            embed_url=external_url("portal.embed", office_slug=office.slug),
-                           feed_links=feed_links(office))
+                           embed_script=external_url("static", filename="embed.js"),
+                           logo_url=logo.logo_url(office), feed_links=feed_links(office))
 
 
 @bp.route("/thema/<slug>")
@@ -219,6 +221,27 @@ def favicon() -> ResponseReturnValue:
     """Where browsers and feed readers look for the icon without reading the page."""
     resp = send_from_directory(current_app.static_folder or "static", "favicon.ico",
                                mimetype="image/vnd.microsoft.icon", max_age=86400)
+    return resp
+
+
+@bp.route("/presse/<office_slug>/logo.png")
+@public
+@stateless
+def office_logo(office_slug: str) -> ResponseReturnValue:
+    """The office's logo at its one address (pages, mails and JSON-LD link it). With the ``v``
+    of the current file (as every link carries it) it may be kept for a year; without, or with
+    an old one (a mail sent before a change), for an hour: the address shows the current logo."""
+    from flask import send_file
+
+    office = services.office_by_slug(office_slug) or abort(404)
+    path = logo.logo_path(office.logo_id) if office.logo_id else None
+    if path is None or not path.exists():
+        abort(404)
+    resp = send_file(path, mimetype="image/png", conditional=True, max_age=3600,
+                     etag=office.logo_id)
+    current = request.args.get("v") == office.logo_id[:12]
+    resp.headers["Cache-Control"] = ("public, max-age=31536000, immutable" if current
+                                     else "public, max-age=3600")
     return resp
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import filetype
 
 from pressdesk.config import settings
+from pressdesk.releases import images
 from pressdesk.releases.images import media_dir
 from pressdesk.releases.models import Release, ReleaseAttachment, new_public_id
 from pressdesk.text import file_size
@@ -85,3 +87,36 @@ def remove_attachment(release: Release, att: ReleaseAttachment) -> None:
     path = attachment_path(att)
     release.attachments.remove(att)
     path.unlink(missing_ok=True)
+
+
+@dataclass
+class Added:
+    """What :func:`add_files` stored: counts, and a warning per photo too small for print."""
+
+    images: int = 0
+    attachments: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def add_files(release: Release, files: list[tuple[str, bytes]], caption: str, credit: str,
+              alt: str, rights: str) -> Added:
+    """Several files at once, photos and documents mixed (the new-release form's drop zone):
+    each is sorted by its content, never by its name: an image (JPEG, PNG; any other image
+    type is refused as an image) becomes a release image with the given texts, everything else
+    an attachment if its content is an allowed document. The first refusal raises
+    (``ImageError`` or ``AttachmentError``); the caller rolls back and nothing is kept."""
+    added = Added()
+    for name, data in files:
+        kind = filetype.guess(data)
+        if kind is not None and kind.mime.startswith("image/"):
+            _img, warning = images.add_image(release, name, data, caption, credit, alt, rights)
+            added.images += 1
+            if warning:
+                added.notes.append(f"{clean_filename(name)}: {warning}")
+        else:
+            try:
+                add_attachment(release, name, data)
+            except AttachmentError as exc:
+                raise AttachmentError(f"{clean_filename(name)}: {exc}") from exc
+            added.attachments += 1
+    return added

@@ -44,6 +44,16 @@ class TemplateForm(FlaskForm):
     name = StringField(_l("Name der Vorlage"))
 
 
+class TemplateEditForm(FlaskForm):
+    """An office template's name and text (the service checks them as a release's text)."""
+
+    name = StringField(_l("Name der Vorlage"), validators=[DataRequired(), Length(max=120)])
+    headline = StringField(_l("Überschrift"), validators=[DataRequired(), Length(max=300)])
+    subline = StringField(_l("Unterzeile"), validators=[Length(max=300)])
+    lead = TextAreaField(_l("Vorspann"), validators=[Length(max=5000)])
+    body = TextAreaField(_l("Text (Markdown)"), validators=[Length(max=200_000)])
+
+
 class EmbargoForm(FlaskForm):
     embargo_until = StringField(_l("Neue Sperrfrist"))
 

@@ -53,6 +53,9 @@ class PublicOffice:
     name: str
     sender_name: str
     contact_email: str  # where replies go when the release names no contact address
+    logo_url: str = ""  # the office's logo (offices/logo.py), "" without one
+    logo_width: int = 0
+    logo_height: int = 0
 
 
 @dataclass(frozen=True)
@@ -242,6 +245,8 @@ def _images(release: Release, endpoint: str) -> tuple[PublicImage, ...]:
 
 def _build(v: VersionLike, version_id: int | None, draft: bool, image_endpoint: str
            ) -> PublicRelease:
+    from pressdesk.offices.logo import logo_url
+
     release, office = v.release, v.release.office
     contact = contact_of(release)
     created = v.created_at
@@ -252,7 +257,8 @@ def _build(v: VersionLike, version_id: int | None, draft: bool, image_endpoint: 
         number=release.number, slug=release.slug,
         office=PublicOffice(slug=office.slug, name=office.name,
                             sender_name=office.sender_name or office.name,
-                            contact_email=office.contact_email),
+                            contact_email=office.contact_email, logo_url=logo_url(office),
+                            logo_width=office.logo_width, logo_height=office.logo_height),
         headline=v.headline, subline=v.subline, dateline=v.dateline, lead=v.lead,
         body_markdown=v.body, body_html=render_markdown(v.body), contact=contact,
         reply_to=contact.email or office.contact_email, permalink=permalink(release),

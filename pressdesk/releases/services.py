@@ -11,6 +11,7 @@ from pressdesk.audit.services import record
 from pressdesk.config import settings
 from pressdesk.delivery.queue import Recipient
 from pressdesk.delivery.render import (
+    LOGO_HEIGHT,
     MailAttachment,
     MailImage,
     ReleaseMail,
@@ -131,6 +132,11 @@ def draft_mail(release: Release, desk_files: bool = False) -> ReleaseMail:
     return mail_from(present_draft(release, desk_files=desk_files))
 
 
+def thread_id(public_id: str) -> str:
+    """The Message-ID-like id every mail of one release names (``delivery.render.thread``)."""
+    return f"<pm.{public_id}@{settings().mail_domain}>"
+
+
 def mail_from(p: PublicRelease, kind: str | None = None) -> ReleaseMail:
     s = settings()
     # While the Sperrfrist runs the public file routes answer 404: outlets get signed links.
@@ -157,7 +163,10 @@ def mail_from(p: PublicRelease, kind: str | None = None) -> ReleaseMail:
                       width=i.width, height=i.height, format_label=i.format_label)
             for i in p.images
         ),
-        thread_id="" if p.draft else f"<pm.{p.id}@{s.mail_domain}>",
+        thread_id="" if p.draft else thread_id(p.id),
+        logo_url=p.office.logo_url,
+        logo_width=(round(LOGO_HEIGHT * p.office.logo_width / p.office.logo_height)
+                    if p.office.logo_height else 0),
         attachments=tuple(
             MailAttachment(url=(external_url("release_files.outlet_attachment",
                                              token=sign_file_id(a.id), filename=a.filename)

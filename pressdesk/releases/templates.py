@@ -79,13 +79,21 @@ def find(office: Office, key: str) -> Template | None:
     return None
 
 
-def save_from(release: Release, user: User | None, name: str) -> ReleaseTemplate:
-    """The release's text (headline, subline, lead, body) as an office template."""
+TEXT_FIELDS = ("headline", "subline", "lead", "body")
+
+
+def _clean_name(name: str) -> str:
     if has_line_break(name) or not one_line(name):
         raise ReleaseError(_("Bitte der Vorlage einen Namen geben."))
     name = one_line(name)[:120]
     if any(t.name == name for t in BUILTIN):
         raise ReleaseError(_("„%(name)s“ gibt es schon als Vorlage.", name=name))
+    return name
+
+
+def save_from(release: Release, user: User | None, name: str) -> ReleaseTemplate:
+    """The release's text (headline, subline, lead, body) as an office template."""
+    name = _clean_name(name)
     row = ReleaseTemplate(office_id=release.office_id, name=name, headline=release.headline,
                           subline=release.subline, lead=release.lead, body=release.body,
                           created_by_id=getattr(user, "id", None))
@@ -97,6 +105,44 @@ def save_from(release: Release, user: User | None, name: str) -> ReleaseTemplate
         raise ReleaseError(_("„%(name)s“ gibt es schon als Vorlage.", name=name)) from exc
     record(release.office_id, user, "template.created", "template", row.id, name)
     return row
+
+
+def office_row(office: Office, template_id: int) -> ReleaseTemplate | None:
+    """One of the office's own templates; None for another office's (or none)."""
+    return db.session.scalar(select(ReleaseTemplate).where(
+        ReleaseTemplate.office_id == office.id, ReleaseTemplate.id == template_id))
+
+
+def update(office: Office, user: User | None, row: ReleaseTemplate, name: str,
+           data: dict[str, str]) -> list[str]:
+    """Change an office template's name and text, checked as a release's text is (one-line
+    fields refuse line breaks, the same limits, a headline). Audited with the changed fields;
+    returns them (empty: nothing changed, nothing written)."""
+    from pressdesk.labels import field_label
+    from pressdesk.releases.services import clean_fields
+
+    assert row.office_id == office.id
+    name = _clean_name(name)
+    fields = {k: v for k, v in clean_fields({k: data.get(k, "") for k in TEXT_FIELDS}).items()
+              if k in TEXT_FIELDS}
+    changed = [k for k in TEXT_FIELDS if getattr(row, k) != fields[k]]
+    renamed = name != row.name
+    if not changed and not renamed:
+        return []
+    old_name = row.name
+    try:
+        with db.session.begin_nested():
+            row.name = name
+            for key in changed:
+                setattr(row, key, fields[key])
+            db.session.flush()
+    except IntegrityError as exc:
+        raise ReleaseError(_("„%(name)s“ gibt es schon als Vorlage.", name=name)) from exc
+    what = [str(field_label(k)) for k in changed]
+    detail = f"{old_name} → {name}" if renamed else name
+    record(office.id, user, "template.updated", "template", row.id,
+           detail + (f": {', '.join(what)}" if what else ""))
+    return (["name"] if renamed else []) + changed
 
 
 def delete(office: Office, user: User | None, row: ReleaseTemplate) -> None:

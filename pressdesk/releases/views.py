@@ -49,6 +49,7 @@ from pressdesk.releases.forms import (
     PublishForm,
     ReleaseForm,
     ReturnForm,
+    TemplateEditForm,
     TemplateForm,
     WithdrawForm,
 )
@@ -59,7 +60,6 @@ from pressdesk.releases.models import (
     ReleaseAttachment,
     ReleaseImage,
     ReleaseStatus,
-    ReleaseTemplate,
     Topic,
 )
 from pressdesk.releases.presenter import present_draft
@@ -202,35 +202,36 @@ def new() -> ResponseReturnValue:
             for key in ("headline", "subline", "lead", "body"):
                 getattr(form, key).data = getattr(chosen, key)
     if form.validate_on_submit():
-        # Photos may come with the first save (several at once, the same texts for each).
-        photos = [f for f in request.files.getlist("images") if f.filename]
-        notes: list[str] = []
+        # Photos and documents may come with the first save (several at once, dropped or
+        # chosen; the same photo texts for each photo).
+        files = [f for f in request.files.getlist("files") if f.filename]
         try:
             release = services.create_release(office, _user(), _form_data(form))
             workflow.set_vocabulary(release, form.topics.data or [], form.regions.data or [])
-            for photo in photos:
-                _img, warning = images.add_image(
-                    release, photo.filename or "", photo.read(),
-                    request.form.get("image_caption", ""), request.form.get("image_credit", ""),
-                    request.form.get("image_alt", ""), images.DEFAULT_RIGHTS)
-                if warning:
-                    notes.append(f"{photo.filename}: {warning}")
-        except (services.ReleaseError, images.ImageError) as exc:
+            added = attachments.add_files(
+                release, [(f.filename or "", f.read()) for f in files],
+                request.form.get("image_caption", ""), request.form.get("image_credit", ""),
+                request.form.get("image_alt", ""), images.DEFAULT_RIGHTS)
+        except (services.ReleaseError, images.ImageError, attachments.AttachmentError) as exc:
             _refused(exc)
-            if photos:
-                flash(_("Nichts wurde gespeichert. Ihr Text steht noch da; bitte die Bilder "
+            if files:
+                flash(_("Nichts wurde gespeichert. Ihr Text steht noch da; bitte die Dateien "
                         "erneut auswählen."), "info")
         else:
             flash(_("Entwurf gespeichert."), "success")
-            if photos:
+            if added.images:
                 flash(ngettext("%(num)d Bild gespeichert.", "%(num)d Bilder gespeichert.",
-                               len(photos)), "success")
-            for note in notes:
+                               added.images), "success")
+            if added.attachments:
+                flash(ngettext("%(num)d Anhang gespeichert.", "%(num)d Anhänge gespeichert.",
+                               added.attachments), "success")
+            for note in added.notes:
                 flash(note, "info")
             return redirect(url_for(".show", release_id=release.id))
     return render_template("desk/edit.html", form=form, release=None, office=office,
                            correction=False, today=german_date(utcnow()),
-                           templates=templates.available(office), chosen=chosen), \
+                           templates=templates.available(office), chosen=chosen,
+                           max_attachment_mb=settings().max_attachment_mb), \
         400 if form.is_submitted() else 200
 
 
@@ -306,9 +307,13 @@ def _render_show(release: Release, status: int = 200, **forms: Any) -> tuple[str
                                  AuditEntry.target_id == release.id)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(50)).all()
     names = _names({release.created_by_id, release.submitted_by_id, release.approved_by_id})
+    actions = workflow.allowed(release, _user())
+    from pressdesk.media.services import unlisted_count  # media imports the release models
+
     return render_template(
         "desk/show.html", release=release, office=office, body_html=render_markdown(release.body),
-        actions=workflow.allowed(release, _user()), counts=counts, history=history, names=names,
+        actions=actions, counts=counts, history=history, names=names,
+        unlisted=unlisted_count(office.id) if "publish" in actions else 0,
         publish_form=publish_form, action_form=ActionForm(),
         withdraw_form=forms.get("withdraw_form") or WithdrawForm(),
         template_form=forms.get("template_form") or TemplateForm(),
@@ -621,14 +626,35 @@ def template_list() -> ResponseReturnValue:
                            rows=templates.office_rows(office), form=ActionForm())
 
 
+@bp.route("/vorlagen/<int:template_id>/edit", methods=["GET", "POST"])
+def edit_template(template_id: int) -> ResponseReturnValue:
+    """Name and text of one of the office's own templates (built-in ones are not edited)."""
+    office = current_office()
+    current_role()
+    row = templates.office_row(office, template_id) or abort(404)
+    form = TemplateEditForm(obj=row)
+    if form.validate_on_submit():
+        try:
+            changed = templates.update(office, _user(), row, form.name.data or "",
+                                       {k: getattr(form, k).data or ""
+                                        for k in templates.TEXT_FIELDS})
+        except services.ReleaseError as exc:
+            _refused(exc)
+        else:
+            flash(_("Vorlage „%(name)s“ gespeichert.", name=row.name) if changed
+                  else _("Nichts geändert."), "success" if changed else "info")
+            return redirect(url_for(".template_list", _anchor=f"vorlage-{row.id}"))
+    return render_template("desk/template_edit.html", office=office, row=row, form=form), \
+        400 if form.is_submitted() else 200
+
+
 @bp.route("/vorlagen/<int:template_id>/delete", methods=["POST"])
 def delete_template(template_id: int) -> ResponseReturnValue:
     office = current_office()
     current_role()
     if not ActionForm().validate_on_submit():
         abort(400)
-    row = db.session.scalar(select(ReleaseTemplate).where(ReleaseTemplate.office_id == office.id,
-                                                          ReleaseTemplate.id == template_id))
+    row = templates.office_row(office, template_id)
     if row is None:
         abort(404)
     name = row.name
@@ -735,7 +761,13 @@ def _store_image(release: Release, filename: str, data: bytes, form: ImageForm) 
 
 
 def _store_attachment(release: Release, filename: str, data: bytes, _form: Any) -> list[str]:
-    attachments.add_attachment(release, filename, data)
+    """One or several documents at once."""
+    files = [f for f in request.files.getlist("file") if f.filename]
+    for f in files:
+        f.stream.seek(0)  # the one upload path read the first file already
+    for name, content in ([(f.filename or "", f.read()) for f in files] if files
+                          else [(filename, data)]):
+        attachments.add_attachment(release, name, content)
     return []
 
 

@@ -55,6 +55,7 @@ from pressdesk.releases.services import (
     draft_mail,
     mail_for,
     recipients_for,
+    thread_id,
     with_outlet_links,
 )
 from pressdesk.releases.variants import with_variants
@@ -601,7 +602,8 @@ def _embargo_notices(release: Release, old: datetime, until: datetime | None) ->
                                     release.contact_email) if x)
     text += f"\n\n{office.name}" + (f"\nKontakt: {contact}" if contact else "") + "\n"
     payload = render_desk_mail(subject, text, office.sender_name, settings().mail_from, utcnow(),
-                               reply_to=release.contact_email or office.contact_email)
+                               reply_to=release.contact_email or office.contact_email,
+                               thread_id=thread_id(release.public_id))
     recipients = [Recipient(r.email, name=r.name, payload=payload)
                   for r in previous_recipients(release)]
     return enqueue(None, recipients, kind="service") if recipients else 0

@@ -150,6 +150,28 @@ function setUpPreview(area, labels) {
   render();
 }
 
+// Does the file fit the input's accept list ("image/png", "image/*", ".pdf")? The server
+// judges the content anyway; this only keeps what the input itself would offer.
+function accepted(input, file) {
+  if (!input.accept) { return true; }
+  const name = file.name.toLowerCase();
+  return input.accept.split(",").map((t) => t.trim().toLowerCase()).some((t) =>
+    (t.startsWith(".") && name.endsWith(t))
+    || (t.endsWith("/*") && file.type.startsWith(t.slice(0, -1)))
+    || file.type === t);
+}
+
+// The names of the chosen files under the drop zone, so a drop is visible before saving.
+function showChosen(input) {
+  const list = document.querySelector(`[data-chosen-for="${input.id}"]`);
+  if (!list) { return; }
+  list.replaceChildren(...Array.from(input.files, (file) => {
+    const item = document.createElement("li");
+    item.textContent = file.name;
+    return item;
+  }));
+}
+
 function setUpDropZone(zone) {
   const input = document.getElementById(zone.dataset.dropFor);
   if (!input) { return; }
@@ -158,16 +180,23 @@ function setUpDropZone(zone) {
   zone.addEventListener("dragenter", on);
   zone.addEventListener("dragover", on);
   zone.addEventListener("dragleave", off);
+  input.addEventListener("change", () => showChosen(input));
   zone.addEventListener("drop", (event) => {
     event.preventDefault();
     off();
     const files = event.dataTransfer && event.dataTransfer.files;
     if (!files || !files.length) { return; }
+    // A second drop adds to the first (a photo, then a PDF); the same file is kept once.
     const kept = new DataTransfer();
+    const seen = new Set();
+    const add = (file) => {
+      const key = `${file.name}|${file.size}`;
+      if (!seen.has(key)) { seen.add(key); kept.items.add(file); }
+    };
+    if (input.multiple) { Array.from(input.files || []).forEach(add); }
     for (const file of files) {
-      if (!input.accept || input.accept.split(",").some((t) => file.type === t.trim())) {
-        kept.items.add(file);
-      }
+      if (accepted(input, file)) { add(file); }
+      if (!input.multiple && kept.files.length) { break; }
     }
     input.files = kept.files;
     input.dispatchEvent(new Event("change", { bubbles: true }));

@@ -46,6 +46,9 @@ def upgrade() -> None:
     sa.Column('allow_urgent_corrections', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('strip_photo_locations', sa.Boolean(), server_default=sa.true(), nullable=False),
     sa.Column('require_two_factor', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('logo_id', sa.String(length=32), server_default='', nullable=False),
+    sa.Column('logo_width', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('logo_height', sa.Integer(), server_default='0', nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_offices')),
     sa.UniqueConstraint('slug', name=op.f('uq_offices_slug'))
