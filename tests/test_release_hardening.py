@@ -100,10 +100,12 @@ def test_the_publish_form_warns_about_active_outlets_on_no_list(app, demo):
     assert 'href="/desk/media/"' in warning
     default = db.session.scalar(select(DistributionList).where(
         DistributionList.office_id == leer.id, DistributionList.is_default.is_(True)))
+    before = len(default.outlets)
+    assert f"{default.name} ({before})" in page  # each list with its number of outlets
     default.outlets.extend(imported[:2])
     db.commit()
-    assert 'id="unlisted-outlets"' not in publisher.get(f"/desk/releases/{rid}").get_data(
-        as_text=True)
+    page = publisher.get(f"/desk/releases/{rid}").get_data(as_text=True)
+    assert 'id="unlisted-outlets"' not in page and f"{default.name} ({before + 2})" in page
 
 
 # --- user text in headers -----------------------------------------------------------------------
