@@ -297,7 +297,10 @@ def _render_show(release: Release, status: int = 200, **forms: Any) -> tuple[str
     office = release.office
     lists = _lists(office.id)
     publish_form = forms.get("publish_form") or PublishForm()
-    publish_form.lists.choices = [(dl.id, f"{dl.name} ({len(dl.outlets)})") for dl in lists]
+    from pressdesk.media.services import list_sizes, unlisted_count  # media imports releases
+
+    sizes = list_sizes([dl.id for dl in lists])
+    publish_form.lists.choices = [(dl.id, f"{dl.name} ({sizes[dl.id]})") for dl in lists]
     if publish_form.lists.data is None or not publish_form.is_submitted():
         publish_form.lists.data = [dl.id for dl in lists if dl.is_default]
     counts = {v.id: counts_by_state([v.id]) for v in release.versions}
@@ -307,9 +310,11 @@ def _render_show(release: Release, status: int = 200, **forms: Any) -> tuple[str
                                  AuditEntry.target_id == release.id)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(50)).all()
     names = _names({release.created_by_id, release.submitted_by_id, release.approved_by_id})
+    actions = workflow.allowed(release, _user())
     return render_template(
         "desk/show.html", release=release, office=office, body_html=render_markdown(release.body),
-        actions=workflow.allowed(release, _user()), counts=counts, history=history, names=names,
+        actions=actions, counts=counts, history=history, names=names,
+        unlisted=unlisted_count(office.id) if "publish" in actions else 0,
         publish_form=publish_form, action_form=ActionForm(),
         withdraw_form=forms.get("withdraw_form") or WithdrawForm(),
         template_form=forms.get("template_form") or TemplateForm(),
