@@ -34,7 +34,7 @@ class SearchDocument(Base):
     # space separated (``search.compounds``): "Straße" finds "Kreisstraße".
     parts: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The release's publication time, copied here: the search takes its newest matches in
-    # widening time slices on this index (see services.py).
+    # time slices on this index (see services._window).
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

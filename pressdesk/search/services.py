@@ -269,8 +269,9 @@ def search_releases(q: str | None, *, office: str | int | None = None, topic: st
 
     # One pass finds the newest MATCH_WINDOW + 1 matches (ids, ranks, times): that is the count
     # (capped, with "more") and the set that relevance ranks, here in Python. Without words it
-    # is the newest releases (the listing index); with words, the documents' own published_at in
-    # widening time slices on PostgreSQL (SLICES). Then only the page's rows are loaded.
+    # is the newest releases (the listing index); with words, on PostgreSQL, the newest
+    # documents, then one slice sized by the rate of matches among them, on the documents' own
+    # published_at (see FIRST_DOCUMENTS). Then only the page's rows are loaded.
     if query.searches:
         window = _window(stmt, rank, sliced=db.dialect == "postgresql")
     else:
