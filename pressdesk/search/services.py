@@ -193,16 +193,17 @@ def _window(stmt: AnySelect, rank: Any, sliced: bool) -> list[Candidate]:
         return SearchDocument.published_at >= _plan_literal(when, SearchDocument.published_at.type)
 
     def every_match_then_newest(part: AnySelect) -> list[Candidate]:
-        # Where the matches are expected to be few (about twice the window in a slice, or the
-        # whole archive of a rare word), every match is taken through the GIN index (with
-        # the slice's date range: a BitmapAnd), then the newest. Left to itself, the planner
-        # reads the date index (backwards, or over the slice), testing document after
-        # document: it prices those heap visits as sequential reads and takes them for
-        # cheaper; they are ten times the buffers (121,000 instead of 8,000 for "Radweg" at
-        # 100,000 releases). Plain index scans are off for this statement only, and so are
+        # Where the matches are expected to be few (about one and a half windows in a slice,
+        # or the whole archive of a rare word), every match is taken through the GIN index
+        # (with the slice's date range: a BitmapAnd), then the newest. Left to itself, the
+        # planner reads the date index (backwards, or over the slice), testing document after
+        # document: with the default random_page_cost (4, a disk's) it prices the BitmapAnd's
+        # heap visits as four times dearer than they are with the documents in memory, and
+        # picks ten times the buffers (108,000 instead of 8,000 for "Radweg" at 100,000
+        # releases). For this statement only: random_page_cost 1.1 (memory or SSD), and no
         # parallel workers: starting them costs more than the few thousand rows they share.
         matches = part.cte("matches").prefix_with("MATERIALIZED")
-        before = _planner(enable_indexscan="off", max_parallel_workers_per_gather="0")
+        before = _planner(random_page_cost="1.1", max_parallel_workers_per_gather="0")
         try:
             return run(select(matches).order_by(matches.c.published_at.desc(),
                                                 matches.c.release_id.desc())
