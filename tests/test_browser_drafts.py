@@ -34,6 +34,17 @@ def test_template_copy_and_delete_walk(app, demo, live_server):
         page.fill("#template-name", "Sperrung Kreisstraße")
         page.click("#template-save")
         expect(page.locator(".flash-success")).to_contain_text("Vorlage „Sperrung Kreisstraße“")
+        show_url = page.url
+        page.goto(f"{live_server}/desk/vorlagen/")
+        page.click("#office-templates >> text=Bearbeiten")
+        expect(page.locator("#name")).to_have_value("Sperrung Kreisstraße")
+        page.fill("#lead", "Die Umleitung führt über Boen.")
+        _axe_clean(page, "edit an office template")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.click("button[type=submit].primary")
+        expect(page.locator(".flash-success")).to_contain_text("Vorlage „Sperrung Kreisstraße“ "
+                                                               "gespeichert")
+        page.goto(show_url)
         page.click("#duplicate-button")
         expect(page.locator(".flash-success")).to_contain_text("Kopie als neuer Entwurf")
         expect(page.locator("#headline")).to_have_value("Kreisstraße 7 ab Montag gesperrt")
@@ -48,6 +59,7 @@ def test_template_copy_and_delete_walk(app, demo, live_server):
         page.goto(f"{live_server}/desk/releases/new")
         page.click("#template-choice >> text=Sperrung Kreisstraße")
         expect(page.locator("#headline")).to_have_value("Kreisstraße 7 ab Montag gesperrt")
+        expect(page.locator("#lead")).to_have_value("Die Umleitung führt über Boen.")
     db.session.remove()
     assert len(db.session.scalars(select(Release)).all()) == 1  # the original; the copy is gone
 
