@@ -144,6 +144,7 @@ def test_only_excluded_words_are_reported(app):
     # slice of 1 day * 4 / 3 * 3 = 4 days holds 4
     (8, 3.0, 2),
     (7, 1.5, 3),  # 1 match in the newest 7 (a minute): 6 hours hold 1; the whole archive
+    (6, 1.5, 2),  # no match in the newest 6 (the corpus): the whole archive, newest first
 ])
 def test_the_newest_matches_come_from_the_newest_documents_then_a_slice_sized_by_their_rate(
         corpus, monkeypatch, first, margin, passes):

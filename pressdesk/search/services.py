@@ -109,7 +109,8 @@ def _filters(stmt: AnySelect, office: str | int | None, topic: str | None, regio
 # there). Otherwise the matches they did hold give the word's rate, and one slice sized for
 # MATCH_WINDOW matches at that rate (times SLICE_MARGIN) follows; when that still holds too few,
 # or the rate says the slice would span most of the archive anyway, the whole archive, where the
-# word's few matches are cheap to read through the GIN index. At most four statements (the probe
+# word's few matches are cheap to read through the GIN index. No match at all among the newest:
+# the whole archive, newest first, as the planner sees fit. At most four statements (the probe
 # and three passes), usually two or three; the work follows the matches needed (about
 # MATCH_WINDOW divided by the word's share of documents), not the archive's size.
 FIRST_DOCUMENTS = 4000
@@ -220,14 +221,18 @@ def _window(stmt: AnySelect, rank: Any, sliced: bool) -> list[Candidate]:
     found = run(ordered.where(since(newest)))
     if len(found) > MATCH_WINDOW:
         return found
-    if found:
-        now = utcnow()
-        days = max((now - newest).total_seconds() / 86400, 1 / 24)
-        days = days * (MATCH_WINDOW + 1) / len(found) * SLICE_MARGIN
-        if days < WHOLE_ARCHIVE_DAYS:
-            found = every_match_then_newest(cols.where(since(now - timedelta(days=days))))
-            if len(found) > MATCH_WINDOW:
-                return found
+    if not found:
+        # No rate to go by: a rare word (the planner's statistics say so and it takes the few
+        # matches through GIN), or one that is common further back, or filters that keep the
+        # newest documents out (then reading backwards is right, and the planner's choice).
+        return run(ordered)
+    now = utcnow()
+    days = max((now - newest).total_seconds() / 86400, 1 / 24)
+    days = days * (MATCH_WINDOW + 1) / len(found) * SLICE_MARGIN
+    if days < WHOLE_ARCHIVE_DAYS:
+        found = every_match_then_newest(cols.where(since(now - timedelta(days=days))))
+        if len(found) > MATCH_WINDOW:
+            return found
     return every_match_then_newest(cols)
 
 
