@@ -228,3 +228,32 @@ def test_postgresql_vectors_hold_the_apps_stems(corpus):
     same = db.session.execute(text(
         "SELECT bool_and(fts_words = strip(fts_vector)) FROM search_documents")).scalar()
     assert same is True
+
+
+def test_the_planner_settings_of_a_pass_do_not_outlive_it(corpus, monkeypatch):
+    """The passes over every match of a slice plan with their own settings; the rest of the
+    request's transaction plans with the settings it had."""
+    if db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's planner settings")
+    from sqlalchemy import text
+
+    monkeypatch.setattr(search, "FIRST_DOCUMENTS", 1)
+    show = "SELECT current_setting('random_page_cost'), current_setting(" \
+           "'max_parallel_workers_per_gather')"
+    before = db.session.execute(text(show)).one()
+    statements = []
+    me = threading.get_ident()
+
+    def seen(conn, cursor, statement, *args):
+        if threading.get_ident() == me:
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        found = ids("Tür")  # the newest document matches: a slice by its rate, then the archive
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert found == rid(corpus, "tag", "offen")
+    assert any("MATERIALIZED" in s for s in statements)
+    assert any("set_config" in s for s in statements)
+    assert db.session.execute(text(show)).one() == before

@@ -204,13 +204,14 @@ def _window(stmt: AnySelect, rank: Any, sliced: bool) -> list[Candidate]:
         # releases). For this statement only: random_page_cost 1.1 (memory or SSD), and no
         # parallel workers: starting them costs more than the few thousand rows they share.
         matches = part.cte("matches").prefix_with("MATERIALIZED")
+        # (Set for the transaction; put back after the statement. When it fails, the
+        # rollback puts them back.)
         before = _planner(random_page_cost="1.1", max_parallel_workers_per_gather="0")
-        try:
-            return run(select(matches).order_by(matches.c.published_at.desc(),
-                                                matches.c.release_id.desc())
-                       .limit(_window_limit()))
-        finally:
-            _planner(**before)
+        found = run(select(matches).order_by(matches.c.published_at.desc(),
+                                             matches.c.release_id.desc())
+                    .limit(_window_limit()))
+        _planner(**before)
+        return found
 
     newest = db.session.scalar(
         select(SearchDocument.published_at).where(SearchDocument.published_at.is_not(None))
