@@ -147,6 +147,17 @@ def release_path(url: str) -> str:
     return f"/presse/{row[0]}/{row[1]}/{row[2]}-{row[3]}"
 
 
+def has_current_schema(url: str) -> bool:
+    """Does the benchmark database have the search's current columns? (The schema is one
+    migration revision, edited in place: an existing database is not upgraded.)"""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        return conn.execute("SELECT 1 FROM information_schema.columns WHERE table_name = "
+                            "'search_documents' AND column_name = 'fts_words'").fetchone() \
+            is not None
+
+
 def measure(args: argparse.Namespace, releases: int, with_data: bool) -> dict[str, dict]:
     """Data (unless skipped), gunicorn, and every run at ``--connections`` and at 1."""
     env = dict(os.environ, PRESSDESK_DATABASE_URL=args.db,
@@ -161,6 +172,9 @@ def measure(args: argparse.Namespace, releases: int, with_data: bool) -> dict[st
     if with_data:
         subprocess.run([py, str(ROOT / "bench" / "portal_data.py"), args.db, str(releases)],
                        env=env, check=True, cwd=ROOT)
+    elif not has_current_schema(args.db):
+        raise SystemExit("the benchmark database was made by an older schema (search_documents "
+                         "has no fts_words): run once without --skip-data")
     permalink = release_path(args.db)
 
     gunicorn = [py, "-m", "gunicorn", "-w", str(args.workers), "-k", "gthread", "--threads",

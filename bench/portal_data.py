@@ -158,8 +158,8 @@ def make_batch(task: tuple[int, int, int, datetime, int, int]) -> list[list[tupl
         # the body is plain text here; document_text() would give the same, slower
         content = f"{lead} {' '.join(body.split())}"
         stems = [STEM[w] for w in itertools.chain(lead_words, *body_words)]
-        match, rank = vectors_of(sequence(head), stems, [stem(p) for p in parts])
-        doc.append((rid, rid, head, content, " ".join(parts), match, rank, when, when))
+        match, lexemes, rank = vectors_of(sequence(head), stems, [stem(p) for p in parts])
+        doc.append((rid, rid, head, content, " ".join(parts), match, lexemes, rank, when, when))
         base = (office - 1) * len(TOPICS)
         for t in rng.sample(range(len(TOPICS)), rng.randint(1, 2)):
             rt.append((rid, base + t + 1))
@@ -201,8 +201,9 @@ def replicate(cur: psycopg.Cursor, shift: int, count: int, n: int, now: datetime
         "WHERE v.release_id <= %(count)s", args)
     cur.execute(
         "INSERT INTO search_documents (release_id, version_id, headline, content, parts, "
-        "fts_vector, fts_rank, published_at, updated_at) SELECT d.release_id + %(shift)s, "
-        "d.version_id + %(shift)s, d.headline, d.content, d.parts, d.fts_vector, d.fts_rank, "
+        "fts_vector, fts_words, fts_rank, published_at, updated_at) SELECT "
+        "d.release_id + %(shift)s, d.version_id + %(shift)s, d.headline, d.content, d.parts, "
+        "d.fts_vector, d.fts_words, d.fts_rank, "
         f"{when.replace('r.id', 'd.release_id')}, {when.replace('r.id', 'd.release_id')} "
         "FROM search_documents d WHERE d.release_id <= %(count)s", args)
     for table, col in (("release_topics", "topic_id"), ("release_regions", "region_id")):
@@ -256,7 +257,8 @@ def generate(url: str, n: int, offices: int = 20, seed: int = 5, processes: int 
                                                     "headline", "subline", "dateline", "lead",
                                                     "body", "created_at"], ver)
                 copy_rows(cur, "search_documents", ["release_id", "version_id", "headline",
-                                                    "content", "parts", "fts_vector", "fts_rank",
+                                                    "content", "parts", "fts_vector", "fts_words",
+                                                    "fts_rank",
                                                     "published_at", "updated_at"], doc)
                 copy_rows(cur, "release_topics", ["release_id", "topic_id"], rt)
                 copy_rows(cur, "release_regions", ["release_id", "region_id"], rr)

@@ -1,5 +1,5 @@
-"""EXPLAIN (ANALYZE, BUFFERS) of the portal's per-request queries and of search's two passes,
-on a database filled by bench/portal_data.py (the plans in docs/portal.md come from this).
+"""EXPLAIN (ANALYZE, BUFFERS) of the portal's per-request queries and of every statement a
+search issues, on a database filled by bench/portal_data.py (the plans in docs/portal.md come from this).
 
     PRESSDESK_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/pressdesk_portal_bench \\
         PYTHONPATH=. python bench/portal_explain.py [--compare] [--search-only]
@@ -8,22 +8,18 @@ on a database filled by bench/portal_data.py (the plans in docs/portal.md come f
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, cast, extract, func, literal, literal_column, select, text
+from sqlalchemy import and_, event, extract, func, select, text
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import TSQUERY
 
 from pressdesk import create_app
-from pressdesk.db import utcnow
 from pressdesk.extensions import db
 from pressdesk.portal import services as portal
 from pressdesk.releases.models import Release, ReleaseVersion, Topic, release_topics
 from pressdesk.search import services as search
 from pressdesk.search.models import SearchDocument
 from pressdesk.search.query import parse as parse_query
-from pressdesk.search.query import tsquery
 
 
 def explain(label: str, stmt: Any) -> None:
@@ -70,44 +66,56 @@ def portal_queries() -> None:
 
 
 def search_queries(compare: bool = False) -> None:
-    """The candidate pass as search_releases runs it (each time slice until one holds more than
-    the window), then the ranking of that window; ``compare`` adds the plans of one pass over
-    every match and of ranking the full vector (what the search did before)."""
-    for q, prefix in (("Schulen", False), ("Radweg Ausbau", False), ("Schul", True),
-                      ("Straße", False), ('"Kreistag beschließt"', False),
-                      ("Hafen -Fähre", False), ("Hafen ODER Fähre", False)):
-        query = parse_query(q)
-        stmt = select(SearchDocument, Release).join(Release,
-                                                     Release.id == SearchDocument.release_id)
-        stmt, rank = search._match(stmt, query, prefix)
-        stmt = search._filters(stmt, None, None, None, None, None)
-        ordered = (stmt.with_only_columns(SearchDocument.release_id, rank,
-                                          SearchDocument.published_at)
-                   .order_by(SearchDocument.published_at.desc(),
-                             SearchDocument.release_id.desc()).limit(search.MATCH_WINDOW + 1))
+    """Every statement search_releases issues for each query, replayed in order on one
+    connection: the search's own statements under EXPLAIN (ANALYZE, BUFFERS), its planner
+    settings (set_config) as they are. ``compare`` adds the plan of one pass over every match,
+    newest first, the planner left to itself."""
+    issued: list[tuple[str, Any]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        issued.append((statement, parameters))
+
+    for q, prefix in (("Schulen", False), ("Radweg", False), ("Museum", False),
+                      ("Radweg Ausbau", False), ("Schul", True), ("Straße", False),
+                      ('"Kreistag beschließt"', False), ("Hafen -Fähre", False),
+                      ("Hafen ODER Fähre", False)):
+        issued.clear()
+        event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            search.search_releases(q, prefix=prefix)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", seen)
+        db.session.rollback()
+        cur = db.session.connection().connection.dbapi_connection.cursor()
+        total = 0.0
+        for statement, parameters in issued:
+            if "set_config" in statement or "fts_" not in statement:
+                cur.execute(statement, parameters)
+                continue
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, parameters)
+            lines = [row[0] for row in cur.fetchall()]
+            total += float(lines[-1].split(":")[1].split()[0])
+            print(f"### search {q!r} prefix={prefix}: "
+                  + ("every match, then the newest" if "MATERIALIZED" in statement
+                     else "the newest documents"))
+            for line in lines:
+                print("    " + line)
+            print(flush=True)
+        print(f"=== {q!r} prefix={prefix}: {total:.1f} ms in the search's statements\n",
+              flush=True)
         if compare:
-            explain(f"BEFORE: one pass over every match {q!r} prefix={prefix}", ordered)
-        now = utcnow()
-        for days in search.SLICES:
-            part = ordered if days is None else ordered.where(
-                SearchDocument.published_at >= now - timedelta(days=days))
-            explain(f"search candidates {q!r} prefix={prefix}, slice {days} days", part)
-            ids = [r[0] for r in db.session.execute(part)]
-            if len(ids) > search.MATCH_WINDOW:
-                break
-        ids = ids[:search.MATCH_WINDOW]
-        load = select(SearchDocument, Release).join(Release,
-                                                    Release.id == SearchDocument.release_id)
-        if compare:
-            full = func.ts_rank(literal_column("search_documents.fts_vector"),
-                                cast(literal(tsquery(query, prefix)), TSQUERY))
-            explain(f"BEFORE: ranking the window on the full vector {q!r}",
-                    load.add_columns(full.label("rank"))
-                    .where(SearchDocument.release_id.in_(ids))
-                    .order_by(full.desc(), Release.published_at.desc(), Release.id.desc())
-                    .limit(20))
-        explain(f"page of 20 after ranking in Python {q!r}",
-                load.where(SearchDocument.release_id.in_(ids[:20])))
+            query = parse_query(q)
+            stmt = select(SearchDocument, Release).join(
+                Release, Release.id == SearchDocument.release_id)
+            stmt, rank = search._match(stmt, query, prefix)
+            stmt = search._filters(stmt, None, None, None, None, None)
+            explain(f"BEFORE: one pass over every match {q!r} prefix={prefix}",
+                    stmt.with_only_columns(SearchDocument.release_id, rank,
+                                           SearchDocument.published_at)
+                    .order_by(SearchDocument.published_at.desc(),
+                              SearchDocument.release_id.desc())
+                    .limit(search.MATCH_WINDOW + 1))
+        db.session.rollback()
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ def test_checker_finds_the_errors_it_is_here_for(tmp_path):
 def page_set(app, demo):
     """Every page type once, rendered as a reader, an editor and an admin see it."""
     demo.load_demo()
-    published_invitation()  # the appointment pages with an entry
+    invitation = published_invitation()  # the appointment pages with an entry
     leer = db.session.scalar(select(Release).where(Release.office.has(slug="landkreis-leer"),
                                                    Release.status == "published"))
     assert leer is not None
@@ -126,6 +126,7 @@ def page_set(app, demo):
         "two_factor": "/desk/account/zweiter-faktor", "desk_templates": "/desk/vorlagen/",
         "desk_new_from_template": "/desk/releases/new?vorlage=b-pressetermin",
         "desk_template_edit": f"/desk/vorlagen/{template_id}/edit",
+        "desk_appointment": f"/desk/releases/{invitation.id}/termin",
     }.items():
         grab(editor, name, path)
     edit = f"/desk/vorlagen/{template_id}/edit"

@@ -172,6 +172,28 @@ def test_bad_appointment_input_is_refused_and_loses_nothing(app, demo):
     assert db.session.scalar(select(Invitation).where(Invitation.release_id == rid)) is None
 
 
+def test_appointment_times_are_german_text_fields_that_take_german_input(app, demo):
+    """Whatever the browser's language: the times show as "TT.MM.JJJJ HH:MM" with the format
+    beside them, and what is typed that way is saved."""
+    publisher = logged_in(app, PUBLISHER)
+    from tests.desk_helpers import write
+
+    rid = write(publisher)
+    start = start_in(5).astimezone(BERLIN).replace(hour=10, minute=30)
+    german = dict(appointment_form(start))
+    for name in ("starts_at", "ends_at", "accreditation_until", "rsvp_until"):
+        iso = german[name]  # "2026-12-07T10:30" -> "07.12.2026 10:30"
+        german[name] = f"{iso[8:10]}.{iso[5:7]}.{iso[0:4]} {iso[11:16]}"
+    assert post(publisher, f"/desk/releases/{rid}/termin", german).status_code == 302
+    db.session.remove()
+    inv = db.session.scalar(select(Invitation).where(Invitation.release_id == rid))
+    assert inv.starts_at == start
+    page = publisher.get(f"/desk/releases/{rid}/termin").get_data(as_text=True)
+    field = page.split('id="starts_at"')[0].rsplit("<input", 1)[1] + page.split('id="starts_at"')[1]
+    assert 'type="text"' in field and f'value="{start.strftime("%d.%m.%Y %H:%M")}"' in field
+    assert 'id="starts_at-format"' in page and "datetime-local" not in page
+
+
 def test_another_office_cannot_open_the_appointment_page(app, demo):
     publisher = logged_in(app, PUBLISHER)
     rid = write_invitation(publisher)

@@ -4,7 +4,7 @@ scheduled release, German date input."""
 from __future__ import annotations
 
 import email
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import policy
 
 from sqlalchemy import select
@@ -344,6 +344,7 @@ def test_dates_are_typed_in_german_form(app, demo):
     rid = write(publisher)
     page = publisher.get(f"/desk/releases/{rid}").get_data(as_text=True)
     assert 'placeholder="TT.MM.JJJJ HH:MM"' in page and 'type="datetime-local"' not in page
+    assert 'data-picker-for="scheduled_at" hidden' in page  # desk.js shows it
     at = (utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
     german = at.astimezone(BERLIN).strftime("%d.%m.%Y, %H.%M Uhr")
     resp = post(publisher, f"/desk/releases/{rid}/publish",
@@ -361,3 +362,24 @@ def test_dates_are_typed_in_german_form(app, demo):
                {"lists": default_lists(), "when": "later", "scheduled_at": berlin_input(at)},
                page=f"/desk/releases/{rid2}")
     assert iso.status_code == 200
+
+
+def test_the_server_reads_german_and_iso_dates_in_german_time(app):
+    import pytest
+
+    from pressdesk.releases.workflow import WorkflowError, parse_berlin
+
+    winter = datetime(2026, 11, 24, 8, 30, tzinfo=UTC)  # 09:30 in Leer (CET)
+    for typed in ("24.11.2026 09:30", "24.11.2026, 9.30 Uhr", "24.11.2026 um 9:30",
+                  " 24.11.2026 09:30 ", "2026-11-24T09:30", "2026-11-24T09:30:00",
+                  "2026-11-24 09:30", "2026-11-24T08:30Z"):
+        assert parse_berlin(typed) == winter, typed
+    # summer time: the same wall clock is another UTC hour
+    assert parse_berlin("24.06.2026 09:30") == datetime(2026, 6, 24, 7, 30, tzinfo=UTC)
+    assert parse_berlin("2026-06-24T09:30") == datetime(2026, 6, 24, 7, 30, tzinfo=UTC)
+    assert parse_berlin("") is None and parse_berlin(None) is None
+    # a date alone would be midnight without a word: refused, as are impossible dates
+    for typed in ("2026-11-24", "24.11.2026", "31.02.2027 10:00", "2027-02-31T10:00",
+                  "20261124T0930", "morgen 10 Uhr", "24.11.2026 25:00"):
+        with pytest.raises(WorkflowError, match="TT.MM.JJJJ HH:MM"):
+            parse_berlin(typed)

@@ -80,6 +80,34 @@ def test_publishing_with_no_list_ticked_is_refused_not_widened(app, demo):
     assert resp.status_code == 400 and fresh(rid).status == "draft"
 
 
+def test_the_publish_form_warns_about_active_outlets_on_no_list(app, demo):
+    from pressdesk.media.models import DistributionList, Outlet
+
+    publisher = logged_in(app, PUBLISHER)
+    rid = write(publisher)
+    page = publisher.get(f"/desk/releases/{rid}").get_data(as_text=True)
+    assert 'id="unlisted-outlets"' not in page  # the demo's outlets are all on a list
+    leer = office("landkreis-leer")
+    imported = [Outlet(office_id=leer.id, name=f"Neu importiert {i}", email=f"neu{i}@example.org",
+                       active=active) for i, active in ((1, True), (2, True), (3, False))]
+    db.session.add_all(imported)
+    db.session.add(Outlet(office_id=office("stadt-lingen").id, name="Anderes Amt",
+                          email="lingen@example.org", active=True))
+    db.commit()
+    page = publisher.get(f"/desk/releases/{rid}").get_data(as_text=True)
+    warning = page.split('id="unlisted-outlets"')[1].split("</p>")[0]
+    assert "2 aktive Redaktionen stehen auf keinem Verteiler" in warning  # not the inactive one
+    assert 'href="/desk/media/"' in warning
+    default = db.session.scalar(select(DistributionList).where(
+        DistributionList.office_id == leer.id, DistributionList.is_default.is_(True)))
+    before = len(default.outlets)
+    assert f"{default.name} ({before})" in page  # each list with its number of outlets
+    default.outlets.extend(imported[:2])
+    db.commit()
+    page = publisher.get(f"/desk/releases/{rid}").get_data(as_text=True)
+    assert 'id="unlisted-outlets"' not in page and f"{default.name} ({before + 2})" in page
+
+
 # --- user text in headers -----------------------------------------------------------------------
 
 

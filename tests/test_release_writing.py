@@ -91,6 +91,12 @@ def test_photos_and_pdfs_are_saved_with_the_first_save_sorted_by_content(app, de
     assert page.count('class="att-row"') == 2 and "Umleitungsplan.pdf" in page
 
 
+def _media_files() -> set[str]:
+    from pressdesk.releases.images import media_dir
+
+    return {str(p) for p in media_dir().rglob("*") if p.is_file()}
+
+
 def test_a_pdf_alone_needs_no_alt_text_and_a_bad_file_saves_nothing(app, demo):
     from sqlalchemy import func, select
 
@@ -102,6 +108,7 @@ def test_a_pdf_alone_needs_no_alt_text_and_a_bad_file_saves_nothing(app, demo):
     assert [a.filename for a in fresh(int(resp.headers["Location"].split("/")[-1])).attachments] \
         == ["plan.pdf"]
     # a text file named .pdf is judged by its content: refused, with its name, nothing kept
+    before = _media_files()
     bad = _new_with_photos(editor, ["eins"], documents=[("plan.pdf", PDF),
                                                         ("notiz.pdf", b"nur Text")])
     assert bad.status_code == 400
@@ -109,6 +116,8 @@ def test_a_pdf_alone_needs_no_alt_text_and_a_bad_file_saves_nothing(app, demo):
     assert "notiz.pdf: Dieser Dateityp wird nicht angenommen" in html
     assert "Brücke bei Boen wird saniert" in html
     assert db.session.scalar(select(func.count()).select_from(Release)) == 1
+    # and the files it stored before the refusal are gone again
+    assert _media_files() == before
 
 
 def test_several_pdfs_at_once_on_the_release_page(app, demo):
@@ -119,6 +128,16 @@ def test_several_pdfs_at_once_on_the_release_page(app, demo):
         page=f"/desk/releases/{rid}", content_type="multipart/form-data")
     assert resp.status_code == 302
     assert [a.filename for a in fresh(rid).attachments] == ["a.pdf", "b.pdf"]
+    assert "2 Anhänge gespeichert." in editor.get(f"/desk/releases/{rid}").get_data(as_text=True)
+    # one bad file among several: named, and none of them kept
+    before = _media_files()
+    bad = post(editor, f"/desk/releases/{rid}/attachments", {
+        "file": [(io.BytesIO(PDF), "c.pdf"), (io.BytesIO(b"nur Text"), "notiz.pdf")]},
+        page=f"/desk/releases/{rid}", content_type="multipart/form-data")
+    assert bad.status_code == 400
+    assert "notiz.pdf: Dieser Dateityp wird nicht angenommen" in bad.get_data(as_text=True)
+    assert [a.filename for a in fresh(rid).attachments] == ["a.pdf", "b.pdf"]
+    assert _media_files() == before
 
 
 def test_several_photos_at_once_on_the_release_page(app, demo):

@@ -138,10 +138,19 @@ def test_only_excluded_words_are_reported(app):
     assert [f for f, _m in p.errors] == ["q"]
 
 
-def test_the_newest_matches_come_from_the_first_time_slice_that_holds_enough(
-        corpus, monkeypatch):
-    """The candidate pass reads widening time slices and stops at the first that holds more
-    than the window; the result is the same as reading every match."""
+@pytest.mark.parametrize(("first", "margin", "passes"), [
+    (10, 1.5, 1),  # the newest 10 documents hold 4 matches: more than the window, done
+    # 3 matches in the newest 8 (a day back: both one-day documents share their time): a
+    # slice of 1 day * 4 / 3 * 3 = 4 days holds 4
+    (8, 3.0, 2),
+    (7, 1.5, 3),  # 1 match in the newest 7 (a minute): 6 hours hold 1; the whole archive
+    (6, 1.5, 2),  # no match in the newest 6 (the corpus): the whole archive, newest first
+])
+def test_the_newest_matches_come_from_the_newest_documents_then_a_slice_sized_by_their_rate(
+        corpus, monkeypatch, first, margin, passes):
+    """The candidate pass reads the newest documents, then (when they hold too few matches) a
+    time slice sized by the rate of matches among them, then the whole archive; the result
+    is the same as reading every match."""
     now = utcnow()
     for days in (0, 1, 1, 3, 20, 200, 400, 900):
         rel = publish(headline=f"Hafen Meldung {days}", lead="x", body="y")
@@ -150,6 +159,8 @@ def test_the_newest_matches_come_from_the_first_time_slice_that_holds_enough(
                            .where(SearchDocument.release_id == rel.id).values(published_at=when))
     db.commit()
     monkeypatch.setattr(search, "MATCH_WINDOW", 3)
+    monkeypatch.setattr(search, "FIRST_DOCUMENTS", first)
+    monkeypatch.setattr(search, "SLICE_MARGIN", margin)
     stmt, rank = search._match(select(SearchDocument.release_id), query.parse("Hafen"), False)
     statements = []
     # Only this thread's statements: the session's Celery worker threads (started by earlier
@@ -167,8 +178,33 @@ def test_the_newest_matches_come_from_the_first_time_slice_that_holds_enough(
         event.remove(db.engine, "before_cursor_execute", seen)
     everything = search._window(stmt, rank, sliced=False)
     assert sliced == everything and len(sliced) == 4
-    # 2 days: 3 matches (not more than the window); 8 days: 4, enough
-    assert len(statements) == 2
+    matching = [s for s in statements if "fts_words" in s or "fts_releases" in s]
+    assert len(matching) == passes
+
+
+def test_a_search_plans_for_its_words_not_a_generic_plan(corpus):
+    """The tsquery, the window's LIMIT and a slice's start are written into the statement:
+    a prepared statement's generic plan (psycopg prepares after five runs) guessed a tenth of
+    the rows and a default share of matches, and read the whole date index for a rare word."""
+    if db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's plans")
+    statements = []
+    me = threading.get_ident()
+
+    def seen(conn, cursor, statement, parameters, *args):
+        if threading.get_ident() == me and "fts_words" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        search_releases("Kreisstraße")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert statements
+    for statement, parameters in statements:
+        assert "'kreisstrass'" in statement and "LIMIT 1001" in statement
+        assert not any(isinstance(v, str) and "kreisstrass" in v
+                       for v in (parameters or {}).values())
 
 
 def test_postgresql_vectors_hold_the_apps_stems(corpus):
@@ -188,3 +224,36 @@ def test_postgresql_vectors_hold_the_apps_stems(corpus):
     assert "'strass'" not in rank and "'kreisstrass':1A" in rank
     long_match, long_rank = rows[long.id].split(" | ")
     assert "'end'" in long_match and "'end'" not in long_rank and "'anfang'" in long_rank
+    # the words vector: the match vector's lexemes without positions or weights
+    same = db.session.execute(text(
+        "SELECT bool_and(fts_words = strip(fts_vector)) FROM search_documents")).scalar()
+    assert same is True
+
+
+def test_the_planner_settings_of_a_pass_do_not_outlive_it(corpus, monkeypatch):
+    """The passes over every match of a slice plan with their own settings; the rest of the
+    request's transaction plans with the settings it had."""
+    if db.dialect != "postgresql":
+        pytest.skip("PostgreSQL's planner settings")
+    from sqlalchemy import text
+
+    monkeypatch.setattr(search, "FIRST_DOCUMENTS", 1)
+    show = "SELECT current_setting('random_page_cost'), current_setting(" \
+           "'max_parallel_workers_per_gather')"
+    before = db.session.execute(text(show)).one()
+    statements = []
+    me = threading.get_ident()
+
+    def seen(conn, cursor, statement, *args):
+        if threading.get_ident() == me:
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        found = ids("Tür")  # the newest document matches: a slice by its rate, then the archive
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert found == rid(corpus, "tag", "offen")
+    assert any("MATERIALIZED" in s for s in statements)
+    assert any("set_config" in s for s in statements)
+    assert db.session.execute(text(show)).one() == before

@@ -87,6 +87,24 @@ def outlets(office: Office) -> list[Outlet]:
         select(Outlet).where(Outlet.office_id == office.id).order_by(func.lower(Outlet.name))))
 
 
+def list_sizes(list_ids: list[int]) -> dict[int, int]:
+    """Outlets on each list, counted in the database (a national list holds 100,000)."""
+    if not list_ids:
+        return {}
+    rows = db.session.execute(
+        select(list_outlets.c.list_id, func.count()).where(list_outlets.c.list_id.in_(list_ids))
+        .group_by(list_outlets.c.list_id)).all()
+    return {i: 0 for i in list_ids} | {int(i): int(n) for i, n in rows}
+
+
+def unlisted_count(office_id: int) -> int:
+    """Active outlets of the office on none of its lists: no release reaches them, which the
+    publish form says (an imported outlet left on no list once received nothing unnoticed)."""
+    on_a_list = exists().where(list_outlets.c.outlet_id == Outlet.id)
+    return db.session.scalar(select(func.count()).select_from(Outlet).where(
+        Outlet.office_id == office_id, Outlet.active.is_(True), ~on_a_list)) or 0
+
+
 def office_outlet(office: Office, outlet_id: int) -> Outlet | None:
     return db.session.scalar(
         select(Outlet).where(Outlet.office_id == office.id, Outlet.id == outlet_id))

@@ -89,6 +89,25 @@ def remove_attachment(release: Release, att: ReleaseAttachment) -> None:
     path.unlink(missing_ok=True)
 
 
+def add_attachments(release: Release, files: list[tuple[str, bytes]]) -> int:
+    """Several documents at once (the release page): each checked as by
+    :func:`add_attachment`; a refusal names the file (when there are several), removes the
+    files written before it and raises, so the caller's rollback keeps nothing."""
+    import shutil
+
+    stored: list[ReleaseAttachment] = []
+    try:
+        for name, data in files:
+            stored.append(add_attachment(release, name, data))
+    except AttachmentError as exc:
+        for att in stored:
+            shutil.rmtree(attachment_path(att).parent, ignore_errors=True)
+        if len(files) > 1:
+            raise AttachmentError(f"{clean_filename(name)}: {exc}") from exc
+        raise
+    return len(stored)
+
+
 @dataclass
 class Added:
     """What :func:`add_files` stored: counts, and a warning per photo too small for print."""
@@ -104,19 +123,31 @@ def add_files(release: Release, files: list[tuple[str, bytes]], caption: str, cr
     each is sorted by its content, never by its name: an image (JPEG, PNG; any other image
     type is refused as an image) becomes a release image with the given texts, everything else
     an attachment if its content is an allowed document. The first refusal raises
-    (``ImageError`` or ``AttachmentError``); the caller rolls back and nothing is kept."""
+    (``ImageError`` or ``AttachmentError``); the files written before it are removed again,
+    and the caller rolls back, so nothing is kept."""
+    import shutil
+
     added = Added()
-    for name, data in files:
-        kind = filetype.guess(data)
-        if kind is not None and kind.mime.startswith("image/"):
-            _img, warning = images.add_image(release, name, data, caption, credit, alt, rights)
-            added.images += 1
-            if warning:
-                added.notes.append(f"{clean_filename(name)}: {warning}")
-        else:
-            try:
-                add_attachment(release, name, data)
-            except AttachmentError as exc:
-                raise AttachmentError(f"{clean_filename(name)}: {exc}") from exc
-            added.attachments += 1
+    written: list[Path] = []  # the folder of each stored image, the file of each attachment
+    try:
+        for name, data in files:
+            kind = filetype.guess(data)
+            if kind is not None and kind.mime.startswith("image/"):
+                img, warning = images.add_image(release, name, data, caption, credit, alt,
+                                                rights)
+                written.append(images.image_path(img, "original").parent)
+                added.images += 1
+                if warning:
+                    added.notes.append(f"{clean_filename(name)}: {warning}")
+            else:
+                try:
+                    att = add_attachment(release, name, data)
+                except AttachmentError as exc:
+                    raise AttachmentError(f"{clean_filename(name)}: {exc}") from exc
+                written.append(attachment_path(att).parent)
+                added.attachments += 1
+    except (images.ImageError, AttachmentError):
+        for path in written:
+            shutil.rmtree(path, ignore_errors=True)
+        raise
     return added

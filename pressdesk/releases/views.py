@@ -297,7 +297,10 @@ def _render_show(release: Release, status: int = 200, **forms: Any) -> tuple[str
     office = release.office
     lists = _lists(office.id)
     publish_form = forms.get("publish_form") or PublishForm()
-    publish_form.lists.choices = [(dl.id, f"{dl.name} ({len(dl.outlets)})") for dl in lists]
+    from pressdesk.media.services import list_sizes, unlisted_count  # media imports releases
+
+    sizes = list_sizes([dl.id for dl in lists])
+    publish_form.lists.choices = [(dl.id, f"{dl.name} ({sizes[dl.id]})") for dl in lists]
     if publish_form.lists.data is None or not publish_form.is_submitted():
         publish_form.lists.data = [dl.id for dl in lists if dl.is_default]
     counts = {v.id: counts_by_state([v.id]) for v in release.versions}
@@ -307,9 +310,11 @@ def _render_show(release: Release, status: int = 200, **forms: Any) -> tuple[str
                                  AuditEntry.target_id == release.id)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(50)).all()
     names = _names({release.created_by_id, release.submitted_by_id, release.approved_by_id})
+    actions = workflow.allowed(release, _user())
     return render_template(
         "desk/show.html", release=release, office=office, body_html=render_markdown(release.body),
-        actions=workflow.allowed(release, _user()), counts=counts, history=history, names=names,
+        actions=actions, counts=counts, history=history, names=names,
+        unlisted=unlisted_count(office.id) if "publish" in actions else 0,
         publish_form=publish_form, action_form=ActionForm(),
         withdraw_form=forms.get("withdraw_form") or WithdrawForm(),
         template_form=forms.get("template_form") or TemplateForm(),
@@ -700,10 +705,12 @@ def _check_upload(release: Release) -> ResponseReturnValue | None:
 
 
 def _upload(release_id: int, form: ImageForm | AttachmentForm,
-            store: Callable[[Release, str, bytes, Any], list[str]], ok: str) -> ResponseReturnValue:
+            store: Callable[[Release, str, bytes, Any], list[str]],
+            ok: Callable[[int], str]) -> ResponseReturnValue:
     """The one upload path for images and attachments: check the step, let ``store(release,
-    filename, data, form)`` judge the file (raising ``ValueError`` with a message for the
-    user), note the edit, answer. Returns what ``store`` returned as extra messages."""
+    filename, data, form)`` judge the file or files (raising ``ValueError`` with a message for
+    the user), note the edit, answer with ``ok(number of files)``. Returns what ``store``
+    returned as extra messages."""
     release = _release_or_404(release_id)
     if (refused := _check_upload(release)) is not None:
         return refused
@@ -717,7 +724,7 @@ def _upload(release_id: int, form: ImageForm | AttachmentForm,
     except (images.ImageError, attachments.AttachmentError) as exc:
         _refused(exc)
         return _render_show(release, status=400, **{f"{form.kind}_form": form})  # typed texts
-    flash(ok, "success")
+    flash(ok(len([f for f in request.files.getlist("file") if f.filename]) or 1), "success")
     for note in notes:
         flash(note, "info")
     return _back(release)
@@ -762,15 +769,15 @@ def _store_attachment(release: Release, filename: str, data: bytes, _form: Any) 
     files = [f for f in request.files.getlist("file") if f.filename]
     for f in files:
         f.stream.seek(0)  # the one upload path read the first file already
-    for name, content in ([(f.filename or "", f.read()) for f in files] if files
-                          else [(filename, data)]):
-        attachments.add_attachment(release, name, content)
+    attachments.add_attachments(release, [(f.filename or "", f.read()) for f in files]
+                                if files else [(filename, data)])
     return []
 
 
 @bp.route("/releases/<int:release_id>/images", methods=["POST"])
 def upload_image(release_id: int) -> ResponseReturnValue:
-    return _upload(release_id, ImageForm(), _store_image, _("Bild gespeichert."))
+    return _upload(release_id, ImageForm(), _store_image, lambda n: ngettext(
+        "%(num)d Bild gespeichert.", "%(num)d Bilder gespeichert.", n))
 
 
 @bp.route("/releases/<int:release_id>/images/<int:image_id>/delete", methods=["POST"])
@@ -825,7 +832,8 @@ def move_image(release_id: int, image_id: int, where: str) -> ResponseReturnValu
 
 @bp.route("/releases/<int:release_id>/attachments", methods=["POST"])
 def upload_attachment(release_id: int) -> ResponseReturnValue:
-    return _upload(release_id, AttachmentForm(), _store_attachment, _("Anhang gespeichert."))
+    return _upload(release_id, AttachmentForm(), _store_attachment, lambda n: ngettext(
+        "%(num)d Anhang gespeichert.", "%(num)d Anhänge gespeichert.", n))
 
 
 @bp.route("/releases/<int:release_id>/attachments/<int:attachment_id>/delete", methods=["POST"])

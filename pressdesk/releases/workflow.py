@@ -224,6 +224,11 @@ def _bump_version(release: Release, status_from: str, **values: Any) -> int:
 _GERMAN_DATETIME = re.compile(
     r"(\d{1,2})\.(\d{1,2})\.(\d{4}),?\s*(?:um\s*)?(\d{1,2})[:.](\d{2})\s*(?:uhr)?", re.IGNORECASE)
 
+# What a datetime-local input sends ("2026-11-24T09:30", seconds with a step below a minute),
+# also with a space or an explicit offset.
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?"
+                           r"(?:Z|[+-]\d{2}:\d{2})?")
+
 
 def parse_berlin(value: str | None) -> datetime | None:
     """A date and time meant in Europe/Berlin, in German form ("24.11.2026 09:30", also
@@ -236,8 +241,10 @@ def parse_berlin(value: str | None) -> datetime | None:
         if german:
             day, month, year, hour, minute = (int(g) for g in german.groups())
             naive = datetime(year, month, day, hour, minute)
-        else:
+        elif _ISO_DATETIME.fullmatch(value):
             naive = datetime.fromisoformat(value)
+        else:  # not "2026-11-24" alone (midnight), nor fromisoformat's other spellings
+            raise ValueError(value)
     except ValueError as exc:
         raise WorkflowError(_("Bitte Datum und Uhrzeit vollständig angeben (TT.MM.JJJJ HH:MM, "
                               "etwa 24.11.2026 09:30).")) from exc

@@ -52,22 +52,28 @@ def _literal(sections: list[tuple[list[str], str, int]]) -> str:
                     for lex, entries in at.items() if len(lex) <= MAX_WORD)
 
 
-def tsvectors(headline: str, content: str, parts: str) -> tuple[str, str]:
-    """PostgreSQL's two vectors as literals, from the same stems as FTS5 and the matcher.
+def tsvectors(headline: str, content: str, parts: str) -> tuple[str, str, str]:
+    """PostgreSQL's three vectors as literals, from the same stems as FTS5 and the matcher.
 
-    Matching: headline (weight A), text (B) and compound heads (C). One position is left out
-    between the fields and between the heads, so a phrase never runs from one into the next
-    (FTS5 keeps them in separate columns). Ranking: the headline and the text's first
+    Matching, with positions: headline (weight A), text (B) and compound heads (C). One
+    position is left out between the fields and between the heads, so a phrase never runs from
+    one into the next (FTS5 keeps them in separate columns); only phrases need this one.
+    Words: the same lexemes without positions or weights (``strip()``), GIN-indexed: about
+    1 kB, so it stays in the row, where the match vector mostly lives in TOAST; every query
+    without a phrase is answered from it alone. Ranking: the headline and the text's first
     ``RANK_WORDS`` words, no stop-word gaps: small enough to stay in the row."""
     return vectors_of(sequence(headline), sequence(content), [stem(p) for p in parts.split()])
 
 
-def vectors_of(head: list[str], body: list[str], part_stems: list[str]) -> tuple[str, str]:
+def vectors_of(head: list[str], body: list[str], part_stems: list[str]
+               ) -> tuple[str, str, str]:
     """``tsvectors`` from the stem sequences (the benchmark's generator has them at hand)."""
     match = _literal([(head, "A", 1), (body, "B", 1), (part_stems, "C", 2)])
+    words = " ".join(sorted({f"'{s}'" for s in (*head, *body, *part_stems)
+                             if len(s) <= MAX_WORD}))
     rank = _literal([([s for s in head if s != GAP], "A", 1),
                      ([s for s in body[:RANK_WORDS] if s != GAP], "B", 1)])
-    return match, rank
+    return match, words, rank
 
 
 def document_text(lead: str, body: str) -> str:
@@ -84,10 +90,11 @@ def write_document(conn: Connection, release_id: int, version_id: int, headline:
                                                published_at=published_at,
                                                updated_at=utcnow()))
     if conn.dialect.name == "postgresql":
-        match, rank = tsvectors(headline, content, parts)
+        match, words, rank = tsvectors(headline, content, parts)
         conn.execute(text("UPDATE search_documents SET fts_vector = CAST(:m AS tsvector), "
-                          "fts_rank = CAST(:r AS tsvector) WHERE release_id = :id"),
-                     {"m": match, "r": rank, "id": release_id})
+                          "fts_words = CAST(:w AS tsvector), fts_rank = CAST(:r AS tsvector) "
+                          "WHERE release_id = :id"),
+                     {"m": match, "w": words, "r": rank, "id": release_id})
     elif conn.dialect.name == "sqlite":
         conn.execute(text("DELETE FROM fts_releases WHERE rowid = :id"), {"id": release_id})
         conn.execute(text("INSERT INTO fts_releases (rowid, headline, content, parts) "

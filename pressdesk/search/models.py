@@ -1,8 +1,9 @@
 """The search document: the public text of a release's latest version, one row per release.
 
-The dialect-specific index lives beside it and is made in migration 0003_portal:
-- PostgreSQL: a stored generated ``fts_vector`` tsvector column (German config; headline A, text
-  B, compound heads C) with a GIN index for matching, and a small ``fts_rank`` (headline and the
+The dialect-specific index lives beside it and is made in the initial migration:
+- PostgreSQL: tsvector columns written by the application (``index.tsvectors``): ``fts_words``
+  (the lexemes, no positions; in the row, GIN-indexed) for matching, ``fts_vector`` (positions;
+  headline A, text B, compound heads C) for phrases, and a small ``fts_rank`` (headline and the
   beginning of the text) for ranking a bounded window;
 - SQLite: an FTS5 table ``fts_releases`` (rowid = release id) holding stemmed text.
 Both are named ``fts_*`` so that Alembic's comparison leaves them alone (see migrations/env.py).
@@ -33,7 +34,7 @@ class SearchDocument(Base):
     # space separated (``search.compounds``): "Straße" finds "Kreisstraße".
     parts: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The release's publication time, copied here: the search takes its newest matches in
-    # widening time slices on this index (see services.py).
+    # time slices on this index (see services._window).
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

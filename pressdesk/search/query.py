@@ -164,6 +164,31 @@ def tsquery(query: Query, prefix: bool = False) -> str:
     return " & ".join(parts)
 
 
+def words_tsquery(query: Query, prefix: bool = False) -> str | None:
+    """A tsquery for the lexemes alone (no positions; ``index.tsvectors``' words vector) that
+    every document matching ``query`` matches too: a phrase becomes all of its words, a
+    phrase left out sets no condition (a document may hold its words elsewhere). Without
+    phrases it is exactly ``tsquery()`` (``has_phrase``). None: no condition at all."""
+    def term(t: Term) -> str | None:
+        words = [f"'{w}'" + (":*" if prefix else "") for w in dict.fromkeys(t.words)]
+        if not words:
+            return None
+        return words[0] if len(words) == 1 else "( " + " & ".join(words) + " )"
+
+    parts = []
+    for group in query.groups:
+        alts = [a for a in (term(t) for t in group) if a is not None]
+        if len(alts) < len(group):
+            continue  # one alternative sets no condition: the group sets none
+        parts.append(alts[0] if len(alts) == 1 else "( " + " | ".join(alts) + " )")
+    parts += [f"!{_ts_term(t, prefix)}" for t in query.excluded if not t.phrase]
+    return " & ".join(parts) or None
+
+
+def has_phrase(query: Query) -> bool:
+    return any(t.phrase for g in query.groups for t in g) or any(t.phrase for t in query.excluded)
+
+
 # --- SQLite FTS5 --------------------------------------------------------------------------
 
 def _fts_term(term: Term, prefix: bool) -> str:

@@ -60,12 +60,6 @@ def stem(word: str) -> str:
     return str(stemmer.stemWord(word))
 
 
-@lru_cache(maxsize=65536)
-def word_stem(word: str) -> str:
-    """The stem of a word as written in a text (folded first); cached, snippets call it a lot."""
-    return stem(fold(word))
-
-
 def query_words(q: str | None) -> list[str]:
     """The folded words of a reader's query, stop words included, each once."""
     words: list[str] = []
@@ -104,14 +98,21 @@ def stem_matches(word_stem: str, term_stem: str, prefix: bool) -> bool:
     return word_stem.startswith(term_stem) if prefix else word_stem == term_stem
 
 
-def _matcher(terms: list[str], prefix: bool) -> Callable[[str], bool]:
+@lru_cache(maxsize=65536)
+def _word_stems(word: str) -> tuple[str, ...]:
+    """A word as written: its stem and the stems of its compound heads (cached: a page of
+    snippets tests a few thousand words, most of them again and again)."""
     from pressdesk.search.compounds import word_parts
 
+    folded = fold(word)
+    return (stem(folded), *(stem(p) for p in word_parts(folded)))
+
+
+def _matcher(terms: list[str], prefix: bool) -> Callable[[str], bool]:
     stems = [stem(t) for t in terms]
 
     def hit(word: str) -> bool:
-        found = [word_stem(word)] + [stem(p) for p in word_parts(fold(word))]
-        return any(stem_matches(s, q, prefix) for s in found for q in stems)
+        return any(stem_matches(s, q, prefix) for s in _word_stems(word) for q in stems)
 
     return hit
 

@@ -622,16 +622,23 @@ def upgrade() -> None:
 def _create_full_text() -> None:
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
-        # Both vectors are written by the application (pressdesk.search.index.tsvectors) from
-        # the same stems as SQLite's FTS5 rows. fts_vector (headline A, text B, compound heads
-        # C) is matched through GIN; fts_rank (headline and the text's first words) ranks a
-        # bounded window and is small enough to stay in the row.
+        # The vectors are written by the application (pressdesk.search.index.tsvectors) from
+        # the same stems as SQLite's FTS5 rows. fts_words (the lexemes, no positions: small,
+        # in the row) is matched through GIN; fts_vector (with positions: headline A, text B,
+        # compound heads C) checks phrases on the documents fts_words found; fts_rank (headline
+        # and the text's first words) ranks a bounded window and stays in the row too.
         op.execute("ALTER TABLE search_documents ADD COLUMN fts_vector tsvector "
+                   "NOT NULL DEFAULT ''")
+        op.execute("ALTER TABLE search_documents ADD COLUMN fts_words tsvector "
                    "NOT NULL DEFAULT ''")
         op.execute("ALTER TABLE search_documents ADD COLUMN fts_rank tsvector "
                    "NOT NULL DEFAULT ''")
-        op.execute("CREATE INDEX fts_search_documents_vector ON search_documents "
-                   "USING gin (fts_vector)")
+        # The words and the ranking vector stay in the row (a search tests and ranks them
+        # there); the text and the match vector go to TOAST first when a row is too long.
+        op.execute("ALTER TABLE search_documents ALTER COLUMN fts_words SET STORAGE MAIN, "
+                   "ALTER COLUMN fts_rank SET STORAGE MAIN")
+        op.execute("CREATE INDEX fts_search_documents_words ON search_documents "
+                   "USING gin (fts_words)")
     elif dialect == "sqlite":
         op.execute("CREATE VIRTUAL TABLE fts_releases USING fts5("
                    "headline, content, parts, tokenize = 'unicode61 remove_diacritics 2')")
