@@ -205,3 +205,19 @@ def test_outlets_get_the_newsroom_format_they_ingest_attached(app, demo):
     ninjs = json.loads(files["ninjs.json"].get_content())
     assert [h["value"] for h in ninjs["headlines"]][0] == "Kreistag beschließt Radwegeplan"
     assert got[dl.email].get_content_type() == "multipart/alternative"
+
+
+def test_a_link_token_fill_decodes_to_the_value_with_short_lines_at_every_length():
+    """qp_fill: the literal fast path (tokens) and the encoding path both give the value back
+    and keep every line within 76 characters."""
+    import quopri
+
+    from pressdesk.delivery.render import qp_fill
+
+    body = b"Content-Transfer-Encoding: quoted-printable\r\n\r\nvorne MARK hinten\r\n"
+    for value in ["", "a", "x" * 69, "y" * 70, "z" * 71, "t." * 70, "abc-_.XYZ" * 20 + "1",
+                  "mit=gleich", "mit~tilde", "ümlaut"]:
+        filled = qp_fill(body, b"MARK", value)
+        encoded = filled.split(b"\r\n\r\n", 1)[1]
+        assert all(len(line) <= 76 for line in encoded.split(b"\r\n")), value
+        assert quopri.decodestring(encoded).decode() == f"vorne {value} hinten\r\n", value

@@ -14,7 +14,7 @@ from collections import deque
 
 from sqlalchemy import func, select, update
 
-from pressdesk.config import settings
+from pressdesk.config import Settings, settings
 from pressdesk.db import utcnow
 from pressdesk.delivery.models import RelayState, insert_ignore
 from pressdesk.delivery.transport import Transport, make_transport
@@ -32,9 +32,10 @@ def verp_token(row_id: int, secret_key: str | None = None) -> str:
     return f"{row_id}-{sig.hex()[:12]}"
 
 
-def return_path(row_id: int) -> str:
-    """The envelope sender: ``bounce+<id>-<hmac>@domain`` (VERP) so a bounce names its row."""
-    s = settings()
+def return_path(row_id: int, s: Settings | None = None) -> str:
+    """The envelope sender: ``bounce+<id>-<hmac>@domain`` (VERP) so a bounce names its row.
+    ``s``: the caller's settings (the send loop reads them once per task)."""
+    s = s or settings()
     if not s.verp:
         return s.mail_from
     return f"bounce+{verp_token(row_id, s.secret_key)}@{s.mail_domain}"

@@ -224,11 +224,22 @@ def join_split_marks(message: bytes) -> bytes:
     return _LINK_TOKEN_MARK_SPLIT.sub(_LINK_TOKEN_MARK, message)
 
 
+# Characters quoted-printable writes as they are (printable ASCII but "=" and "~").
+_QP_LITERAL = re.compile(r"[!-<>-}]*")
+
+
 def qp_fill(message: bytes, mark: bytes, value: str) -> bytes:
     """Put ``value`` where a quoted-printable message has ``mark``.
 
     The value is written quoted-printable too, with soft line breaks (``=`` CRLF) around and
     inside it: no line grows past 76 characters, and decoding gives the value back whole."""
+    value = one_line(value)
+    if _QP_LITERAL.fullmatch(value):
+        # The usual value (a signed token: URL-safe base64 and dots) is its own encoding:
+        # lines of 70 characters, as the loop below would cut them.
+        lines = [value[i:i + 70] for i in range(0, len(value), 70)] or [""]
+        encoded = "=\r\n" + "=\r\n".join(lines) + "=\r\n"
+        return message.replace(mark, encoded.encode("ascii"))
     pieces = [c if " " < c < "~" and c != "=" else "".join(f"={b:02X}" for b in c.encode())
               for c in one_line(value)]
     lines, line = [], ""

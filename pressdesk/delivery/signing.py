@@ -55,6 +55,7 @@ class SharedParts:
         self.sign = sign
         self.cache: dict[tuple[str, str], bytes | None] = {}
         self.unsigned_cache: dict[tuple[str, str], bytes | None] = {}
+        self.dkim = bool(settings().dkim_key_file)
 
     def base(self, kind: str, variant: str) -> bytes | None:
         if self.version is None:
@@ -75,7 +76,7 @@ class SharedParts:
     def unsigned(self, kind: str, variant: str) -> bytes | None:
         """The shared bytes without the shared signature: for rows whose body is their own
         (an outlet's link token), signed per message."""
-        if not settings().dkim_key_file:
+        if not self.dkim:
             return self.get(kind, variant)
         key = (kind, variant)
         if key not in self.unsigned_cache:
