@@ -99,6 +99,13 @@ def dumps_many(purpose: Purpose, values: list[Any]) -> list[str]:
 _SHORT_PAYLOAD = 32
 
 
+def outlet_links(outlet_ids: list[int]) -> list[str]:
+    """The per-outlet link tokens (``OUTLET_LINK`` over ``{"o": id}``) of these outlets, in
+    their order: the one spelling of that token, for the media side and the outbox (which
+    signs the tokens of a long list only when it writes each chunk's rows)."""
+    return dumps_many(OUTLET_LINK, [{"o": i} for i in outlet_ids])
+
+
 def loads(purpose: Purpose, token: str) -> Any:
     """The value signed into ``token`` for ``purpose``.
 

@@ -231,9 +231,7 @@ def test_the_marking_connections_are_kept_for_the_next_task(app, demo):
 def test_first_rows_and_chunked_rows_keep_every_recipient_field(app, demo, small_chunks):
     """COPY (PostgreSQL) and the chunks carry each recipient's own fields: its name, outlet,
     link token and unsubscribe URL."""
-    from dataclasses import replace
-
-    rcpts = [replace(r, link_token=f"tok{i:04d}", unsubscribe_url=f"https://x.example/u/{i}")
+    rcpts = [r._replace(link_token=f"tok{i:04d}", unsubscribe_url=f"https://x.example/u/{i}")
              for i, r in enumerate(recipients(400))]
     version = publish_to(rcpts)
     from pressdesk.delivery import queue
@@ -246,3 +244,50 @@ def test_first_rows_and_chunked_rows_keep_every_recipient_field(app, demo, small
         row = got[r.email]
         assert (row.name, row.link_token, row.unsubscribe_url) == (
             r.name, f"tok{i:04d}", f"https://x.example/u/{i}"), i
+
+
+def test_a_published_long_list_gets_each_outlets_link_token_signed_as_its_rows_are_written(
+        app, demo, small_chunks):
+    """The publishing transaction signs only the first rows' link tokens; the chunks carry
+    none and the sender signs them as it writes the rows. Every row, first or chunked, ends
+    up with its own outlet's genuine token and its one-click leave URL, every address once
+    (a second address of an outlet too, the same address in other case not)."""
+    from sqlalchemy import func, insert
+
+    from pressdesk.db import utcnow
+    from pressdesk.delivery import queue
+    from pressdesk.media import links
+    from pressdesk.media.models import DistributionList, Outlet, list_outlets
+    from pressdesk.releases import services
+    from tests.helpers import draft, office
+
+    leer = office("landkreis-leer")
+    dl = DistributionList(office_id=leer.id, name="Lang")
+    db.session.add(dl)
+    db.session.flush()
+    now = utcnow()
+    ids = db.session.execute(insert(Outlet).returning(Outlet.id), [
+        {"office_id": leer.id, "name": f"Blatt {i:04d}", "kind": "daily",
+         "email": f"blatt{i:04d}@lang.example", "region": "", "prefers_attachments": False,
+         "max_attachment_kb": 10240, "active": True, "created_at": now,
+         "extra_emails": (f"zweite{i:04d}@lang.example\nBLATT{i:04d}@LANG.EXAMPLE"
+                          if i % 50 == 0 else "")}
+        for i in range(450)]).scalars().all()
+    db.session.execute(insert(list_outlets), [{"list_id": dl.id, "outlet_id": i} for i in ids])
+    db.session.commit()
+    version = services.publish_release(draft("landkreis-leer"), None, [dl.id])
+    db.commit()
+    assert 0 < _chunks(version.id)
+    first = rows(version.id)
+    assert len(first) == 100  # FIRST_ROWS: only these were written (and signed) at publish
+    while queue.write_chunk(version.id) is not None:
+        pass
+    got = rows(version.id)
+    assert len(got) == 450 + 9
+    assert len({r.email.lower() for r in got}) == len(got)
+    head, tail = links.leave_url_maker()
+    for row in got:
+        assert row.link_token and links.outlet_id_for(row.link_token) == row.outlet_id
+        assert row.unsubscribe_url == f"{head}{row.link_token}{tail}"
+    assert db.session.scalar(select(func.count()).select_from(Delivery).where(
+        Delivery.version_id == version.id, Delivery.link_token.contains("PDLINK"))) == 0

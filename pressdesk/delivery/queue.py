@@ -12,17 +12,17 @@ import json
 import uuid
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, fields
 from datetime import UTC, datetime
-from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, insert, select
 
+from pressdesk import tokens
 from pressdesk.celery_app import DELIVER_TASK, send_task
 from pressdesk.config import settings
 from pressdesk.db import after_commit, utcnow
 from pressdesk.delivery.models import Delivery, DeliveryState, Kind, OutboxChunk
+from pressdesk.delivery.render import LINK_TOKEN_MARK
 from pressdesk.delivery.suppressions import blocked
 from pressdesk.extensions import db
 from pressdesk.releases.models import ReleaseVersion
@@ -30,8 +30,10 @@ from pressdesk.releases.models import ReleaseVersion
 SUPPRESSED_NOTE = "address on the suppression list"
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(NamedTuple):
+    """One recipient handed to ``enqueue`` (a named tuple: a list of 100,000 is built and
+    packed into chunks in the publishing transaction; ``_replace`` to change a field)."""
+
     email: str
     name: str = ""
     outlet_id: int | None = None
@@ -43,6 +45,11 @@ class Recipient:
     # Outlet mail: the signed per-outlet link token (tokens.OUTLET_LINK) that ``personalise``
     # puts where the shared mail has ``render.LINK_TOKEN_MARK``; "" = no per-recipient link.
     link_token: str = ""
+    # Outlet mail of a long list: the link token is signed when the row is written (over
+    # ``outlet_id``, ``tokens.outlet_links``), and ``render.LINK_TOKEN_MARK`` in
+    # ``unsubscribe_url`` is replaced by it; the chunks of a list then carry no tokens and the
+    # publishing transaction signs only the first rows'.
+    sign_link: bool = False
 
 
 def new_message_id(version: ReleaseVersion | None, kind: str = Kind.OUTLET.value) -> str:
@@ -70,7 +77,7 @@ def wake_after_commit(version_id: int | None, times: int = 1) -> None:
 # each), which the sending tasks turn into delivery rows while the first ones already go out.
 FIRST_ROWS = 1000
 CHUNK_ROWS = 2000
-_FIELDS = tuple(f.name for f in fields(Recipient) if f.name != "payload")
+_FIELDS = tuple(f for f in Recipient._fields if f != "payload")
 _COLUMNS = ("office_id", "version_id", "kind", "outlet_id", "email", "name", "state", "attempts",
             "next_attempt_at", "last_error", "message_id", "created_at", "unsubscribe_url",
             "variant", "claim_token", "link_token")
@@ -122,16 +129,27 @@ def enqueue(version: ReleaseVersion | None, recipients: Iterable[Recipient],
 
 
 def _pack(recipients: list[Recipient]) -> bytes:
-    values = attrgetter(*_FIELDS)
-    data = {"f": _FIELDS, "r": [values(r) for r in recipients]}
+    """A chunk's recipients as zlib-compressed JSON, column-wise: a field with one value for
+    the whole chunk (no payload, the variant, the leave URL template) is written once."""
+    same: dict[str, Any] = {}
+    names: list[str] = []
+    columns = []
+    for name, column in zip(Recipient._fields, zip(*recipients, strict=True), strict=True):
+        if column.count(column[0]) == len(column):
+            same[name] = column[0]
+        else:
+            names.append(name)
+            columns.append(column)
+    data = {"f": names, "same": same, "r": list(zip(*columns, strict=True))}
     return zlib.compress(json.dumps(data, separators=(",", ":")).encode(), 1)
 
 
 def _unpack(blob: bytes) -> list[Recipient]:
     data = json.loads(zlib.decompress(blob))
     known = set(_FIELDS)
+    same = {k: v for k, v in data.get("same", {}).items() if k in known}
     names = data["f"]
-    return [Recipient(**{k: v for k, v in zip(names, values, strict=True) if k in known})
+    return [Recipient(**same, **{k: v for k, v in zip(names, values, strict=True) if k in known})
             for values in data["r"]]
 
 
@@ -140,11 +158,18 @@ def _write_rows(version: ReleaseVersion | None, office_id: int | None, kind: str
     """Rows for these recipients (suppressions applied); returns how many are queued."""
     refused = blocked(kind, office_id, [r.email for r in recipients])
     version_id = version.id if version is not None else None
+    unsigned = list(dict.fromkeys(r.outlet_id for r in recipients
+                                  if r.sign_link and r.outlet_id is not None))
+    signed = dict(zip(unsigned, tokens.outlet_links(unsigned), strict=True)) if unsigned else {}
     rows = []
     queued = 0
     for r in recipients:
         is_blocked = r.email.strip().lower() in refused
         queued += not is_blocked
+        link_token, unsubscribe_url = r.link_token, r.unsubscribe_url
+        if r.sign_link and r.outlet_id is not None:
+            link_token = signed[r.outlet_id]
+            unsubscribe_url = unsubscribe_url.replace(LINK_TOKEN_MARK, link_token)
         rows.append({
             "office_id": office_id, "version_id": version_id, "kind": kind,
             "outlet_id": r.outlet_id, "email": r.email, "name": r.name,
@@ -153,8 +178,8 @@ def _write_rows(version: ReleaseVersion | None, office_id: int | None, kind: str
             "attempts": 0, "next_attempt_at": now,
             "last_error": SUPPRESSED_NOTE if is_blocked else "",
             "message_id": new_message_id(version, kind), "created_at": now,
-            "unsubscribe_url": r.unsubscribe_url, "variant": r.variant, "claim_token": "",
-            "payload": r.payload, "link_token": r.link_token,
+            "unsubscribe_url": unsubscribe_url, "variant": r.variant, "claim_token": "",
+            "payload": r.payload, "link_token": link_token,
         })
     if db.dialect == "postgresql" and all(r["payload"] is None for r in rows):
         _copy_rows(rows)

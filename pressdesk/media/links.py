@@ -27,8 +27,7 @@ def outlet_link_token(outlet: Outlet) -> str:
 def link_tokens(outlet_ids: list[int]) -> dict[int, str]:
     """Tokens for many outlets at once (a publication's list)."""
     unique = sorted(set(outlet_ids))
-    return dict(zip(unique, tokens.dumps_many(tokens.OUTLET_LINK, [{"o": i} for i in unique]),
-                    strict=True))
+    return dict(zip(unique, tokens.outlet_links(unique), strict=True))
 
 
 def outlet_id_for(token: str) -> int:

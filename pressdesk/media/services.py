@@ -9,7 +9,7 @@ import json
 import re
 import secrets
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask_babel import gettext as _
@@ -21,6 +21,7 @@ from pressdesk.audit.services import record
 from pressdesk.config import settings
 from pressdesk.db import utcnow
 from pressdesk.delivery.queue import Recipient
+from pressdesk.delivery.render import LINK_TOKEN_MARK
 from pressdesk.extensions import db
 from pressdesk.media import csvio, links
 from pressdesk.media.models import (
@@ -252,7 +253,8 @@ def delete_list(office: Office, user: User | None, dl: DistributionList) -> None
 
 
 def recipients(office: Office, list_ids: list[int] | None, release: Release | None = None,
-               version: ReleaseVersion | None = None) -> list[Recipient]:
+               version: ReleaseVersion | None = None, defer_links: bool = False
+               ) -> list[Recipient]:
     """Active outlets of the chosen lists (default list when none), every address of each,
     each with its link token and one-click leave URL.
 
@@ -261,8 +263,13 @@ def recipients(office: Office, list_ids: list[int] | None, release: Release | No
     with "send what I missed afterwards", get the release held for their digest instead (and
     are not returned); pausing outlets without that get nothing.
 
-    One Core query over the list memberships (no ORM objects): a list of 100,000 outlets
-    is read in a fraction of a second inside the publishing transaction.
+    ``defer_links``: the link tokens are not signed here; each recipient is marked
+    ``sign_link`` and its leave URL carries ``LINK_TOKEN_MARK`` where the token goes, and the
+    outbox signs them as it writes the rows (a long list: chunk by chunk, in the senders).
+
+    One Core query over the list memberships on the session's connection (plain tuples, no
+    ORM objects or rows); the address dedupe and the order work on tuples, and a
+    ``Recipient`` is built once per address.
     """
     if version is not None and release is None:
         release = version.release
@@ -283,34 +290,42 @@ def recipients(office: Office, list_ids: list[int] | None, release: Release | No
             chose_any = exists().where(link.c.outlet_id == Outlet.id)
             chose_this = exists().where(link.c.outlet_id == Outlet.id, column.in_(ids))
             query = query.where(~chose_any | chose_this)
-    rows = db.session.execute(query).all()
+    rows = db.session.connection().execute(query).all()
     today = utcnow().astimezone(BERLIN).date()
     held: list[int] = []
-    now_rows = []
-    for row in rows:
-        pausing = (row.pause_from is not None and row.pause_until is not None
-                   and row.pause_from <= today <= row.pause_until)
-        if pausing and not row.pause_digest:
-            continue
-        if pausing or row.digest_hour is not None:
-            held.append(row.id)
+    # address (lower-cased) -> (sort key, address, outlet name, outlet id); the first wins
+    seen: dict[str, tuple[tuple[str, str], str, str, int]] = {}
+    for oid, name, email, extra, digest_hour, pause_from, pause_until, pause_digest in rows:
+        if pause_from is not None and pause_until is not None and pause_from <= today <= pause_until:
+            if not pause_digest:
+                continue
+            held.append(oid)
             if version is not None:
                 continue
-        now_rows.append(row)
+        elif digest_hour is not None:
+            held.append(oid)
+            if version is not None:
+                continue
+        lowered = name.lower()
+        for address in (email, *extra.split()) if extra else (email,):
+            key = address.lower()
+            if key not in seen:
+                seen[key] = ((lowered, address), address, name, oid)
     if version is not None and held:
         from pressdesk.media.digest import hold
 
         hold(held, version)
-    tokens = links.link_tokens([r.id for r in now_rows])
+    ordered = sorted(seen.values())
     head, tail = links.leave_url_maker()
-    seen: dict[str, Recipient] = {}
-    for row in now_rows:
-        token = tokens[row.id]
-        for address in (row.email, *(row.extra_emails or "").split()):
-            seen.setdefault(address.lower(), Recipient(
-                email=address, name=row.name, outlet_id=row.id, link_token=token,
-                unsubscribe_url=f"{head}{token}{tail}"))
-    return sorted(seen.values(), key=lambda r: (r.name.lower(), r.email))
+    if defer_links:
+        template = f"{head}{LINK_TOKEN_MARK}{tail}"
+        return [Recipient(email=address, name=name, outlet_id=oid, unsubscribe_url=template,
+                          sign_link=True)
+                for _key, address, name, oid in ordered]
+    tokens = links.link_tokens([oid for *_rest, oid in ordered])
+    return [Recipient(email=address, name=name, outlet_id=oid, link_token=tokens[oid],
+                      unsubscribe_url=f"{head}{tokens[oid]}{tail}")
+            for _key, address, name, oid in ordered]
 
 
 def with_links(recipients: list[Recipient]) -> list[Recipient]:
@@ -329,7 +344,7 @@ def with_links(recipients: list[Recipient]) -> list[Recipient]:
             kept.append(r)
         elif r.outlet_id not in left:
             token = tokens[r.outlet_id]
-            kept.append(replace(r, link_token=token, unsubscribe_url=f"{head}{token}{tail}"))
+            kept.append(r._replace(link_token=token, unsubscribe_url=f"{head}{token}{tail}"))
     return kept
 
 

@@ -104,13 +104,16 @@ def unsign_file_id(token: str) -> str | None:
 
 
 def recipients_for(office: Office, list_ids: list[int] | None, release: Release | None = None,
-                   version: ReleaseVersion | None = None) -> list[Recipient]:
+                   version: ReleaseVersion | None = None, defer_links: bool = False
+                   ) -> list[Recipient]:
     """Who gets a release: the media domain's rule (active outlets, every address, each
     outlet's topics and regions; with the published ``version``, digest and pausing outlets
-    get it held for their digest instead)."""
+    get it held for their digest instead). ``defer_links``: the outbox signs each outlet's
+    link token when it writes the row (``Recipient.sign_link``)."""
     from pressdesk.media.services import recipients
 
-    return recipients(office, list_ids, release=release, version=version)
+    return recipients(office, list_ids, release=release, version=version,
+                      defer_links=defer_links)
 
 
 def with_outlet_links(recipients: list[Recipient]) -> list[Recipient]:

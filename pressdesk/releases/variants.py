@@ -11,7 +11,6 @@ rendered once and stored under a name such as ``attachments``, ``attachments+new
 
 from __future__ import annotations
 
-from dataclasses import replace
 from email import message_from_bytes
 from email.policy import SMTP
 
@@ -123,6 +122,6 @@ def with_variants(version: ReleaseVersion, recipients: list[Recipient]) -> list[
             chosen[w.id] = name
     for name in set(chosen.values()) | ({default} if default else set()):
         db.session.add(MessageVariant(version_id=version.id, name=name, mail_bytes=rendered[name]))
-    return [replace(r, variant=chosen[r.outlet_id]) if r.outlet_id in chosen
-            else replace(r, variant=default) if default else r
+    return [r._replace(variant=chosen[r.outlet_id]) if r.outlet_id in chosen
+            else r._replace(variant=default) if default else r
             for r in recipients]

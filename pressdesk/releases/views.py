@@ -504,7 +504,8 @@ def confirm_publish(release_id: int) -> ResponseReturnValue:
         _refused(exc)
         return _render_show(release, status=400, publish_form=form)
     chosen = [dl for dl in lists if dl.id in list_ids]
-    recipients = services.recipients_for(release.office, list_ids, release=release)
+    recipients = services.recipients_for(release.office, list_ids, release=release,
+                                         defer_links=True)  # counted only
     return render_template(
         "desk/confirm_publish.html", release=release, form=form, lists=chosen,
         recipients=len(recipients), outlets=len({r.outlet_id for r in recipients}),

@@ -425,7 +425,8 @@ def publish_release(release: Release, user: User | None, list_ids: list[int] | N
                                                    Release.year == now.year)) or 0) + 1
         release.slug = slugify(release.headline)
     version: ReleaseVersion = freeze_version(release, "publish", user, at=now)
-    enqueue(version, with_variants(version, recipients_for(office, list_ids, version=version)))
+    enqueue(version, with_variants(version, recipients_for(office, list_ids, version=version,
+                                                           defer_links=True)))
     record(office.id, user, "release.published", "release", release.id,
            f"{release.reference}: {release.headline}")
     if release.embargo_until is None or release.embargo_until <= now:
