@@ -257,3 +257,27 @@ def test_the_planner_settings_of_a_pass_do_not_outlive_it(corpus, monkeypatch):
     assert any("MATERIALIZED" in s for s in statements)
     assert any("set_config" in s for s in statements)
     assert db.session.execute(text(show)).one() == before
+
+
+def test_the_search_page_loads_no_collection_of_its_hits(app, corpus):
+    """A list of hits shows office, headline, time and snippet: the page reads no versions,
+    topics, regions, images or attachments (each a query, versions with every body)."""
+    statements = []
+    me = threading.get_ident()
+
+    def seen(conn, cursor, statement, *args):
+        if threading.get_ident() == me:
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        page = app.test_client().get("/suche?q=Straße").get_data(as_text=True)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert "<mark>Kreisstraße</mark> 12 wird gesperrt" in page
+    assert "Neue <mark>Straßen</mark> im Baugebiet" in page
+    assert any("search_documents" in s for s in statements)
+    loads = [s for s in statements if any(f"{t}.release_id IN" in s for t in (
+        "release_versions", "release_topics", "release_regions", "release_images",
+        "release_attachments"))]
+    assert loads == []

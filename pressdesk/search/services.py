@@ -14,6 +14,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy import Integer, Select, String, bindparam, cast, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import TSQUERY
+from sqlalchemy.orm import lazyload
 
 from pressdesk import paging
 from pressdesk.db import utcnow
@@ -237,11 +238,19 @@ def _window(stmt: AnySelect, rank: Any, sliced: bool) -> list[Candidate]:
     return every_match_then_newest(cols)
 
 
+# What a list of hits shows (office, headline, time and a snippet from the search document):
+# none of the release's collections. The search page loads only this; the API and the feeds,
+# which present whole releases, keep LISTING_LOAD.
+HITS_LOAD = (lazyload(Release.versions), lazyload(Release.images),
+             lazyload(Release.attachments), lazyload(Release.topics), lazyload(Release.regions))
+
+
 def search_releases(q: str | None, *, office: str | int | None = None, topic: str | None = None,
                     region: str | None = None, date_from: date | None = None,
                     date_to: date | None = None, sort: str = "relevance", prefix: bool = False,
                     page: int = 1, per_page: int = 20,
-                    since: datetime | None = None) -> SearchResults:
+                    since: datetime | None = None,
+                    load: Sequence[Any] = LISTING_LOAD) -> SearchResults:
     """Public releases matching ``q`` (all of them when ``q`` is empty); the syntax (every
     word, "phrases", -word, ODER/OR) is ``search.query``'s.
 
@@ -251,7 +260,8 @@ def search_releases(q: str | None, *, office: str | int | None = None, topic: st
     ``office``, ``topic`` and ``region`` are slugs (``office`` may be an id); dates are
     inclusive days in Europe/Berlin; ``since`` (aware datetime) keeps releases that became
     public after it (the public time: after a Sperrfrist, its end). Sorted by ``relevance`` or
-    ``date`` (newest first).
+    ``date`` (newest first). ``load``: loader options for the page's releases (``HITS_LOAD``
+    for a list of hits).
     """
     if sort not in SORTS:
         raise SearchError("Unbekannte Sortierung.")
@@ -292,10 +302,11 @@ def search_releases(q: str | None, *, office: str | int | None = None, topic: st
         # best first; equal ranks newest first (the window is newest first, the sort stable)
         window = sorted(window, key=lambda c: -float(c[1] or 0))
     page_rows = window[offset:offset + per_page]
-    load = select(SearchDocument, Release).join(Release, Release.id == SearchDocument.release_id)
+    rows_of = select(SearchDocument, Release).join(Release,
+                                                    Release.id == SearchDocument.release_id)
     found = {doc.release_id: (doc, rel) for doc, rel in db.session.execute(
-        load.where(SearchDocument.release_id.in_([c[0] for c in page_rows]))
-        .options(*LISTING_LOAD)).all()}
+        rows_of.where(SearchDocument.release_id.in_([c[0] for c in page_rows]))
+        .options(*load)).all()}
     rows: Sequence[Any] = [(*found[c[0]], c[1]) for c in page_rows if c[0] in found]
     items = [SearchHit(release=rel, rank=float(r or 0),
                        headline_html=highlight(doc.headline, terms, prefix),

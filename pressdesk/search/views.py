@@ -14,6 +14,7 @@ from pressdesk.portal import services as portal
 from pressdesk.portal.views import feed_links
 from pressdesk.releases.models import Region, Topic
 from pressdesk.search import params
+from pressdesk.search.services import HITS_LOAD
 from pressdesk.security import public
 
 bp = Blueprint("search", __name__)
@@ -24,7 +25,7 @@ PER_PAGE = 20
 @public
 def search() -> ResponseReturnValue:
     p = params.parse(request.args)
-    results = p.search(per_page=PER_PAGE) if p.searched else None
+    results = p.search(per_page=PER_PAGE, load=HITS_LOAD) if p.searched else None
     offices = db.session.scalars(select(Office).order_by(Office.name)).all()
     # The feed of this search carries every filter but not the page.
     feed_scope = feed_services.scope_search(p)
