@@ -72,9 +72,10 @@ def test_toolbar_shortcuts_and_live_preview(app, demo, live_server):
 
 
 def test_write_attach_a_photo_publish_in_five_clicks(app, demo, live_server):
-    """Neue Mitteilung · drop the photo · Speichern · Veröffentlichen … · Ja: five clicks/drops
-    (before: seven, the photo uploaded on the release page after the first save: open
-    "Bild hinzufügen", choose the file, "Bild hochladen")."""
+    """Neue Mitteilung · drop the photo · Speichern · Veröffentlichen … · Ja: five clicks/drops,
+    the last one a confirmation naming the lists and the recipient count (before: six, the photo
+    uploaded on the release page after the first save: open "Bild hinzufügen", choose the file,
+    "Bild hochladen"; and "Veröffentlichen und versenden" mailed every newspaper without asking)."""
     photo = base64.b64encode(placeholder_jpeg("Brücke")).decode()
     clicks = 0
     with browser_page() as page:
