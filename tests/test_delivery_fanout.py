@@ -291,3 +291,23 @@ def test_a_published_long_list_gets_each_outlets_link_token_signed_as_its_rows_a
         assert row.unsubscribe_url == f"{head}{row.link_token}{tail}"
     assert db.session.scalar(select(func.count()).select_from(Delivery).where(
         Delivery.version_id == version.id, Delivery.link_token.contains("PDLINK"))) == 0
+
+
+def test_the_publish_pages_load_no_outlet_of_the_lists(app, demo):
+    """The release page, the confirm page and the publish POST read the lists' names and ids:
+    none of their outlets may be loaded as objects (100,000 of them took ten seconds inside
+    the publishing request)."""
+    from pressdesk.media.models import DistributionList, Outlet
+    from pressdesk.releases import views
+    from tests.helpers import office
+
+    leer = office("landkreis-leer")
+    assert db.session.scalar(select(DistributionList.id).where(
+        DistributionList.office_id == leer.id))  # the demo office has lists with outlets
+    db.session.remove()
+    with app.test_request_context():
+        lists = views._lists(leer.id)
+        assert lists
+        loaded = [o for o in db.session.identity_map.values() if isinstance(o, Outlet)]
+        assert loaded == []
+        assert lists[0].outlets is not None  # still there when asked for
