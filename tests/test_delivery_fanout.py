@@ -311,3 +311,23 @@ def test_the_publish_pages_load_no_outlet_of_the_lists(app, demo):
         loaded = [o for o in db.session.identity_map.values() if isinstance(o, Outlet)]
         assert loaded == []
         assert lists[0].outlets is not None  # still there when asked for
+
+
+def test_queueing_pauses_the_cyclic_collector_only_while_it_runs(app, demo, monkeypatch):
+    import gc
+
+    from pressdesk.delivery import queue
+
+    seen = []
+    real = queue._write_rows
+    monkeypatch.setattr(queue, "_write_rows",
+                        lambda *a, **k: seen.append(gc.isenabled()) or real(*a, **k))
+    assert gc.isenabled()
+    publish_to(recipients(3))
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        publish_to(recipients(3, "b.example"))
+        assert not gc.isenabled()  # left off when it was off
+    finally:
+        gc.enable()

@@ -21,7 +21,7 @@ from pressdesk.accounts.models import User
 from pressdesk.audit.services import record
 from pressdesk.config import settings
 from pressdesk.db import utcnow
-from pressdesk.delivery.queue import Recipient
+from pressdesk.delivery.queue import Recipient, gc_paused
 from pressdesk.delivery.render import LINK_TOKEN_MARK
 from pressdesk.extensions import db
 from pressdesk.media import csvio, links
@@ -291,7 +291,12 @@ def recipients(office: Office, list_ids: list[int] | None, release: Release | No
             chose_any = exists().where(link.c.outlet_id == Outlet.id)
             chose_this = exists().where(link.c.outlet_id == Outlet.id, column.in_(ids))
             query = query.where(~chose_any | chose_this)
-    rows = _tuples(cast(Select[Any], query))
+    with gc_paused():
+        return _recipients(_tuples(cast(Select[Any], query)), version, defer_links)
+
+
+def _recipients(rows: list[Any], version: ReleaseVersion | None, defer_links: bool
+                ) -> list[Recipient]:
     today = utcnow().astimezone(BERLIN).date()
     held: list[int] = []
     # address (lower-cased) -> (sort key, address, outlet name, outlet id); the first wins
