@@ -1,5 +1,7 @@
 """Outlets and distribution lists in the desk: validation, roles, office scoping, audit."""
 
+import re
+
 from sqlalchemy import select
 
 from pressdesk.accounts.models import Role
@@ -204,3 +206,54 @@ def test_a_concurrent_duplicate_caught_by_the_database_gets_a_clear_message(app,
     html = resp.get_data(as_text=True)
     assert "gerade von jemand anderem eingetragen" in html and 'value="Emder Zeitung"' in html
     assert len(_outlets("landkreis-leer")) == before
+
+
+def test_the_lists_page_counts_in_the_database_without_loading_outlets(app, demo):
+    """The lists page shows each list's outlets and active outlets; it counts them in the
+    database: a national list holds 100,000 outlets, and loading them to count them took
+    seconds per page."""
+    import re
+
+    from sqlalchemy import event
+
+    leer = office("landkreis-leer")
+    default = db.session.scalar(select(DistributionList).where(
+        DistributionList.office_id == leer.id, DistributionList.is_default.is_(True)))
+    assert default is not None
+    total = len(default.outlets)
+    assert total >= 2
+    default.outlets[0].active = False
+    db.session.commit()
+    name = default.name
+    db.session.remove()
+
+    loaded: list[int] = []
+
+    def on_load(target, _context):  # type: ignore[no-untyped-def]
+        loaded.append(target.id)
+
+    event.listen(Outlet, "load", on_load)
+    try:
+        html = logged_in(app).get("/desk/media/lists").get_data(as_text=True)
+    finally:
+        event.remove(Outlet, "load", on_load)
+    row = re.search(rf">{re.escape(name)}</a></td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>", html)
+    assert row is not None, html
+    assert (int(row[1]), int(row[2])) == (total, total - 1)
+    assert loaded == []
+
+
+def test_the_outlets_page_names_the_lists_each_outlet_is_on(app, demo):
+    leer = office("landkreis-leer")
+    default = db.session.scalar(select(DistributionList).where(
+        DistributionList.office_id == leer.id, DistributionList.is_default.is_(True)))
+    assert default is not None
+    on_list = {o.name for o in default.outlets}
+    resp = logged_in(app).get("/desk/media/")
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    rows = {m[1]: m[2] for m in re.finditer(
+        r'<tr class="[^"]*">\s*<td>(?:<a [^>]*>)?([^<]+).*?<td class="small">([^<]*)</td>',
+        html, re.S)}
+    assert on_list and all(default.name in rows[name] for name in on_list), rows
+    assert all(default.name not in lists for name, lists in rows.items() if name not in on_list)

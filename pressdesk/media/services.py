@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import lazyload
 
 from pressdesk import addresses
 from pressdesk.accounts.models import User
@@ -88,14 +89,36 @@ def outlets(office: Office) -> list[Outlet]:
         select(Outlet).where(Outlet.office_id == office.id).order_by(func.lower(Outlet.name))))
 
 
-def list_sizes(list_ids: list[int]) -> dict[int, int]:
-    """Outlets on each list, counted in the database (a national list holds 100,000)."""
+def list_counts(list_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Outlets on each list and how many of them are active, counted in the database (a
+    national list holds 100,000: loading them to count them took seconds)."""
     if not list_ids:
         return {}
     rows = db.session.execute(
-        select(list_outlets.c.list_id, func.count()).where(list_outlets.c.list_id.in_(list_ids))
+        select(list_outlets.c.list_id, func.count(),
+               func.count().filter(Outlet.active.is_(True)))
+        .join(Outlet, Outlet.id == list_outlets.c.outlet_id)
+        .where(list_outlets.c.list_id.in_(list_ids))
         .group_by(list_outlets.c.list_id)).all()
-    return {i: 0 for i in list_ids} | {int(i): int(n) for i, n in rows}
+    return {i: (0, 0) for i in list_ids} | {int(i): (int(n), int(a)) for i, n, a in rows}
+
+
+def list_names_by_outlet(office: Office) -> dict[int, list[str]]:
+    """The names of the lists each outlet of the office is on, from the link table alone."""
+    rows = db.session.execute(
+        select(list_outlets.c.outlet_id, DistributionList.name)
+        .join(DistributionList, DistributionList.id == list_outlets.c.list_id)
+        .where(DistributionList.office_id == office.id)
+        .order_by(DistributionList.is_default.desc(), func.lower(DistributionList.name))).all()
+    names: dict[int, list[str]] = {}
+    for outlet_id, name in rows:
+        names.setdefault(int(outlet_id), []).append(name)
+    return names
+
+
+def list_sizes(list_ids: list[int]) -> dict[int, int]:
+    """Outlets on each list."""
+    return {i: n for i, (n, _active) in list_counts(list_ids).items()}
 
 
 def unlisted_count(office_id: int) -> int:
@@ -180,8 +203,11 @@ def delete_outlet(office: Office, user: User | None, outlet: Outlet) -> None:
 
 
 def lists(office: Office) -> list[DistributionList]:
+    """The office's lists without their outlets (eagerly loaded by default: every outlet of
+    the office as an object); ``list_counts`` counts them."""
     return list(db.session.scalars(
         select(DistributionList).where(DistributionList.office_id == office.id)
+        .options(lazyload(DistributionList.outlets))
         .order_by(DistributionList.is_default.desc(), func.lower(DistributionList.name))))
 
 

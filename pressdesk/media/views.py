@@ -80,10 +80,7 @@ def outlets() -> ResponseReturnValue:
     require_role(Role.PUBLISHER)
     office = current_office()
     rows = services.outlets(office)
-    memberships: dict[int, list[str]] = {}
-    for dl in services.lists(office):
-        for o in dl.outlets:
-            memberships.setdefault(o.id, []).append(dl.name)
+    memberships = services.list_names_by_outlet(office)
     return render_template("media/outlets.html", office=office, outlets=rows,
                            memberships=memberships, can_edit=_can_edit(), labels=csvio.KIND_LABELS)
 
@@ -152,7 +149,9 @@ def lists() -> ResponseReturnValue:
                 flash(_("Verteiler „{name}“ angelegt. Wählen Sie jetzt seine Medien.").format(
                     name=dl.name), "success")
                 return redirect(url_for(".edit_list", list_id=dl.id))
-    return render_template("media/lists.html", office=office, lists=services.lists(office),
+    office_lists = services.lists(office)
+    return render_template("media/lists.html", office=office, lists=office_lists,
+                           counts=services.list_counts([dl.id for dl in office_lists]),
                            form=form, can_edit=_can_edit())
 
 
