@@ -237,12 +237,29 @@ def test_sigkill_while_a_long_list_is_still_written_out_in_chunks(app, demo, smt
 
 def test_two_worker_nodes_on_one_release_send_each_recipient_once(app, demo, smtp, workers):
     """Two `celery worker` nodes with their own names (one runs beat) share one release
-    through the database claims: every recipient exactly once, and both nodes sent."""
+    through the database claims: every recipient exactly once, and both nodes sent.
+
+    Both nodes are up before the release is published and woken four times; each node holds
+    at most one task per pool process (prefetch 1), so neither takes them all, and the shared
+    rate limit keeps the send going for seconds. (Published before the nodes were up, the
+    release waited for the first sweep of the node running beat, and that node alone could
+    send all 2,000 in under a second, before the other one was woken.)"""
+    from pressdesk.celery_app import DELIVER_TASK
+
+    workers.env["PRESSDESK_BATCH_SIZE"] = "20"
+    workers.env["PRESSDESK_RATE_LIMIT_PER_SECOND"] = "500"
+    # One node after the other: the SQLite broker's first start creates its tables.
+    for name, beat in (("node-a", True), ("node-b", False)):
+        workers.start(name, beat=beat, loglevel="INFO")
+        log = workers.tmp / f"{name}.log"
+        try:
+            wait_for(lambda log=log: b" ready." in log.read_bytes(), timeout=60, interval=0.2)
+        except AssertionError:
+            raise AssertionError(log.read_text(errors="replace")[-3000:]) from None
     rcpts = recipients(2000)
     version = publish_to(rcpts)
-    workers.env["PRESSDESK_BATCH_SIZE"] = "20"
-    workers.start("node-a", loglevel="INFO")
-    workers.start("node-b", beat=False, loglevel="INFO")
+    for _ in range(4):
+        app.extensions["celery"].send_task(DELIVER_TASK, args=[version.id], queue=QUEUE)
     wait_for(lambda: _sent_count(version.id) == 2000, timeout=240, interval=0.5)
     assert states(version.id) == {"sent": 2000}
     got = Counter(m.rcpt_tos[0] for m in smtp.messages if m.rcpt_tos[0].endswith("zeitung.example"))

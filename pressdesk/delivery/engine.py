@@ -26,6 +26,7 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import Table, and_, bindparam, case, exists, or_, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import lazyload
 from sqlalchemy.sql import ColumnElement
 
 from pressdesk.config import Settings, settings
@@ -468,7 +469,11 @@ def deliver_version(version_id: int | None, transport: Transport | None = None) 
     left claimed by this task when it ends: what it did not send goes back.
     """
     s = settings()
-    version = None if version_id is None else db.session.get(ReleaseVersion, version_id)
+    # The version's own row only: its eager relationships (release, office, the release's
+    # topics, images, ...) were six statements, each compiled afresh in a new pool process,
+    # about 50 ms before the first message of a task; the send loop reads none of them.
+    version = None if version_id is None else db.session.get(
+        ReleaseVersion, version_id, options=[lazyload("*")])
     if version_id is not None and (version is None or not version.mail_bytes):
         log.warning("version %s has no rendered mail; nothing to send", version_id)
         return 0
