@@ -212,8 +212,6 @@ def test_the_lists_page_counts_in_the_database_without_loading_outlets(app, demo
     """The lists page shows each list's outlets and active outlets; it counts them in the
     database: a national list holds 100,000 outlets, and loading them to count them took
     seconds per page."""
-    import re
-
     from sqlalchemy import event
 
     leer = office("landkreis-leer")

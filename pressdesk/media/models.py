@@ -113,7 +113,9 @@ class DistributionList(Base):
     name: Mapped[str] = mapped_column(String(200))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    outlets: Mapped[list[Outlet]] = relationship(secondary=list_outlets, lazy="selectin")
+    # Loaded when asked for: a national list holds 100,000 outlets, and every page that
+    # shows the lists (names, counts) would otherwise load all of them as objects.
+    outlets: Mapped[list[Outlet]] = relationship(secondary=list_outlets)
 
 
 outlet_topics = Table(

@@ -15,7 +15,6 @@ from typing import Any, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import Select, exists, func, select
-from sqlalchemy.orm import lazyload
 
 from pressdesk import addresses
 from pressdesk.accounts.models import User
@@ -203,11 +202,9 @@ def delete_outlet(office: Office, user: User | None, outlet: Outlet) -> None:
 
 
 def lists(office: Office) -> list[DistributionList]:
-    """The office's lists without their outlets (eagerly loaded by default: every outlet of
-    the office as an object); ``list_counts`` counts them."""
+    """The office's lists (their outlets load when asked for; ``list_counts`` counts them)."""
     return list(db.session.scalars(
         select(DistributionList).where(DistributionList.office_id == office.id)
-        .options(lazyload(DistributionList.outlets))
         .order_by(DistributionList.is_default.desc(), func.lower(DistributionList.name))))
 
 
